@@ -1,0 +1,23 @@
+import type { Config } from 'jest';
+
+const shared = {
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] as [string, Record<string, unknown>] },
+  moduleNameMapper: { '^@baton/([a-z-]+)$': '<rootDir>/packages/$1/src', '^@baton/app-([a-z-]+)$': '<rootDir>/apps/$1/src' },
+  testEnvironment: 'node',
+};
+
+const config: Config = {
+  // The pure packages are held at full coverage; CI runs `npm test -- --coverage`.
+  collectCoverageFrom: ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts', '!**/*.test.ts', '!**/index.ts'],
+  coverageThreshold: {
+    global: {},
+    './packages/workflow/src/': { lines: 100, branches: 100, functions: 100, statements: 100 },
+    './packages/engine/src/': { lines: 100, branches: 100, functions: 100, statements: 100 },
+  },
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{packages,apps}/*/src/**/*.test.ts'], testPathIgnorePatterns: ['\\.int\\.test\\.ts$'] },
+    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/{packages,apps}/*/src/**/*.int.test.ts'] },
+  ],
+};
+
+export default config;

@@ -1,0 +1,125 @@
+/** The run model the engine decides over. Every field is JSON so the runtime can store it as rows. */
+
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type StepStatus = 'pending' | 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+
+export const FINAL_STEP_STATUSES: ReadonlySet<StepStatus> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
+export const FINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** A step's or a run's failure. `code` is machine-readable: `AGENT_ERROR`, `TIMEOUT`, `EXPRESSION`, `CONTEXT_ACCESS`, `HANDOFF`, `NEED_FAILED`, `CANCELLED`, … */
+export interface StepError {
+  code: string;
+  message: string;
+  /** The step whose failure this is (on a run's error). */
+  step?: string;
+}
+
+/**
+ * One execution entry, keyed as API.md says: a plain step's key is its id; a forEach step has a
+ * parent entry keyed by its id and one child per item (`notify[3]`); a hand-off hop is its own
+ * entry (`classify>handoff:1`, `notify[3]>handoff:2`).
+ */
+export interface StepState {
+  key: string;
+  /** The step's id in the definition. */
+  stepId: string;
+  /** The agent that runs this entry; null for a forEach parent or a sub-workflow step. */
+  agent: string | null;
+  status: StepStatus;
+  /** Attempts started so far, counting every try (0 until first enqueued). Only the current attempt's results count. */
+  attempt: number;
+  /** forEach child or hand-off hop: the entry it belongs to. */
+  parentKey?: string;
+  /** forEach child: the item's index. */
+  index?: number;
+  /** Hand-off hop number, 1-based, for a hop entry. */
+  hop?: number;
+  /** The resolved input the agent received for the current attempt. */
+  input?: unknown;
+  output?: unknown;
+  error?: StepError;
+  /** Why a step was skipped or cancelled, for people. */
+  reason?: string;
+  /** forEach parent: the evaluated items. */
+  items?: unknown[];
+  /** A hop that handed off: to whom and why. */
+  handoff?: { to: string; reason?: string };
+  /** ISO 8601 timestamps. */
+  queuedAt?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** When the current attempt times out (startedAt + timeoutMs). */
+  deadlineAt?: string;
+}
+
+export interface RunState {
+  id: string;
+  status: RunStatus;
+  input: unknown;
+  /** The run's shared context (`$context`). */
+  context: Record<string, unknown>;
+  /** 1..10, passed to every enqueued step (BullMQ priority). */
+  priority: number;
+  output?: unknown;
+  error?: StepError;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  steps: Record<string, StepState>;
+}
+
+/** What happened to a run. A result carries the attempt it belongs to: a stale one is ignored. */
+export type RunEvent =
+  | { type: 'run.submitted' }
+  | { type: 'step.started'; key: string; attempt: number }
+  | {
+      type: 'step.succeeded';
+      key: string;
+      attempt: number;
+      output?: unknown;
+      /** `ctx.context.set` calls, applied when the step succeeds. */
+      contextWrites?: Record<string, unknown>;
+      /** The agent ended by handing off instead of returning an output. */
+      handoff?: { to: string; input?: unknown; reason?: string };
+    }
+  | { type: 'step.failed'; key: string; attempt: number; error: StepError; retryable: boolean }
+  | { type: 'step.timedOut'; key: string; attempt: number }
+  | { type: 'run.cancelled'; reason?: string }
+  | { type: 'run.retried' };
+
+/** A history entry, persisted in order and streamed to clients. */
+export interface EmittedEvent {
+  type: string;
+  key?: string;
+  data?: Record<string, unknown>;
+}
+
+/** What the runtime must do, after it has committed the new state. */
+export type Command =
+  | {
+      type: 'enqueue';
+      key: string;
+      agent: string;
+      attempt: number;
+      input: unknown;
+      priority: number;
+      /** Backoff before a retry; 0 for a first attempt. */
+      delayMs: number;
+      timeoutMs?: number;
+      /** The context keys this step may read, with their values. */
+      context: Record<string, unknown>;
+    }
+  | { type: 'startChildRun'; key: string; attempt: number; workflow: string; version?: number; input: unknown; priority: number }
+  | { type: 'cancel'; key: string; attempt: number }
+  | { type: 'finish'; status: 'succeeded' | 'failed' | 'cancelled'; output?: unknown; error?: StepError }
+  | { type: 'emit'; event: EmittedEvent };
+
+/**
+ * The engine's answer to one event: the fields of the run that changed, the step entries that are
+ * new or changed (whole), and the commands. `applyDecision` folds it into a state.
+ */
+export interface Decision {
+  run: Partial<Omit<RunState, 'steps' | 'id'>>;
+  steps: StepState[];
+  commands: Command[];
+}

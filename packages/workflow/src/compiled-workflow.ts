@@ -1,0 +1,48 @@
+import type { StepDefinition, WorkflowDefinition } from './definition';
+import { compileTemplate, type CompiledTemplate, type ExpressionLimits, DEFAULT_LIMITS } from './template';
+
+export interface CompiledStep {
+  def: StepDefinition;
+  /** Position in the definition. */
+  index: number;
+  input: CompiledTemplate;
+  when?: CompiledTemplate;
+  forEach?: CompiledTemplate;
+  /** Ids of the steps that list this one in `needs`, in definition order. */
+  dependants: string[];
+}
+
+/** A validated definition with every expression compiled once; what the engine decides over. */
+export interface CompiledWorkflow {
+  definition: WorkflowDefinition;
+  /** By step id, in definition order. */
+  steps: ReadonlyMap<string, CompiledStep>;
+  /** Ids of the steps nothing else needs: their outputs form the run's default output. */
+  sinks: string[];
+  output?: CompiledTemplate;
+}
+
+/**
+ * Compiles a definition that `validate` accepted.
+ * @throws ExpressionError when an expression does not parse (validate reports those first).
+ */
+export function compileWorkflow(definition: WorkflowDefinition, limits: ExpressionLimits = DEFAULT_LIMITS): CompiledWorkflow {
+  const steps = new Map<string, CompiledStep>();
+  definition.steps.forEach((def, index) => {
+    const at = `steps[${index}]`;
+    steps.set(def.id, {
+      def,
+      index,
+      input: compileTemplate(def.input ?? {}, `${at}.input`, limits),
+      when: def.when === undefined ? undefined : compileTemplate(def.when, `${at}.when`, limits),
+      forEach: def.forEach === undefined ? undefined : compileTemplate(def.forEach, `${at}.forEach`, limits),
+      dependants: [],
+    });
+  });
+  for (const def of definition.steps) {
+    for (const need of def.needs) steps.get(need)?.dependants.push(def.id);
+  }
+  const sinks = definition.steps.filter((s) => steps.get(s.id)!.dependants.length === 0).map((s) => s.id);
+  const output = definition.output === undefined ? undefined : compileTemplate(definition.output, 'output', limits);
+  return { definition, steps, sinks, output };
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/** Limits from WORKFLOWS.md; validation reports a problem for each value outside them. */
+export const WORKFLOW_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+export const STEP_ID = /^[a-z0-9_-]{1,64}$/;
+export const AGENT_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+export const MAX_STEPS = 1000;
+export const DEFAULT_MAX_HANDOFFS = 8;
+
+const backoffSchema = z
+  .object({
+    type: z.enum(['fixed', 'exponential']).default('fixed'),
+    delayMs: z.number().int().min(0).max(86_400_000).default(0),
+    maxDelayMs: z.number().int().min(0).max(86_400_000).optional(),
+  })
+  .strict();
+
+const retrySchema = z
+  .object({
+    /** Counts every try, the first included. */
+    attempts: z.number().int().min(1).max(100).default(1),
+    backoff: backoffSchema.optional(),
+  })
+  .strict();
+
+const contextAccessSchema = z
+  .object({ read: z.array(z.string().min(1)).optional(), write: z.array(z.string().min(1)).optional() })
+  .strict();
+
+export const stepSchema = z
+  .object({
+    id: z.string().regex(STEP_ID, 'must match [a-z0-9_-]{1,64}'),
+    agent: z.string().regex(AGENT_NAME, 'must match [a-z0-9][a-z0-9._-]{0,63}').optional(),
+    workflow: z.string().regex(WORKFLOW_NAME, 'must match [a-z0-9][a-z0-9._-]{0,63}').optional(),
+    version: z.number().int().min(1).optional(),
+    input: z.unknown().optional(),
+    needs: z.array(z.string()).default([]),
+    when: z.string().optional(),
+    forEach: z.string().optional(),
+    concurrency: z.number().int().min(1).max(10_000).optional(),
+    retry: retrySchema.optional(),
+    timeoutMs: z.number().int().min(1).max(7 * 86_400_000).optional(),
+    onFailure: z.enum(['fail', 'continue']).default('fail'),
+    handoffs: z.array(z.string().regex(AGENT_NAME)).optional(),
+    maxHandoffs: z.number().int().min(0).max(100).optional(),
+    contextAccess: contextAccessSchema.optional(),
+  })
+  .strict();
+
+export const workflowSchema = z
+  .object({
+    name: z.string().regex(WORKFLOW_NAME, 'must match [a-z0-9][a-z0-9._-]{0,63}'),
+    description: z.string().max(2000).optional(),
+    /** A JSON Schema for the run's input. */
+    input: z.record(z.unknown()).optional(),
+    steps: z.array(stepSchema).min(1, 'a workflow needs at least one step').max(MAX_STEPS, `at most ${MAX_STEPS} steps`),
+    output: z.unknown().optional(),
+  })
+  .strict();
+
+export type WorkflowDefinition = z.infer<typeof workflowSchema>;
+export type StepDefinition = z.infer<typeof stepSchema>;
+/** What a client writes, before defaults are applied. */
+export type WorkflowInput = z.input<typeof workflowSchema>;

@@ -1,0 +1,3 @@
+export * from './definition';
+export * from './template';
+export * from './compiled-workflow';
