@@ -2,7 +2,8 @@ import type { Config } from 'jest';
 
 const shared = {
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] as [string, Record<string, unknown>] },
-  moduleNameMapper: { '^@baton/([a-z-]+)$': '<rootDir>/packages/$1/src', '^@baton/app-([a-z-]+)$': '<rootDir>/apps/$1/src' },
+  // Apps first: `@baton/app-api` must not fall through to the packages pattern.
+  moduleNameMapper: { '^@baton/app-([a-z-]+)$': '<rootDir>/apps/$1/src', '^@baton/([a-z-]+)$': '<rootDir>/packages/$1/src' },
   testEnvironment: 'node',
 };
 

@@ -1,1 +1,15 @@
-export * from './types';
+export type {
+  Command,
+  Decision,
+  EmittedEvent,
+  RunEvent,
+  RunState,
+  RunStatus,
+  StepError,
+  StepState,
+  StepStatus,
+} from './types';
+export { FINAL_RUN_STATUSES, FINAL_STEP_STATUSES } from './types';
+export { initialRun, type InitialRunOptions } from './initial-run';
+export { decide } from './decide';
+export { applyDecision, applyDecisionInPlace } from './apply-decision';

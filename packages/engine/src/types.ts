@@ -42,6 +42,13 @@ export interface StepState {
   reason?: string;
   /** forEach parent: the evaluated items. */
   items?: unknown[];
+  /**
+   * forEach parent bookkeeping, so that a child's completion costs O(1) rather than a scan of its
+   * siblings: every child below `nextChild` has been started since the parent last (re)started, and
+   * `childrenSucceeded` children have succeeded.
+   */
+  nextChild?: number;
+  childrenSucceeded?: number;
   /** A hop that handed off: to whom and why. */
   handoff?: { to: string; reason?: string };
   /** ISO 8601 timestamps. */
@@ -109,8 +116,18 @@ export type Command =
       /** The context keys this step may read, with their values. */
       context: Record<string, unknown>;
     }
-  | { type: 'startChildRun'; key: string; attempt: number; workflow: string; version?: number; input: unknown; priority: number }
-  | { type: 'cancel'; key: string; attempt: number }
+  | {
+      type: 'startChildRun';
+      key: string;
+      attempt: number;
+      workflow: string;
+      version?: number;
+      input: unknown;
+      priority: number;
+      /** Backoff before a retry; 0 for a first attempt. */
+      delayMs?: number;
+    }
+  | { type: 'cancel'; key: string; attempt: number; /** Filled in by the runtime from the entry, so a waiting job can be removed. */ agent?: string | null }
   | { type: 'finish'; status: 'succeeded' | 'failed' | 'cancelled'; output?: unknown; error?: StepError }
   | { type: 'emit'; event: EmittedEvent };
 

@@ -41,7 +41,7 @@ export const stepSchema = z
     retry: retrySchema.optional(),
     timeoutMs: z.number().int().min(1).max(7 * 86_400_000).optional(),
     onFailure: z.enum(['fail', 'continue']).default('fail'),
-    handoffs: z.array(z.string().regex(AGENT_NAME)).optional(),
+    handoffs: z.array(z.string().regex(AGENT_NAME, 'must match [a-z0-9][a-z0-9._-]{0,63}')).optional(),
     maxHandoffs: z.number().int().min(0).max(100).optional(),
     contextAccess: contextAccessSchema.optional(),
   })

@@ -1,3 +1,26 @@
-export * from './definition';
-export * from './template';
-export * from './compiled-workflow';
+export {
+  AGENT_NAME,
+  DEFAULT_MAX_HANDOFFS,
+  MAX_STEPS,
+  STEP_ID,
+  WORKFLOW_NAME,
+  stepSchema,
+  workflowSchema,
+  type StepDefinition,
+  type WorkflowDefinition,
+  type WorkflowInput,
+} from './definition';
+export {
+  DEFAULT_LIMITS,
+  ExpressionError,
+  compileTemplate,
+  type CompiledTemplate,
+  type ExpressionLimits,
+  type Scope,
+} from './template';
+export { compileWorkflow, type CompiledStep, type CompiledWorkflow } from './compiled-workflow';
+export { parseWorkflow, type ParseResult } from './parse';
+export { validate, type ValidationResult } from './validate';
+export type { ValidateOptions } from './validate-options';
+export { validateInput } from './input-schema';
+export type { Problem } from './problem';

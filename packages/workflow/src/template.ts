@@ -1,14 +1,18 @@
 import jsonata from 'jsonata';
+import { BoundedCache } from './bounded-cache';
+import { describeError, syntaxErrors } from './expression-syntax';
+import { joinPath, type Problem } from './problem';
+import { splitTemplate } from './split-template';
 
 /** Per-evaluation limits: an expression can loop or build huge values, never for long or large. */
 export interface ExpressionLimits {
-  /** @defaultValue 100 */
+  /** Longest one expression may run, in milliseconds. @defaultValue 100 */
   timeoutMs: number;
-  /** Largest JSON-encoded result, in bytes. @defaultValue 1 MiB */
+  /** Largest total UTF-8 size of the JSON-encoded expression results of one evaluation. @defaultValue 1 MiB */
   maxOutputBytes: number;
 }
 
-export const DEFAULT_LIMITS: ExpressionLimits = { timeoutMs: 100, maxOutputBytes: 1024 * 1024 };
+export const DEFAULT_LIMITS: ExpressionLimits = Object.freeze({ timeoutMs: 100, maxOutputBytes: 1024 * 1024 });
 
 /** The variables an expression sees: `$input`, `$steps`, `$context`, `$item`, `$index`, `$run`. */
 export interface Scope {
@@ -31,81 +35,173 @@ export class ExpressionError extends Error {
   }
 }
 
-const WHOLE = /^\{\{([\s\S]*)\}\}$/;
-const EMBEDDED = /\{\{([\s\S]*?)\}\}/g;
-const SECRETS = /\{\{[^}]*\$secrets\b/;
-
-type Part = string | jsonata.Expression;
-
 /**
  * A value with its `{{ … }}` strings compiled once. `evaluate` walks it against a scope:
  * a string that is exactly one expression yields the expression's typed value, a string with
- * expressions inside text yields text, anything else is returned as it is.
+ * expressions inside text yields text (non-strings JSON-encoded, undefined as nothing), anything
+ * else is returned as it is. An object drops keys whose value is undefined; an array keeps its
+ * length, with null for undefined.
  */
 export interface CompiledTemplate {
   /** Whether anything in the value needs evaluating. */
   readonly dynamic: boolean;
+  /** @throws ExpressionError naming the field when an expression fails, times out or produces too much. */
   evaluate(scope: Scope): Promise<unknown>;
+}
+
+/** An expression known to parse; JSONata builds it on first use (see `syntaxErrors` for why). */
+interface Expression {
+  source: string;
+  built?: jsonata.Expression;
 }
 
 type Node =
   | { kind: 'literal'; value: unknown }
-  | { kind: 'whole'; expr: jsonata.Expression; field: string }
-  | { kind: 'text'; parts: Part[]; field: string }
+  | { kind: 'whole'; expr: Expression; field: string }
+  | { kind: 'text'; parts: (string | Expression)[]; field: string }
   | { kind: 'array'; items: Node[] }
   | { kind: 'object'; entries: [string, Node][] };
 
-const cache = new Map<string, jsonata.Expression>();
-const CACHE_LIMIT = 10_000;
-
-function compileExpression(source: string, field: string, limits: ExpressionLimits): jsonata.Expression {
-  const cacheKey = `${limits.timeoutMs}\u0000${source}`;
-  const hit = cache.get(cacheKey);
-  if (hit) return hit;
-  let expr: jsonata.Expression;
-  try {
-    expr = jsonata(source, { timeout: limits.timeoutMs, stack: 500, sequence: 1_000_000 });
-  } catch (err) {
-    throw new ExpressionError(field, `expression does not parse: ${describe(err)}`);
-  }
-  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-  cache.set(cacheKey, expr);
-  return expr;
+/** What compiling a value found besides its nodes, in the order met. */
+interface Findings {
+  /** Problems found so far, and expressions still to be checked for syntax. */
+  checks: (Problem | { path: string; source: string })[];
+  /** Fields left as literals because they mention `$secrets`. */
+  secrets: string[];
 }
 
-function describe(err: unknown): string {
-  const e = err as { message?: string; code?: string; position?: number };
-  return e.position === undefined ? String(e.message) : `${e.message} (at ${e.position})`;
+// `$secrets` is resolved on the worker at execution, never in a stored run: such strings stay as they are.
+const SECRETS = /\$secrets\b/;
+
+// Built expressions by timeout (JSONata fixes it when building) and source. Each holds ~15 KB
+// (its syntax tree keeps JSONata's parser alive), hence the small bound.
+const built = new BoundedCache<jsonata.Expression>(2_000);
+
+function build(expr: Expression, limits: ExpressionLimits): jsonata.Expression {
+  const key = `${limits.timeoutMs}\u0000${expr.source}`;
+  let hit = built.get(key);
+  if (!hit) built.set(key, (hit = jsonata(expr.source, { timeout: limits.timeoutMs, stack: 500, sequence: 1_000_000 })));
+  return (expr.built = hit);
 }
 
-function compileNode(value: unknown, field: string, limits: ExpressionLimits): Node {
-  if (typeof value === 'string') {
-    // `$secrets` is resolved on the worker at execution, never in a stored run: leave such strings as they are.
-    if (SECRETS.test(value)) return { kind: 'literal', value };
-    const whole = WHOLE.exec(value);
-    if (whole && !whole[1]!.includes('{{') && !whole[1]!.includes('}}')) {
-      return { kind: 'whole', expr: compileExpression(whole[1]!.trim(), field, limits), field };
-    }
-    if (!value.includes('{{')) return { kind: 'literal', value };
-    const parts: Part[] = [];
-    let last = 0;
-    for (const match of value.matchAll(EMBEDDED)) {
-      if (match.index! > last) parts.push(value.slice(last, match.index));
-      parts.push(compileExpression(match[1]!.trim(), field, limits));
-      last = match.index! + match[0].length;
-    }
-    if (last < value.length) parts.push(value.slice(last));
-    return { kind: 'text', parts, field };
+function compileString(value: string, field: string, found: Findings): Node {
+  const split = splitTemplate(value);
+  if (!split.ok) {
+    found.checks.push({ path: field, message: split.message });
+    return { kind: 'literal', value };
   }
+  const parts = split.parts.map((part) => ('text' in part ? part.text : { source: part.expression }));
+  const expressions = parts.filter((p): p is Expression => typeof p !== 'string');
+  for (const { source } of expressions) found.checks.push({ path: field, source });
+  if (expressions.length === 0) return { kind: 'literal', value };
+  if (expressions.some((e) => SECRETS.test(e.source))) {
+    found.secrets.push(field);
+    return { kind: 'literal', value };
+  }
+  if (parts.length === 1) return { kind: 'whole', expr: expressions[0]!, field };
+  return { kind: 'text', parts, field };
+}
+
+function compileNode(value: unknown, field: string, found: Findings): Node {
+  if (typeof value === 'string') return compileString(value, field, found);
   if (Array.isArray(value)) {
-    const items = value.map((item, i) => compileNode(item, `${field}[${i}]`, limits));
+    const items = value.map((item, i) => compileNode(item, joinPath(field, i), found));
     return items.every((n) => n.kind === 'literal') ? { kind: 'literal', value } : { kind: 'array', items };
   }
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).map(([k, v]): [string, Node] => [k, compileNode(v, `${field}.${k}`, limits)]);
+    const entries = Object.entries(value).map(([k, v]): [string, Node] => [k, compileNode(v, joinPath(field, k), found)]);
     return entries.every(([, n]) => n.kind === 'literal') ? { kind: 'literal', value } : { kind: 'object', entries };
   }
   return { kind: 'literal', value };
+}
+
+/** Compiles several values at once, checking all their expressions' syntax in one batch. */
+function compileAll(values: readonly { value: unknown; field: string }[]): { root: Node; problems: Problem[]; secrets: string[] }[] {
+  const compiled = values.map(({ value, field }) => {
+    const found: Findings = { checks: [], secrets: [] };
+    return { root: compileNode(value, field, found), found };
+  });
+  const errors = syntaxErrors(compiled.flatMap(({ found }) => found.checks.flatMap((c) => ('source' in c ? [c.source] : []))));
+  return compiled.map(({ root, found }) => ({
+    root,
+    secrets: found.secrets,
+    problems: found.checks.flatMap((check): Problem[] => {
+      if (!('source' in check)) return [check];
+      const error = errors.get(check.source);
+      return error === undefined ? [] : [{ path: check.path, message: `expression does not parse: ${error}` }];
+    }),
+  }));
+}
+
+/** One call of `evaluate`: the scope as JSONata bindings and what is left of the output budget. */
+interface Evaluation {
+  input: unknown;
+  bindings: Record<string, unknown>;
+  limits: ExpressionLimits;
+  remaining: number;
+}
+
+const utf8 = new TextEncoder();
+
+/** JSONata values that are not JSON: lambdas, built-in functions and regular expressions. */
+function jsonOnly(_key: string, value: unknown): unknown {
+  if (typeof value === 'function' || (value instanceof Object && ('_jsonata_lambda' in value || '_jsonata_function' in value))) {
+    throw new Error('an expression must produce JSON, not a function');
+  }
+  return value;
+}
+
+/** Runs one expression; its result as JSON text, or undefined when it has none. */
+async function run(expr: Expression, field: string, ev: Evaluation): Promise<string | undefined> {
+  let text: string;
+  try {
+    const result: unknown = await (expr.built ?? build(expr, ev.limits)).evaluate(ev.input, ev.bindings);
+    if (result === undefined) return undefined;
+    // JSON text also strips JSONata's sequence flags and detaches the result from the scope.
+    text = JSON.stringify(result, jsonOnly);
+  } catch (err) {
+    throw new ExpressionError(field, describeError(err));
+  }
+  // A UTF-16 length never exceeds the UTF-8 size, so a long text is refused before it is encoded.
+  ev.remaining -= text.length > ev.remaining ? text.length : utf8.encode(text).byteLength;
+  if (ev.remaining < 0) throw new ExpressionError(field, `results are larger than ${ev.limits.maxOutputBytes} bytes`);
+  return text;
+}
+
+async function evaluateNode(node: Node, ev: Evaluation): Promise<unknown> {
+  switch (node.kind) {
+    case 'literal':
+      return node.value;
+    case 'whole': {
+      const text = await run(node.expr, node.field, ev);
+      return text === undefined ? undefined : JSON.parse(text);
+    }
+    case 'text': {
+      let out = '';
+      for (const part of node.parts) {
+        if (typeof part === 'string') {
+          out += part;
+          continue;
+        }
+        const text = await run(part, node.field, ev);
+        if (text !== undefined) out += text.startsWith('"') ? (JSON.parse(text) as string) : text;
+      }
+      return out;
+    }
+    case 'array': {
+      const out: unknown[] = [];
+      for (const item of node.items) out.push((await evaluateNode(item, ev)) ?? null);
+      return out;
+    }
+    case 'object': {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of node.entries) {
+        const value = await evaluateNode(v, ev);
+        if (value !== undefined) out[k] = value;
+      }
+      return out;
+    }
+  }
 }
 
 function bindings(scope: Scope): Record<string, unknown> {
@@ -119,70 +215,32 @@ function bindings(scope: Scope): Record<string, unknown> {
   };
 }
 
-async function run(expr: jsonata.Expression, scope: Scope, limits: ExpressionLimits, field: string): Promise<unknown> {
-  let result: unknown;
-  try {
-    result = await expr.evaluate(scope.input ?? {}, bindings(scope));
-  } catch (err) {
-    throw new ExpressionError(field, describe(err));
-  }
-  return normalise(result, limits, field);
-}
-
-/** JSONata sequences are arrays with extra flags; functions and undefined are not JSON. */
-function normalise(value: unknown, limits: ExpressionLimits, field: string): unknown {
-  if (value === undefined) return undefined;
-  if (typeof value === 'function') throw new ExpressionError(field, 'an expression must produce JSON, not a function');
-  const text = JSON.stringify(value);
-  if (text === undefined) return undefined;
-  if (text.length > limits.maxOutputBytes) {
-    throw new ExpressionError(field, `result is larger than ${limits.maxOutputBytes} bytes`);
-  }
-  return JSON.parse(text);
-}
-
-async function evaluateNode(node: Node, scope: Scope, limits: ExpressionLimits): Promise<unknown> {
-  switch (node.kind) {
-    case 'literal':
-      return node.value;
-    case 'whole':
-      return run(node.expr, scope, limits, node.field);
-    case 'text': {
-      let out = '';
-      for (const part of node.parts) {
-        if (typeof part === 'string') out += part;
-        else {
-          const value = await run(part, scope, limits, node.field);
-          out += value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
-        }
-      }
-      if (out.length > limits.maxOutputBytes) throw new ExpressionError(node.field, `result is larger than ${limits.maxOutputBytes} bytes`);
-      return out;
-    }
-    case 'array': {
-      const out: unknown[] = [];
-      for (const item of node.items) out.push(await evaluateNode(item, scope, limits));
-      return out;
-    }
-    case 'object': {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of node.entries) {
-        const value = await evaluateNode(v, scope, limits);
-        if (value !== undefined) out[k] = value;
-      }
-      return out;
-    }
-  }
-}
-
 /**
- * Compiles every `{{ … }}` in `value`.
- * @throws ExpressionError naming `field` when an expression does not parse.
+ * Compiles every `{{ … }}` in `value`; a string whose expressions mention `$secrets` stays a literal.
+ * @throws ExpressionError naming the field (`steps[1].input.to`) when an expression does not parse.
  */
 export function compileTemplate(value: unknown, field: string, limits: ExpressionLimits = DEFAULT_LIMITS): CompiledTemplate {
-  const root = compileNode(value, field, limits);
+  const { root, problems } = compileAll([{ value, field }])[0]!;
+  const first = problems[0];
+  if (first) throw new ExpressionError(first.path, first.message);
   return {
     dynamic: root.kind !== 'literal',
-    evaluate: (scope) => evaluateNode(root, scope, limits),
+    evaluate: (scope) =>
+      evaluateNode(root, { input: scope.input ?? {}, bindings: bindings(scope), limits, remaining: limits.maxOutputBytes }),
   };
+}
+
+/** What validation needs to know about a template, found without throwing. */
+export interface TemplateReport {
+  /** Every expression that does not parse, and every `{{` left open. */
+  problems: Problem[];
+  /** Fields that mention `$secrets` (left for the worker). */
+  secrets: string[];
+  /** Whether the value is a string that is exactly one `{{ … }}` expression. */
+  expression: boolean;
+}
+
+/** Reports on several values at once (their expressions are checked in one batch), in order. */
+export function inspectTemplates(values: readonly { value: unknown; field: string }[]): TemplateReport[] {
+  return compileAll(values).map(({ root, problems, secrets }) => ({ problems, secrets, expression: root.kind === 'whole' }));
 }

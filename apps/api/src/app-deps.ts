@@ -1,0 +1,43 @@
+import type { Db } from '@baton/db';
+import type { Runtime } from '@baton/runtime';
+import type { Logger, Metrics } from '@baton/telemetry';
+import type { Authenticator } from './authenticator';
+import type { Config } from './config';
+
+/** One registered agent, as `GET /v1/agents` lists it. */
+export interface AgentInfo {
+  name: string;
+  description?: string;
+  /** Live workers serving it. */
+  workers: number;
+  lastSeenAt: string | number | Date | null;
+}
+
+/** The agents workers registered; `AgentRegistry` of @baton/queue is the adapter. */
+export interface AgentDirectory {
+  list(): Promise<AgentInfo[]>;
+  /** Every agent some worker has ever registered: a workflow naming another is a 400. */
+  known(): Promise<Set<string>>;
+}
+
+/** Whether each dependency answers. A check may hang or throw: `/readyz` bounds and catches it. */
+export interface Readiness {
+  redis(): Promise<boolean>;
+  postgres(): Promise<boolean>;
+}
+
+/** Everything `createApp` needs, built by the composition root (`startApi`). */
+export interface AppDeps {
+  runtime: Runtime;
+  db: Db;
+  agents: AgentDirectory;
+  readiness: Readiness;
+  logger: Logger;
+  metrics: Metrics;
+  config: Pick<Config, 'bodyLimit' | 'adminKey'>;
+  /**
+   * Who the callers are.
+   * @defaultValue `adminKeyAuthenticator(config.adminKey)` when an admin key is configured, else `openAuthenticator()`
+   */
+  authenticator?: Authenticator;
+}

@@ -1,0 +1,71 @@
+import { loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('applies the defaults to an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      redisUrl: 'redis://127.0.0.1:6379',
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
+      queuePrefix: 'baton',
+      bodyLimit: '1mb',
+      logLevel: 'info',
+      dbPoolSize: 10,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080', HOST: '127.0.0.1', REDIS_URL: 'rediss://cache:6380', DATABASE_URL: 'postgresql://u:p@db/baton',
+      BATON_QUEUE_PREFIX: 'staging', BATON_ADMIN_KEY: 'x'.repeat(16), BODY_LIMIT: '512kb', LOG_LEVEL: 'debug', DB_POOL_SIZE: '25',
+      UNRELATED: 'ignored',
+    });
+    expect(config).toEqual({
+      port: 8080, host: '127.0.0.1', redisUrl: 'rediss://cache:6380', databaseUrl: 'postgresql://u:p@db/baton',
+      queuePrefix: 'staging', adminKey: 'x'.repeat(16), bodyLimit: '512kb', logLevel: 'debug', dbPoolSize: 25,
+    });
+  });
+
+  it('treats an empty variable as unset, except the admin key', () => {
+    expect(loadConfig({ PORT: '', LOG_LEVEL: '' })).toMatchObject({ port: 3000, logLevel: 'info' });
+    expect(() => loadConfig({ BATON_ADMIN_KEY: '' })).toThrow(/BATON_ADMIN_KEY: must be at least 16 characters/);
+  });
+
+  it('accepts port 0 (any free port)', () => {
+    expect(loadConfig({ PORT: '0' }).port).toBe(0);
+  });
+
+  it('lists every bad value in one error, one line each', () => {
+    let message = '';
+    try {
+      loadConfig({
+        PORT: 'eighty', REDIS_URL: 'http://cache', DATABASE_URL: 'not a url', BATON_QUEUE_PREFIX: 'has:colon',
+        BATON_ADMIN_KEY: 'short', BODY_LIMIT: 'lots', LOG_LEVEL: 'loud', DB_POOL_SIZE: '0',
+      });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    const lines = message.split('\n');
+    expect(lines[0]).toBe('invalid configuration:');
+    expect(lines.slice(1)).toEqual([
+      '  - PORT: must be an integer between 0 and 65535 (got "eighty")',
+      '  - REDIS_URL: must be a URL starting with redis:// or rediss://',
+      '  - DATABASE_URL: must be a URL starting with postgres:// or postgresql://',
+      '  - BATON_QUEUE_PREFIX: must be 1-64 letters, digits, ".", "_" or "-" (got "has:colon")',
+      '  - BATON_ADMIN_KEY: must be at least 16 characters (unset it to run without authentication)',
+      '  - BODY_LIMIT: must be a size such as 1mb, 512kb or 1048576 (got "lots")',
+      '  - LOG_LEVEL: must be one of error, warn, info, http, verbose, debug, silly (got "loud")',
+      '  - DB_POOL_SIZE: must be an integer between 1 and 1000 (got "0")',
+    ]);
+  });
+
+  it('never echoes secrets or URLs, which may hold credentials', () => {
+    expect(() => loadConfig({ BATON_ADMIN_KEY: 'hunter2', DATABASE_URL: 'mysql://root:pw@db' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringMatching(/hunter2|pw@db/) }),
+    );
+  });
+
+  it.each(['65536', '-1', '3.5', '1e3'])('refuses PORT=%s', (port) => {
+    expect(() => loadConfig({ PORT: port })).toThrow(/PORT: must be an integer between 0 and 65535/);
+  });
+});

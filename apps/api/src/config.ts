@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
+
+/** An empty variable counts as unset, so `PORT=` in an env file means the default. */
+const optional = (value: unknown): unknown => (value === '' ? undefined : value);
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+const integer = (min: number, max: number) =>
+  z.string().transform((value, ctx) => {
+    const n = /^\d{1,9}$/.test(value.trim()) ? Number(value) : NaN;
+    if (n >= min && n <= max) return n;
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be an integer between ${min} and ${max}` });
+    return z.NEVER;
+  });
+
+const Schema = z.object({
+  PORT: z.preprocess(optional, integer(0, 65_535).default('3000')),
+  HOST: z.preprocess(optional, z.string().default('0.0.0.0')),
+  REDIS_URL: z.preprocess(optional, url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379')),
+  DATABASE_URL: z.preprocess(optional, url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/postgres')),
+  BATON_QUEUE_PREFIX: z.preprocess(
+    optional,
+    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-"').default('baton'),
+  ),
+  // Not preprocessed: an empty admin key is a mistake, not a request to run without auth.
+  BATON_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters (unset it to run without authentication)').optional(),
+  BODY_LIMIT: z.preprocess(
+    optional,
+    z.string().regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, 'must be a size such as 1mb, 512kb or 1048576').default('1mb'),
+  ),
+  LOG_LEVEL: z.preprocess(optional, z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info')),
+  DB_POOL_SIZE: z.preprocess(optional, integer(1, 1000).default('10')),
+});
+
+/** The api's settings, validated once at startup (STYLE rule 6). */
+export interface Config {
+  /** `PORT`; 0 picks a free port. @defaultValue 3000 */
+  port: number;
+  /** `HOST`. @defaultValue '0.0.0.0' */
+  host: string;
+  /** `REDIS_URL`. @defaultValue 'redis://127.0.0.1:6379' */
+  redisUrl: string;
+  /** `DATABASE_URL`. @defaultValue 'postgres://postgres@127.0.0.1:5432/postgres' */
+  databaseUrl: string;
+  /** `BATON_QUEUE_PREFIX`: the key prefix of every Baton key in Redis. @defaultValue 'baton' */
+  queuePrefix: string;
+  /** `BATON_ADMIN_KEY`: an admin key of tenant `default`. Unset, the api runs open (every caller is admin). */
+  adminKey?: string;
+  /** `BODY_LIMIT`, in the `bytes` notation express.json takes. @defaultValue '1mb' */
+  bodyLimit: string;
+  /** `LOG_LEVEL` (winston's npm levels). @defaultValue 'info' */
+  logLevel: string;
+  /** `DB_POOL_SIZE`: Postgres connections of this process. @defaultValue 10 */
+  dbPoolSize: number;
+}
+
+/** Variables whose values may be secret or hold credentials: never echoed in an error. */
+const SECRET = new Set(['BATON_ADMIN_KEY', 'REDIS_URL', 'DATABASE_URL']);
+
+/**
+ * Reads the api's configuration from environment variables.
+ * @throws Error listing every bad variable, one per line, when any is invalid.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const result = Schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'config');
+      const value = env[name];
+      const shown = value === undefined || SECRET.has(name) ? '' : ` (got ${JSON.stringify(value)})`;
+      return `  - ${name}: ${issue.message}${shown}`;
+    });
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = result.data;
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    redisUrl: c.REDIS_URL,
+    databaseUrl: c.DATABASE_URL,
+    queuePrefix: c.BATON_QUEUE_PREFIX,
+    ...(c.BATON_ADMIN_KEY === undefined ? {} : { adminKey: c.BATON_ADMIN_KEY }),
+    bodyLimit: c.BODY_LIMIT,
+    logLevel: c.LOG_LEVEL,
+    dbPoolSize: c.DB_POOL_SIZE,
+  };
+}

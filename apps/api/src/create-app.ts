@@ -1,0 +1,36 @@
+import express from 'express';
+import type { AppDeps } from './app-deps';
+import { authenticate } from './auth-middleware';
+import { adminKeyAuthenticator, openAuthenticator } from './authenticator';
+import { errorMiddleware, notFound } from './error-middleware';
+import { jsonBody } from './json-body';
+import { requestContext } from './request-context';
+import { agentRoutes } from './routes/agents';
+import { healthRoutes } from './routes/health';
+import { metricsRoutes } from './routes/metrics';
+import { runRoutes } from './routes/runs';
+import { workflowRoutes } from './routes/workflows';
+
+/**
+ * The HTTP gateway as an Express app, with no I/O of its own: everything it talks to comes in
+ * `deps`. Route handlers are async; Express 5 passes a rejected promise to the one error middleware.
+ * Routes are registered with their full paths, so `req.route.path` is the template metrics label.
+ */
+export function createApp(deps: AppDeps): express.Express {
+  const { logger, metrics, config } = deps;
+  const authenticator = deps.authenticator ?? (config.adminKey ? adminKeyAuthenticator(config.adminKey) : openAuthenticator());
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.use(requestContext(logger, metrics));
+  app.use(healthRoutes(deps));
+  app.use(['/v1', '/metrics'], authenticate(authenticator));
+  app.use(jsonBody(config.bodyLimit));
+  app.use(runRoutes(deps));
+  app.use(workflowRoutes(deps));
+  app.use(agentRoutes(deps));
+  app.use(metricsRoutes(deps));
+  app.use(notFound);
+  app.use(errorMiddleware(logger));
+  return app;
+}

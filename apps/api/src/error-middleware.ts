@@ -1,0 +1,115 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { BatonError } from '@baton/runtime';
+import type { Logger } from '@baton/telemetry';
+import { unavailableDependency } from './dependency-errors';
+
+/** One problem with a request; `path` says where (`workflow.steps[2].needs[0]`, `input.ticket`). */
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+/** The body of every 4xx/5xx answer (API.md, Errors). */
+export interface ErrorBody {
+  error: { code: string; message: string; details: ErrorDetail[] };
+}
+
+/** HTTP status by error code: the only place a code becomes a status. */
+export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  VALIDATION_FAILED: 400,
+  INVALID_JSON: 400,
+  BAD_REQUEST: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  RUN_NOT_FOUND: 404,
+  TEMPLATE_NOT_FOUND: 404,
+  IDEMPOTENCY_CONFLICT: 409,
+  RUN_FINISHED: 409,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+};
+
+interface Answer {
+  status: number;
+  body: ErrorBody;
+  /** How the error is logged: expected client errors are not. */
+  log?: 'warn' | 'error';
+}
+
+const answer = (status: number, code: string, message: string, details: ErrorDetail[] = []): Answer => ({
+  status,
+  body: { error: { code, message, details } },
+});
+
+/** Errors of express.json (body-parser) carry a `type`. */
+function bodyParserAnswer(err: { type?: unknown; limit?: unknown; status?: unknown }): Answer | undefined {
+  switch (err.type) {
+    case 'entity.too.large':
+      return answer(413, 'PAYLOAD_TOO_LARGE', `request body is larger than the limit of ${String(err.limit)} bytes`);
+    case 'entity.parse.failed':
+      return answer(400, 'INVALID_JSON', 'request body is not valid JSON (an object or array)');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return answer(415, 'UNSUPPORTED_MEDIA_TYPE', 'request body must be UTF-8 application/json');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'parameters.too.many':
+      return answer(400, 'BAD_REQUEST', 'request body could not be read');
+    default:
+      return undefined;
+  }
+}
+
+/** Maps any error to the status and body the client sees. Never exposes stacks, SQL or driver messages. */
+export function toErrorAnswer(err: unknown): Answer {
+  if (err instanceof BatonError) {
+    const status = STATUS_BY_CODE[err.code];
+    if (status === undefined) return { ...answer(500, 'INTERNAL', 'internal error'), log: 'error' };
+    return { ...answer(status, err.code, err.message, [...err.details]), log: status >= 500 ? 'warn' : undefined };
+  }
+  if (err !== null && typeof err === 'object') {
+    const parser = bodyParserAnswer(err as { type?: unknown });
+    if (parser) return parser;
+  }
+  const dependency = unavailableDependency(err);
+  if (dependency) {
+    const what = dependency === 'unknown' ? 'a dependency' : dependency === 'postgres' ? 'the database' : 'the queue (Redis)';
+    return { ...answer(503, 'UNAVAILABLE', `${what} is unavailable; try again later`), log: 'warn' };
+  }
+  return { ...answer(500, 'INTERNAL', 'internal error'), log: 'error' };
+}
+
+/** The one error handler of the app (STYLE rule 8). */
+export function errorMiddleware(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const { status, body, log } = toErrorAnswer(err);
+    if (log) {
+      const e = err instanceof Error ? err : undefined;
+      logger[log](status >= 500 && status !== 503 ? 'unhandled error' : 'dependency unavailable', {
+        requestId: req.requestId,
+        method: req.method,
+        path: req.path,
+        error: e ? `${e.name}: ${e.message}` : String(err),
+        code: (err as { code?: unknown } | null)?.code,
+        stack: log === 'error' ? e?.stack : undefined,
+      });
+    }
+    if (res.headersSent) {
+      // Part of a body is out: the status cannot change, so cut the connection.
+      req.socket.destroy();
+      return;
+    }
+    if (status === 503) res.setHeader('Retry-After', '1');
+    res.status(status).json(body);
+  };
+}
+
+/** The last route: anything unmatched is a 404 in the error shape. */
+export const notFound: RequestHandler = (req) => {
+  throw new BatonError('NOT_FOUND', `no route for ${req.method} ${req.path.slice(0, 200)}`);
+};

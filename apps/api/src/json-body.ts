@@ -1,0 +1,27 @@
+import express, { type RequestHandler } from 'express';
+import { BatonError } from '@baton/runtime';
+
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/** A body is there when it has a length above zero or is chunked; `Content-Length: 0` is no body. */
+function hasBody(headers: { 'content-length'?: string; 'transfer-encoding'?: string }): boolean {
+  if (headers['transfer-encoding'] !== undefined) return true;
+  const length = headers['content-length'];
+  return length !== undefined && length !== '0';
+}
+
+/**
+ * Reads JSON bodies up to `limit`: any other content type with a body is a 415, a body over the
+ * limit a 413 and malformed JSON a 400 (both mapped by the error middleware).
+ */
+export function jsonBody(limit: string): RequestHandler[] {
+  const requireJson: RequestHandler = (req, _res, next) => {
+    if (hasBody(req.headers) && !req.is(JSON_TYPES)) {
+      throw new BatonError('UNSUPPORTED_MEDIA_TYPE', 'request body must be application/json', [
+        { path: 'Content-Type', message: `${req.get('content-type') ?? 'none'} is not application/json` },
+      ]);
+    }
+    next();
+  };
+  return [requireJson, express.json({ limit, type: JSON_TYPES, strict: true })];
+}

@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import { withLogContext, type Logger, type Metrics } from '@baton/telemetry';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own extension point
+  namespace Express {
+    interface Request {
+      /** `X-Request-Id` of the request, or one generated for it; echoed on the response. */
+      requestId: string;
+    }
+  }
+}
+
+/** A client's id is kept only when it is short and plain, so it cannot forge log lines. */
+const CLIENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The label of requests no route matched: raw paths would make a series per URL. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/** The route template a request matched (`/v1/runs/:id`), for metrics and logs. */
+export function routeOf(req: Request): string {
+  const path: unknown = req.route?.path;
+  return typeof path === 'string' ? req.baseUrl + path : UNMATCHED_ROUTE;
+}
+
+/**
+ * First middleware of the app: gives the request its id, runs everything after it inside a log
+ * context carrying that id, and records the HTTP metrics and an access log line when it ends.
+ */
+export function requestContext(logger: Logger, metrics: Pick<Metrics, 'httpRequests' | 'httpDuration'>): RequestHandler {
+  return (req, res, next) => {
+    const incoming = req.get('x-request-id');
+    req.requestId = incoming && CLIENT_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', req.requestId);
+    const started = process.hrtime.bigint();
+    let recorded = false;
+    const record = (): void => {
+      if (recorded) return;
+      recorded = true;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = routeOf(req);
+      const status = res.headersSent ? res.statusCode : 499; // 499: the client went away first
+      metrics.httpRequests.inc({ method: req.method, route, status: String(status) });
+      metrics.httpDuration.observe({ method: req.method, route }, seconds);
+      withLogContext({ requestId: req.requestId }, () =>
+        logger.info('request', { method: req.method, route, status, durationMs: Math.round(seconds * 1000) }),
+      );
+    };
+    res.once('finish', record);
+    res.once('close', record);
+    withLogContext({ requestId: req.requestId }, () => next());
+  };
+}

@@ -1,0 +1,155 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { containsNul } from '@baton/db';
+import { FINAL_RUN_STATUSES, type RunStatus } from '@baton/engine';
+import { BatonError } from '@baton/runtime';
+import type { AppDeps } from '../app-deps';
+import { CAN, principalOf, requireRole } from '../auth-middleware';
+import { bodyHash } from '../canonical-json';
+import { decodeCursor, encodeCursor, isUuid } from '../cursor';
+import { parseRequest } from '../parse-request';
+import { toRunSummary, toRunView } from '../run-view';
+import { checkInput, checkWorkflow } from '../workflow-check';
+
+const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
+const isFinal = (status: string): boolean => FINAL_RUN_STATUSES.has(status as RunStatus);
+
+const BODY_TYPE = { required_error: 'a JSON object body is required', invalid_type_error: 'the body must be a JSON object' };
+
+const SubmitBody = z
+  .object({
+    workflow: z.unknown().optional(),
+    template: z.string().min(1).max(200).optional(),
+    version: z.number().int().min(1).optional(),
+    input: z.unknown().optional(),
+    priority: z.number().int().min(1, 'must be an integer from 1 to 10').max(10, 'must be an integer from 1 to 10').optional(),
+  }, BODY_TYPE)
+  .strict();
+
+const single = (name: string) => z.string({ invalid_type_error: `${name} must be given once` });
+
+const ListQuery = z.object({
+  status: single('status').pipe(z.enum(RUN_STATUSES, { message: `must be one of ${RUN_STATUSES.join(', ')}` })).optional(),
+  template: single('template').min(1).max(200).optional(),
+  limit: single('limit')
+    .regex(/^\d{1,6}$/, 'must be an integer from 1 to 200')
+    .transform(Number)
+    .pipe(z.number().min(1, 'must be an integer from 1 to 200').max(200, 'must be an integer from 1 to 200'))
+    .optional(),
+  cursor: single('cursor').optional(),
+});
+
+const links = (id: string) => ({ self: `/v1/runs/${id}`, events: `/v1/runs/${id}/events` });
+
+/** A 404 for a run that does not exist, is not a UUID or belongs to another tenant: all look alike. */
+const runNotFound = (id: string) => new BatonError('RUN_NOT_FOUND', `run ${id.slice(0, 100)} not found`);
+
+/** Where every problem with a body containing `\u0000` is (Postgres stores no NUL in text or jsonb). */
+function nulPaths(value: unknown, path = '', out: string[] = []): string[] {
+  if (out.length >= 20) return out;
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) out.push(path);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => nulPaths(v, `${path}[${i}]`, out));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const at = path ? `${path}.${k}` : k;
+      if (k.includes('\u0000')) out.push(at);
+      nulPaths(v, at, out);
+    }
+  }
+  return out;
+}
+
+function idempotencyKeyOf(req: Request): string | undefined {
+  const key = req.get('idempotency-key');
+  if (key === undefined) return undefined;
+  if (key.length < 1 || key.length > 200) {
+    throw new BatonError('VALIDATION_FAILED', 'invalid Idempotency-Key', [{ path: 'Idempotency-Key', message: 'must be 1 to 200 characters' }]);
+  }
+  return key;
+}
+
+export function runRoutes({ runtime, db, agents }: Pick<AppDeps, 'runtime' | 'db' | 'agents'>): Router {
+  const router = Router();
+
+  router.post('/v1/runs', requireRole(...CAN.submit), async (req, res) => {
+    const principal = principalOf(req);
+    const body = parseRequest(SubmitBody, req.body, 'request body');
+    if (containsNul(req.body)) {
+      throw new BatonError('VALIDATION_FAILED', 'the request holds \\u0000, which cannot be stored',
+        nulPaths(req.body).map((path) => ({ path, message: 'must not contain \\u0000' })));
+    }
+    const idempotencyKey = idempotencyKeyOf(req);
+    if (body.template !== undefined && body.workflow !== undefined) {
+      throw new BatonError('VALIDATION_FAILED', 'give either workflow or template', [{ path: 'template', message: 'not allowed together with workflow' }]);
+    }
+    if (body.template !== undefined) {
+      throw new BatonError('TEMPLATE_NOT_FOUND', `template ${body.template} not found: templates are not available yet`);
+    }
+    if (body.version !== undefined) {
+      throw new BatonError('VALIDATION_FAILED', 'version needs a template', [{ path: 'version', message: 'only allowed with template' }]);
+    }
+    if (body.workflow === undefined) {
+      throw new BatonError('VALIDATION_FAILED', 'a workflow is required', [{ path: 'workflow', message: 'required (or a template)' }]);
+    }
+    const { workflow, compiled } = await checkWorkflow(body.workflow, agents);
+    const input = body.input ?? {};
+    checkInput(workflow, input);
+    const result = await runtime.submit({
+      tenant: principal.tenant,
+      workflow,
+      compiled,
+      input,
+      priority: body.priority,
+      idempotency: idempotencyKey === undefined ? undefined : { key: idempotencyKey, bodyHash: bodyHash(req.body) },
+      submittedBy: principal.subject,
+    });
+    res.setHeader('Location', links(result.id).self);
+    res.status(result.created ? 202 : 200).json({ id: result.id, status: result.status, links: links(result.id) });
+  });
+
+  router.get('/v1/runs', requireRole(...CAN.read), async (req, res) => {
+    const { tenant } = principalOf(req);
+    const query = parseRequest(ListQuery, req.query, 'query', undefined);
+    const limit = query.limit ?? 50;
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const rows = await runtime.repos.runs.list(db.kysely, { tenant, status: query.status, template: query.template, limit: limit + 1, after });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    res.json({
+      items: page.map(toRunSummary),
+      ...(rows.length > limit && last ? { nextCursor: encodeCursor({ createdAt: new Date(last.created_at), id: last.id }) } : {}),
+    });
+  });
+
+  router.get('/v1/runs/:id', requireRole(...CAN.read), async (req, res) => {
+    const { tenant } = principalOf(req);
+    const { id } = req.params;
+    if (!isUuid(id)) throw runNotFound(id);
+    const run = await runtime.repos.runs.get(db.kysely, tenant, id);
+    if (!run) throw runNotFound(id);
+    const steps = await runtime.repos.steps.forRun(db.kysely, id);
+    res.json(toRunView(run, steps));
+  });
+
+  router.post('/v1/runs/:id/cancel', requireRole(...CAN.cancel), async (req, res) => {
+    const principal = principalOf(req);
+    const { id } = req.params;
+    if (!isUuid(id)) throw runNotFound(id);
+    const run = await runtime.repos.runs.get(db.kysely, principal.tenant, id);
+    if (!run) throw runNotFound(id);
+    const mayCancelAny = principal.role === 'admin' || principal.role === 'operator';
+    if (!mayCancelAny && run.submitted_by !== principal.subject) {
+      throw new BatonError('FORBIDDEN', 'only an operator or the submitter of a run may cancel it');
+    }
+    if (isFinal(run.status)) throw new BatonError('RUN_FINISHED', `run is already ${run.status}`);
+    await runtime.cancel(id);
+    // The run may have finished on its own meanwhile: answer with what actually happened.
+    const after = await runtime.repos.runs.get(db.kysely, principal.tenant, id);
+    if (after && after.status !== 'cancelled' && isFinal(after.status)) throw new BatonError('RUN_FINISHED', `run is already ${after.status}`);
+    res.status(202).json({ id, status: 'cancelled' });
+  });
+
+  return router;
+}

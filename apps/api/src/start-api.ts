@@ -1,0 +1,184 @@
+import { createServer, type Server } from 'node:http';
+import type { Redis } from 'ioredis';
+import { KyselyAgentRepository, createDb, migrate, type Db } from '@baton/db';
+import { AgentRegistry, BullmqStepQueue, createRedis } from '@baton/queue';
+import { Runtime } from '@baton/runtime';
+import { createLogger, createMetrics, type Logger } from '@baton/telemetry';
+import type { Config } from './config';
+import { createApp } from './create-app';
+import { unavailableDependency } from './dependency-errors';
+import type { AppDeps } from './app-deps';
+import { createReadiness } from './readiness';
+import { Resources } from './resources';
+import { createStepDispatcher } from './step-dispatcher';
+
+/** A running api. */
+export interface RunningApi {
+  /** The port it listens on (the one the OS picked when `config.port` is 0). */
+  port: number;
+  /** Stops accepting connections, lets requests in flight finish, then closes queue, Redis and Postgres. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** How long requests in flight may take to finish on shutdown before their connections are cut. */
+const DRAIN_MS = 10_000;
+
+export interface StartApiOptions {
+  /** How long startup waits for Redis before listening anyway (`/readyz` then says it is down). @defaultValue 5000 */
+  redisWaitMs?: number;
+}
+
+/** Logs at most one line per `everyMs`: a down Redis reports an error on every reconnect attempt. */
+function throttled(log: (message: string, meta: Record<string, unknown>) => void, everyMs: number) {
+  let last = 0;
+  return (message: string, meta: Record<string, unknown>) => {
+    const now = Date.now();
+    if (now - last < everyMs) return;
+    last = now;
+    log(message, meta);
+  };
+}
+
+/** Migrates, retrying while Postgres is unreachable (it may start after the api); other failures throw. */
+async function migrateWhenReachable(db: Db, logger: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrate(db.kysely);
+      return;
+    } catch (err) {
+      if (!unavailableDependency(err)) throw err;
+      const delayMs = Math.min(attempt * 500, 5000);
+      logger.warn('postgres unreachable; retrying migrations', { attempt, delayMs, error: String(err) });
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
+/**
+ * A `client` connection fails commands at once until it is ready, so wait for it a little: requests
+ * just after startup should not be 503s. Redis being down does not stop the api from starting.
+ */
+async function redisReady(redis: Redis, logger: Logger, waitMs: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  // Not events.once: it rejects on the first 'error', and a connection error here is not fatal.
+  let onReady = (): void => undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const ready = await new Promise<boolean>((resolve) => {
+    onReady = () => resolve(true);
+    redis.once('ready', onReady);
+    timer = setTimeout(() => resolve(false), waitMs);
+  });
+  clearTimeout(timer);
+  redis.off('ready', onReady);
+  if (!ready) logger.warn('redis is not reachable yet; starting anyway (requests that need it answer 503)', { waitedMs: waitMs });
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/**
+ * The api's composition root (STYLE rule 4): connects Postgres (migrating it) and Redis, wires the
+ * queue, runtime and agent registry into the app and listens. `main.ts` calls it; the dev app and
+ * tests start an api in-process with it.
+ * @throws Error when a migration fails or the port cannot be bound (whatever was opened is closed).
+ */
+export async function startApi(
+  config: Config,
+  logger: Logger = createLogger({ level: config.logLevel, service: 'api' }),
+  options: StartApiOptions = {},
+): Promise<RunningApi> {
+  const res = new Resources();
+  const closeAll = () => res.closeAll((name, err) => logger.error('close failed', { resource: name, error: String(err) }));
+  try {
+    if (!config.adminKey) {
+      logger.warn('!!! BATON_ADMIN_KEY is not set: the api is OPEN, every request acts as admin of tenant "default". Set BATON_ADMIN_KEY (16+ characters) before exposing it. !!!');
+    }
+    const db = res.own('postgres', createDb({
+      url: config.databaseUrl,
+      poolSize: config.dbPoolSize,
+      onError: (err) => logger.warn('postgres client error', { error: err.message }),
+    }), (d) => d.destroy());
+    await migrateWhenReachable(db, logger);
+
+    const redisError = throttled((m, meta) => logger.warn(m, meta), 5000);
+    const redis = res.own('redis', createRedis(config.redisUrl, 'client', {
+      connectionName: 'baton-api',
+      onError: (err) => redisError('redis connection error', { error: err.message }),
+    }), (r) => r.quit().catch(() => r.disconnect()));
+    await redisReady(redis, logger, options.redisWaitMs ?? 5000);
+    const queue = res.own('queue', new BullmqStepQueue({
+      connection: redis,
+      prefix: config.queuePrefix,
+      onError: (err) => redisError('queue error', { error: err.message }),
+    }), (q) => q.close());
+
+    const metrics = createMetrics();
+    const runtime = new Runtime({
+      db,
+      dispatcher: createStepDispatcher(queue, redis, config.queuePrefix),
+      logger,
+      onRunFinished: ({ status }) => metrics.runs.inc({ status }),
+    });
+    const app = createApp({
+      runtime,
+      db,
+      agents: knownAgents(new AgentRegistry({ connection: redis, prefix: config.queuePrefix }), db),
+      readiness: createReadiness(redis, db),
+      logger,
+      metrics,
+      config,
+    });
+
+    const server = res.own('http server', createServer(app), closeServer);
+    const port = await listen(server, config.port, config.host);
+    logger.info('api listening', { host: config.host, port });
+
+    let closing: Promise<void> | undefined;
+    return {
+      port,
+      close: () => (closing ??= closeAll().then(() => logger.info('api stopped'))),
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+/**
+ * Live workers come from the Redis registry; the agents ever registered come from Postgres too,
+ * so a flushed Redis forgets none. Cached briefly: every submission asks.
+ */
+function knownAgents(registry: AgentRegistry, db: Db): AppDeps['agents'] {
+  const repo = new KyselyAgentRepository();
+  let cached: { at: number; names: Promise<Set<string>> } | undefined;
+  return {
+    list: () => registry.list(),
+    known: () => {
+      if (!cached || Date.now() - cached.at > 2000) {
+        const names = Promise.all([repo.names(db.kysely), registry.known()]).then(([a, b]) => new Set([...a, ...b]));
+        names.catch(() => (cached = undefined));
+        cached = { at: Date.now(), names };
+      }
+      return cached.names;
+    },
+  };
+}

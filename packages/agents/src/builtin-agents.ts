@@ -1,0 +1,9 @@
+import type { Agent } from './agent';
+import { delayAgent } from './builtins/delay';
+import { echoAgent } from './builtins/echo';
+import { failAgent } from './builtins/fail';
+import { handoffAgent } from './builtins/handoff';
+import { transformAgent } from './builtins/transform';
+
+/** The built-in agents that need nothing configured (WORKFLOWS.md). */
+export const builtinAgents: Agent[] = [echoAgent, delayAgent, failAgent, transformAgent, handoffAgent];

@@ -1,0 +1,10 @@
+import { z } from 'zod';
+import { defineAgent } from '../agent';
+
+/** Returns its input, whatever it is. */
+export const echoAgent = defineAgent({
+  name: 'echo',
+  description: 'Returns its input.',
+  input: z.unknown(),
+  run: (input) => input,
+});

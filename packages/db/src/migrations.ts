@@ -1,0 +1,108 @@
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Database } from './schema';
+
+/** Migrations live in code so they ship inside the built package. Append; never edit a landed one. */
+const migrations: Record<string, Migration> = {
+  '0001_runs': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        CREATE TABLE runs (
+          id uuid PRIMARY KEY,
+          tenant text NOT NULL,
+          status text NOT NULL,
+          workflow_name text NOT NULL,
+          template text,
+          template_version integer,
+          definition jsonb NOT NULL,
+          definition_hash text NOT NULL,
+          input jsonb NOT NULL,
+          output jsonb,
+          error jsonb,
+          context jsonb NOT NULL DEFAULT '{}',
+          priority smallint NOT NULL DEFAULT 5,
+          version bigint NOT NULL DEFAULT 0,
+          event_seq integer NOT NULL DEFAULT 0,
+          submitted_by text,
+          created_at timestamptz NOT NULL,
+          started_at timestamptz,
+          finished_at timestamptz
+        );
+        CREATE INDEX runs_tenant_created ON runs (tenant, created_at DESC, id DESC);
+        CREATE INDEX runs_tenant_status_created ON runs (tenant, status, created_at DESC, id DESC);
+        CREATE TABLE steps (
+          run_id uuid NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+          key text NOT NULL,
+          step_id text NOT NULL,
+          agent text,
+          status text NOT NULL,
+          attempt integer NOT NULL,
+          parent_key text,
+          idx integer,
+          hop integer,
+          input jsonb,
+          output jsonb,
+          error jsonb,
+          reason text,
+          items jsonb,
+          handoff jsonb,
+          queued_at timestamptz,
+          started_at timestamptz,
+          finished_at timestamptz,
+          deadline_at timestamptz,
+          next_child integer,
+          children_succeeded integer,
+          PRIMARY KEY (run_id, key)
+        );
+        -- the reconciler scans only live attempts
+        CREATE INDEX steps_live ON steps (queued_at) WHERE status IN ('queued', 'running');
+        CREATE TABLE run_events (
+          run_id uuid NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+          seq integer NOT NULL,
+          type text NOT NULL,
+          key text,
+          data jsonb,
+          at timestamptz NOT NULL,
+          PRIMARY KEY (run_id, seq)
+        );
+        -- every agent a worker ever registered: a workflow naming another one is refused
+        CREATE TABLE agents (
+          name text PRIMARY KEY,
+          description text NOT NULL,
+          first_seen_at timestamptz NOT NULL,
+          last_seen_at timestamptz NOT NULL
+        );
+        CREATE TABLE idempotency_keys (
+          tenant text NOT NULL,
+          key text NOT NULL,
+          body_hash text NOT NULL,
+          run_id uuid NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+          created_at timestamptz NOT NULL,
+          PRIMARY KEY (tenant, key)
+        );
+      `.execute(db);
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Any 64-bit number works; this one is Baton's, so several processes starting at once migrate one at a time. */
+const MIGRATION_LOCK = 7_355_608_001;
+
+/**
+ * Brings the schema up to date. Safe when several processes start at once: a session advisory
+ * lock serialises them, and the later ones find nothing to do.
+ * @throws Error when a migration fails (the schema is left at the last good migration).
+ */
+export async function migrate(db: Kysely<Database>): Promise<void> {
+  await db.connection().execute(async (conn) => {
+    await sql`SELECT pg_advisory_lock(${MIGRATION_LOCK})`.execute(conn);
+    try {
+      const { error, results } = await new Migrator({ db: conn, provider }).migrateToLatest();
+      const failed = results?.find((r) => r.status === 'Error');
+      if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, { cause: error });
+    } finally {
+      await sql`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`.execute(conn);
+    }
+  });
+}

@@ -1,0 +1,118 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, NewRunRow, RunRow } from './schema';
+import { toJsonb } from './json';
+
+type Executor = Kysely<Database>;
+
+/** The columns a state transition reads and writes: everything but the (large) definition. */
+export type RunHead = Omit<RunRow, 'definition'>;
+
+export interface RunUpdate {
+  id: string;
+  status: string;
+  output: unknown;
+  error: unknown;
+  context: unknown;
+  started_at: Date | null;
+  finished_at: Date | null;
+  event_seq: number;
+}
+
+export interface RunListFilter {
+  tenant: string;
+  status?: string;
+  template?: string;
+  limit: number;
+  /** Keyset position: the last row of the previous page. */
+  after?: { createdAt: Date; id: string };
+}
+
+const HEAD_COLUMNS = [
+  'id', 'tenant', 'status', 'workflow_name', 'template', 'template_version', 'definition_hash', 'input', 'output', 'error',
+  'context', 'priority', 'version', 'event_seq', 'submitted_by', 'created_at', 'started_at', 'finished_at',
+] as const;
+
+export class KyselyRunRepository {
+  async insert(db: Executor, row: Omit<NewRunRow, 'definition' | 'input' | 'context'> & { definition: unknown; input: unknown }): Promise<void> {
+    await db
+      .insertInto('runs')
+      .values({ ...row, definition: toJsonb(row.definition), input: toJsonb(row.input), context: '{}' })
+      .execute();
+  }
+
+  /** Locks the runs in id order (so concurrent batches cannot deadlock) and returns their heads. */
+  async lock(db: Executor, ids: string[]): Promise<RunHead[]> {
+    return db.selectFrom('runs').select(HEAD_COLUMNS).where('id', 'in', ids).orderBy('id').forUpdate().execute();
+  }
+
+  async heads(db: Executor, ids: string[]): Promise<RunHead[]> {
+    return db.selectFrom('runs').select(HEAD_COLUMNS).where('id', 'in', ids).execute();
+  }
+
+  async definitions(db: Executor, ids: string[]): Promise<Map<string, unknown>> {
+    const rows = await db.selectFrom('runs').select(['id', 'definition']).where('id', 'in', ids).execute();
+    return new Map(rows.map((r) => [r.id, r.definition]));
+  }
+
+  /** Writes many runs in one statement and bumps each one's version. */
+  async update(db: Executor, updates: RunUpdate[]): Promise<void> {
+    if (updates.length === 0) return;
+    const records = updates.map((u) => ({
+      id: u.id,
+      status: u.status,
+      output: u.output === undefined ? null : JSON.parse(toJsonb(u.output)),
+      error: u.error ?? null,
+      context: JSON.parse(toJsonb(u.context)),
+      started_at: u.started_at?.toISOString() ?? null,
+      finished_at: u.finished_at?.toISOString() ?? null,
+      event_seq: u.event_seq,
+    }));
+    await sql`
+      UPDATE runs SET status = r.status, output = r.output, error = r.error, context = r.context,
+        started_at = r.started_at, finished_at = r.finished_at, event_seq = r.event_seq, version = runs.version + 1
+      FROM jsonb_to_recordset(${JSON.stringify(records)}::jsonb) AS r(
+        id uuid, status text, output jsonb, error jsonb, context jsonb,
+        started_at timestamptz, finished_at timestamptz, event_seq integer)
+      WHERE runs.id = r.id`.execute(db);
+  }
+
+  async get(db: Executor, tenant: string, id: string): Promise<RunRow | undefined> {
+    return db.selectFrom('runs').selectAll().where('tenant', '=', tenant).where('id', '=', id).executeTakeFirst();
+  }
+
+  async list(db: Executor, filter: RunListFilter): Promise<RunHead[]> {
+    let query = db.selectFrom('runs').select(HEAD_COLUMNS).where('tenant', '=', filter.tenant);
+    if (filter.status) query = query.where('status', '=', filter.status);
+    if (filter.template) query = query.where((eb) => eb.or([eb('template', '=', filter.template!), eb('workflow_name', '=', filter.template!)]));
+    if (filter.after) {
+      const { createdAt, id } = filter.after;
+      query = query.where(sql<boolean>`(created_at, id) < (${createdAt.toISOString()}::timestamptz, ${id}::uuid)`);
+    }
+    return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+  }
+
+  /**
+   * Claims an idempotency key for a new run. Returns the existing claim when the key was taken
+   * (by this request's twin, possibly at the same moment: the unique key decides).
+   */
+  async claimIdempotencyKey(
+    db: Executor,
+    claim: { tenant: string; key: string; bodyHash: string; runId: string; now: Date },
+  ): Promise<{ bodyHash: string; runId: string } | undefined> {
+    const inserted = await db
+      .insertInto('idempotency_keys')
+      .values({ tenant: claim.tenant, key: claim.key, body_hash: claim.bodyHash, run_id: claim.runId, created_at: claim.now })
+      .onConflict((oc) => oc.columns(['tenant', 'key']).doNothing())
+      .returning('run_id')
+      .executeTakeFirst();
+    if (inserted) return undefined;
+    const existing = await db
+      .selectFrom('idempotency_keys')
+      .select(['body_hash', 'run_id'])
+      .where('tenant', '=', claim.tenant)
+      .where('key', '=', claim.key)
+      .executeTakeFirstOrThrow();
+    return { bodyHash: existing.body_hash, runId: existing.run_id };
+  }
+}
+

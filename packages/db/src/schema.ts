@@ -1,0 +1,93 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Json = ColumnType<unknown, string, string>;
+type NullableJson = ColumnType<unknown | null, string | null, string | null>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export interface RunsTable {
+  id: string;
+  tenant: string;
+  status: string;
+  workflow_name: string;
+  template: string | null;
+  template_version: number | null;
+  definition: Json;
+  /** sha256 of the definition: a process may cache what it compiled from it. */
+  definition_hash: string;
+  input: Json;
+  output: NullableJson;
+  error: NullableJson;
+  context: Json;
+  priority: number;
+  /** Bumped by every transaction that changes the run or its steps: cached states check it. */
+  version: Generated<number>;
+  /** Sequence number of the run's last event. */
+  event_seq: Generated<number>;
+  submitted_by: string | null;
+  created_at: Timestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
+export interface StepsTable {
+  run_id: string;
+  key: string;
+  step_id: string;
+  agent: string | null;
+  status: string;
+  attempt: number;
+  parent_key: string | null;
+  idx: number | null;
+  hop: number | null;
+  input: NullableJson;
+  output: NullableJson;
+  error: NullableJson;
+  reason: string | null;
+  items: NullableJson;
+  handoff: NullableJson;
+  queued_at: Timestamp | null;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  deadline_at: Timestamp | null;
+  /** forEach parent: children started so far and children succeeded (the engine's counters). */
+  next_child: number | null;
+  children_succeeded: number | null;
+}
+
+export interface RunEventsTable {
+  run_id: string;
+  seq: number;
+  type: string;
+  key: string | null;
+  data: NullableJson;
+  at: Timestamp;
+}
+
+export interface IdempotencyKeysTable {
+  tenant: string;
+  key: string;
+  body_hash: string;
+  run_id: string;
+  created_at: Timestamp;
+}
+
+
+export interface AgentsTable {
+  name: string;
+  description: string;
+  first_seen_at: Timestamp;
+  last_seen_at: Timestamp;
+}
+
+export interface Database {
+  agents: AgentsTable;
+  runs: RunsTable;
+  steps: StepsTable;
+  run_events: RunEventsTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+export type RunRow = Selectable<RunsTable>;
+export type NewRunRow = Insertable<RunsTable>;
+export type StepRow = Selectable<StepsTable>;
+export type RunEventRow = Selectable<RunEventsTable>;

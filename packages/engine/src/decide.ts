@@ -1,0 +1,44 @@
+import type { CompiledWorkflow } from '@baton/workflow';
+import { propagate } from './propagate';
+import { RunDraft } from './run-draft';
+import { cancelRun, retryRun, submitRun } from './run-lifecycle';
+import { stepFailed, stepStarted, stepSucceeded, stepTimedOut } from './step-results';
+import { FINAL_RUN_STATUSES, type Decision, type RunEvent, type RunState } from './types';
+
+/**
+ * Decides what `event` does to a run: the run fields that changed, the step entries that are new
+ * or changed (whole), and the commands for the runtime to carry out after it has stored them.
+ * `state` is not touched, and the same arguments always give the same decision. An event that
+ * changes nothing (a repeat, a stale attempt, anything on a finished run but a retry of a failed
+ * one) gives an empty decision.
+ * @throws whatever a template throws that is not an `ExpressionError` (a bug, not a run's failure).
+ */
+export async function decide(workflow: CompiledWorkflow, state: RunState, event: RunEvent, now: Date): Promise<Decision> {
+  const draft = new RunDraft(workflow, state, now);
+  if (FINAL_RUN_STATUSES.has(state.status) && event.type !== 'run.retried') return draft.decision();
+  switch (event.type) {
+    case 'run.submitted':
+      submitRun(draft);
+      break;
+    case 'step.started':
+      stepStarted(draft, event);
+      break;
+    case 'step.succeeded':
+      stepSucceeded(draft, event);
+      break;
+    case 'step.failed':
+      stepFailed(draft, event);
+      break;
+    case 'step.timedOut':
+      stepTimedOut(draft, event);
+      break;
+    case 'run.cancelled':
+      cancelRun(draft, event.reason);
+      return draft.decision();
+    case 'run.retried':
+      retryRun(draft);
+      break;
+  }
+  await propagate(draft);
+  return draft.decision();
+}

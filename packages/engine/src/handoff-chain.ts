@@ -1,0 +1,71 @@
+import { DEFAULT_MAX_HANDOFFS } from '@baton/workflow';
+import { applyContextWrites } from './context-access';
+import type { RunDraft } from './run-draft';
+import { cancel, dispatch, fail, succeed } from './step-outcomes';
+import type { StepState } from './types';
+
+export interface Handoff {
+  to: string;
+  input?: unknown;
+  reason?: string;
+}
+
+function hopKey(rootKey: string, hop: number): string {
+  return `${rootKey}>handoff:${hop}`;
+}
+
+/**
+ * Ends `entry`'s attempt by handing the step off to `handoff.to`: the next hop is its own entry,
+ * and the root entry (the step's, or a forEach child's) waits, `running`, for the chain to end.
+ */
+export function handOff(draft: RunDraft, entry: StepState, handoff: Handoff, writes: Record<string, unknown>): void {
+  const { def } = draft.step(entry.stepId);
+  const hop = (entry.hop ?? 0) + 1;
+  const allowed = def.handoffs ?? [];
+  const max = def.maxHandoffs ?? DEFAULT_MAX_HANDOFFS;
+  if (!allowed.includes(handoff.to)) {
+    const message = `step ${entry.key}: hand-off to ${handoff.to} is not allowed (handoffs: [${allowed.join(', ')}])`;
+    fail(draft, entry, { code: 'HANDOFF', message });
+    return;
+  }
+  if (hop > max) {
+    fail(draft, entry, { code: 'HANDOFF', message: `step ${entry.key}: a hand-off chain is at most ${max} long` });
+    return;
+  }
+  applyContextWrites(draft, writes);
+  const record = handoff.reason === undefined ? { to: handoff.to } : { to: handoff.to, reason: handoff.reason };
+  let rootKey: string;
+  if (entry.hop === undefined) {
+    rootKey = entry.key;
+    const { deadlineAt: _deadlineAt, ...waiting } = entry;
+    draft.put({ ...waiting, status: 'running', handoff: record });
+  } else {
+    rootKey = entry.parentKey!;
+    draft.put({ ...entry, status: 'succeeded', handoff: record, finishedAt: draft.nowIso });
+  }
+  draft.emit('step.handoff', entry.key, { from: entry.agent, ...record, hop });
+  const key = hopKey(rootKey, hop);
+  const attempt = draft.get(key)?.attempt ?? 0;
+  dispatch(draft, { key, stepId: entry.stepId, agent: handoff.to, status: 'pending', attempt, parentKey: rootKey, hop }, handoff.input, 0);
+}
+
+/** The last hop ended: the root entry ends with it, with its output or its error. */
+export function hopSettled(draft: RunDraft, hop: StepState): void {
+  const root = draft.entry(hop.parentKey!);
+  if (hop.status === 'succeeded') succeed(draft, root, hop.output);
+  else fail(draft, root, hop.error!);
+}
+
+/** Cancels an entry and, for a root waiting on its chain, the hop that holds the work. */
+export function cancelWithChain(draft: RunDraft, entry: StepState, reason: string): void {
+  if (entry.handoff !== undefined) {
+    for (let n = 1; ; n++) {
+      const hop = draft.entry(hopKey(entry.key, n));
+      if (hop.status !== 'succeeded') {
+        cancel(draft, hop, reason);
+        break;
+      }
+    }
+  }
+  cancel(draft, entry, reason);
+}

@@ -1,0 +1,14 @@
+import type { RunState } from './types';
+
+export interface InitialRunOptions {
+  id: string;
+  input: unknown;
+  /** 1..10, passed to every enqueued step. */
+  priority: number;
+  now: Date;
+}
+
+/** A run as recorded before the engine has seen it: `queued`, with an empty context and no steps (`run.submitted` creates them). */
+export function initialRun({ id, input, priority, now }: InitialRunOptions): RunState {
+  return { id, status: 'queued', input, context: {}, priority, createdAt: now.toISOString(), steps: {} };
+}

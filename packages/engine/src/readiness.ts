@@ -1,0 +1,69 @@
+import type { CompiledStep } from '@baton/workflow';
+import { fanOut, skipChildren } from './fan-out';
+import type { RunDraft } from './run-draft';
+import { stepScope, truthy } from './scope';
+import { dispatch, expressionFailed, fail, skip } from './step-outcomes';
+import { FINAL_STEP_STATUSES, type StepError, type StepState } from './types';
+
+/** Whether a final need lets its dependants run: it succeeded, was skipped by its `when`, or failed with `onFailure: continue`. */
+function satisfies(draft: RunDraft, id: string): boolean {
+  const entry = draft.entry(id);
+  return (
+    entry.status === 'succeeded' ||
+    (entry.status === 'skipped' && entry.error === undefined) ||
+    (entry.status === 'failed' && draft.step(id).def.onFailure === 'continue')
+  );
+}
+
+/**
+ * Looks at a pending top-level step: once every need is final it is skipped (a need failed, was
+ * cancelled or was skipped for that reason) or started. Most looks find a need still open, so
+ * they stay synchronous: only a start awaits its expressions.
+ */
+export function consider(draft: RunDraft, id: string): Promise<void> | undefined {
+  const entry = draft.entry(id);
+  if (entry.status !== 'pending') return undefined;
+  const step = draft.step(id);
+  const { needs } = step.def;
+  // Backwards: needs listed in definition order tend to finish in that order, so the last is the likeliest to be open.
+  for (let i = needs.length - 1; i >= 0; i--) {
+    if (!FINAL_STEP_STATUSES.has(draft.entry(needs[i]!).status)) return undefined;
+  }
+  const blocker = needs.find((need) => !satisfies(draft, need));
+  if (blocker !== undefined) {
+    const message = `need ${blocker} failed`;
+    skipStep(draft, entry, message, { code: 'NEED_FAILED', message });
+    return undefined;
+  }
+  return start(draft, entry, step);
+}
+
+function skipStep(draft: RunDraft, entry: StepState, reason: string, error?: StepError): void {
+  skip(draft, entry, reason, error);
+  if (entry.items) skipChildren(draft, entry, reason);
+  draft.settled.push(entry.key);
+}
+
+function kind(value: unknown): string {
+  return value === null ? 'null' : typeof value;
+}
+
+async function start(draft: RunDraft, entry: StepState, step: CompiledStep): Promise<void> {
+  // A forEach parent that ran before a re-run carries on over the same items, keeping its succeeded children.
+  if (entry.items) return fanOut(draft, entry, entry.items);
+  const scope = stepScope(draft, step.def);
+  let value: unknown;
+  try {
+    if (step.when && !truthy(await step.when.evaluate(scope))) {
+      skipStep(draft, entry, 'when was false');
+      return;
+    }
+    value = await (step.forEach ?? step.input).evaluate(scope);
+  } catch (err) {
+    expressionFailed(draft, entry, err);
+    return;
+  }
+  if (!step.forEach) dispatch(draft, entry, value, 0);
+  else if (Array.isArray(value)) await fanOut(draft, entry, value);
+  else fail(draft, entry, { code: 'EXPRESSION', message: `step ${entry.key}: forEach must produce an array, got ${kind(value)}` });
+}

@@ -1,0 +1,55 @@
+import { ExpressionError } from '@baton/workflow';
+import type { RunDraft } from './run-draft';
+import { runScope } from './scope';
+import { FINAL_STEP_STATUSES, type StepError, type StepState } from './types';
+
+/** The run is over once every top-level entry is final (a final entry's children and hops are final too). */
+export async function completeIfDone(draft: RunDraft): Promise<void> {
+  const defs = draft.workflow.definition.steps;
+  // Backwards: the sinks come last and finish last.
+  for (let i = defs.length - 1; i >= 0; i--) {
+    if (!FINAL_STEP_STATUSES.has(draft.entry(defs[i]!.id).status)) return;
+  }
+  const failed = firstFailure(draft);
+  if (failed) {
+    finish(draft, 'failed', { error: { ...failed.error!, step: failed.stepId } });
+    return;
+  }
+  let output: unknown;
+  try {
+    output = await runOutput(draft);
+  } catch (err) {
+    if (!(err instanceof ExpressionError)) throw err;
+    finish(draft, 'failed', { error: { code: 'EXPRESSION', message: err.message } });
+    return;
+  }
+  finish(draft, 'succeeded', { output });
+}
+
+/** The step with `onFailure: fail` that failed first (the definition order breaks ties). */
+function firstFailure(draft: RunDraft): StepState | undefined {
+  let first: StepState | undefined;
+  for (const def of draft.workflow.definition.steps) {
+    const entry = draft.entry(def.id);
+    if (entry.status !== 'failed' || def.onFailure !== 'fail') continue;
+    if (!first || entry.finishedAt! < first.finishedAt!) first = entry;
+  }
+  return first;
+}
+
+/** `output` if the workflow has one, else the outputs of the sinks (a sink without output is left out). */
+async function runOutput(draft: RunDraft): Promise<unknown> {
+  if (draft.workflow.output) return draft.workflow.output.evaluate(runScope(draft));
+  const output: Record<string, unknown> = {};
+  for (const id of draft.workflow.sinks) {
+    const value = draft.entry(id).output;
+    if (value !== undefined) output[id] = value;
+  }
+  return output;
+}
+
+function finish(draft: RunDraft, status: 'succeeded' | 'failed', outcome: { output?: unknown; error?: StepError }): void {
+  draft.setRun({ status, finishedAt: draft.nowIso, ...outcome });
+  draft.command({ type: 'finish', status, ...outcome });
+  draft.emit(`run.${status}`, undefined, outcome.error && { error: outcome.error });
+}

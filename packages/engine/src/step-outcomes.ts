@@ -1,0 +1,104 @@
+import { ExpressionError } from '@baton/workflow';
+import { backoffDelay } from './backoff';
+import type { RunDraft } from './run-draft';
+import { readableContext } from './scope';
+import type { StepError, StepState } from './types';
+
+/** The entry without what belongs to one attempt or one outcome. */
+export function identity(entry: StepState): StepState {
+  const {
+    input: _input,
+    output: _output,
+    error: _error,
+    reason: _reason,
+    handoff: _handoff,
+    queuedAt: _queuedAt,
+    startedAt: _startedAt,
+    finishedAt: _finishedAt,
+    deadlineAt: _deadlineAt,
+    ...rest
+  } = entry;
+  return rest;
+}
+
+function withoutDeadline(entry: StepState): StepState {
+  const { deadlineAt: _deadlineAt, ...rest } = entry;
+  return rest;
+}
+
+/** Whether a worker (or a child run) holds this entry: a forEach parent or a root waiting on its hand-off chain does not. */
+export function hasJob(entry: StepState): boolean {
+  return (entry.status === 'queued' || entry.status === 'running') && entry.handoff === undefined && entry.items === undefined;
+}
+
+/** The run is `running` from the first sign that a step runs. */
+export function markRunStarted(draft: RunDraft): void {
+  if (draft.status !== 'queued') return;
+  draft.setRun({ status: 'running', startedAt: draft.nowIso });
+  draft.emit('run.started');
+}
+
+/** Queues the entry's next attempt: an `enqueue` for an agent, a `startChildRun` for a sub-workflow. */
+export function dispatch(draft: RunDraft, entry: StepState, input: unknown, delayMs: number): void {
+  const { def } = draft.step(entry.stepId);
+  const attempt = entry.attempt + 1;
+  const { key } = draft.put({ ...identity(entry), status: 'queued', attempt, input, queuedAt: draft.nowIso });
+  const priority = draft.run('priority');
+  if (entry.agent === null) {
+    const workflow = def.workflow!;
+    const version = def.version === undefined ? {} : { version: def.version };
+    draft.command({ type: 'startChildRun', key, attempt, workflow, ...version, input, priority, delayMs });
+    draft.emit('step.queued', key, { attempt, workflow, delayMs });
+    return;
+  }
+  const context = readableContext(draft.run('context'), def);
+  const timeout = def.timeoutMs === undefined ? {} : { timeoutMs: def.timeoutMs };
+  draft.command({ type: 'enqueue', key, agent: entry.agent, attempt, input, priority, delayMs, ...timeout, context });
+  draft.emit('step.queued', key, { attempt, agent: entry.agent, delayMs });
+}
+
+export function succeed(draft: RunDraft, entry: StepState, output: unknown): void {
+  draft.put({ ...withoutDeadline(entry), status: 'succeeded', output, finishedAt: draft.nowIso });
+  draft.emit('step.succeeded', entry.key, { attempt: entry.attempt });
+  draft.settled.push(entry.key);
+}
+
+/** Fails the entry for good; its owner (root, forEach parent, dependants) hears of it. */
+export function fail(draft: RunDraft, entry: StepState, error: StepError): void {
+  draft.put({ ...withoutDeadline(entry), status: 'failed', error, finishedAt: draft.nowIso });
+  draft.emit('step.failed', entry.key, { attempt: entry.attempt, error });
+  draft.settled.push(entry.key);
+}
+
+/** A failed attempt: the next one if the error allows it and the retry policy has tries left, else failure. */
+export function failAttempt(draft: RunDraft, entry: StepState, error: StepError, retryable: boolean): void {
+  const { def } = draft.step(entry.stepId);
+  if (retryable && entry.attempt < (def.retry?.attempts ?? 1)) {
+    const delayMs = backoffDelay(def.retry, entry.attempt);
+    draft.emit('step.retrying', entry.key, { attempt: entry.attempt, error, delayMs });
+    dispatch(draft, entry, entry.input, delayMs);
+  } else {
+    fail(draft, entry, error);
+  }
+}
+
+/** A failing `input`, `when` or `forEach` expression fails the entry at once; anything else is a bug and is thrown. */
+export function expressionFailed(draft: RunDraft, entry: StepState, err: unknown): void {
+  if (!(err instanceof ExpressionError)) throw err;
+  fail(draft, entry, { code: 'EXPRESSION', message: `step ${entry.key}: ${err.message}` });
+}
+
+/** Skips the entry; the caller decides who hears of it. */
+export function skip(draft: RunDraft, entry: StepState, reason: string, error?: StepError): void {
+  const skipped: StepState = { ...identity(entry), status: 'skipped', reason, finishedAt: draft.nowIso };
+  if (error) skipped.error = error;
+  draft.put(skipped);
+  draft.emit('step.skipped', entry.key, { reason });
+}
+
+/** Cancels the entry, telling its worker to stop; no one else hears of it. */
+export function cancel(draft: RunDraft, entry: StepState, reason: string): void {
+  if (hasJob(entry)) draft.command({ type: 'cancel', key: entry.key, attempt: entry.attempt });
+  draft.put({ ...withoutDeadline(entry), status: 'cancelled', reason, finishedAt: draft.nowIso });
+  draft.emit('step.cancelled', entry.key, { reason });
+}

@@ -1,0 +1,56 @@
+import { applyContextWrites, forbiddenWrites } from './context-access';
+import { handOff } from './handoff-chain';
+import type { RunDraft } from './run-draft';
+import { fail, failAttempt, hasJob, markRunStarted, succeed } from './step-outcomes';
+import type { RunEvent, StepState } from './types';
+
+type StepEvent<T extends RunEvent['type']> = Extract<RunEvent, { type: T }>;
+
+/** The entry a worker's report is about, if the report is for its current attempt; anything else is stale or repeated. */
+function current(draft: RunDraft, key: string, attempt: number): StepState | undefined {
+  const entry = draft.get(key);
+  return entry && hasJob(entry) && entry.attempt === attempt ? entry : undefined;
+}
+
+export function stepStarted(draft: RunDraft, event: StepEvent<'step.started'>): void {
+  const entry = current(draft, event.key, event.attempt);
+  if (entry?.status !== 'queued') return;
+  markRunStarted(draft);
+  const { timeoutMs } = draft.step(entry.stepId).def;
+  const running: StepState = { ...entry, status: 'running', startedAt: draft.nowIso };
+  if (timeoutMs !== undefined) running.deadlineAt = new Date(draft.now.getTime() + timeoutMs).toISOString();
+  draft.put(running);
+  draft.emit('step.started', entry.key, { attempt: entry.attempt });
+}
+
+export function stepSucceeded(draft: RunDraft, event: StepEvent<'step.succeeded'>): void {
+  const entry = current(draft, event.key, event.attempt);
+  if (!entry) return;
+  markRunStarted(draft);
+  const writes = event.contextWrites ?? {};
+  const forbidden = forbiddenWrites(draft.step(entry.stepId).def, writes);
+  if (forbidden.length > 0) {
+    fail(draft, entry, { code: 'CONTEXT_ACCESS', message: `step ${entry.key} may not write context ${forbidden.join(', ')}` });
+  } else if (event.handoff) {
+    handOff(draft, entry, event.handoff, writes);
+  } else {
+    applyContextWrites(draft, writes);
+    succeed(draft, entry, event.output);
+  }
+}
+
+export function stepFailed(draft: RunDraft, event: StepEvent<'step.failed'>): void {
+  const entry = current(draft, event.key, event.attempt);
+  if (!entry) return;
+  markRunStarted(draft);
+  failAttempt(draft, entry, event.error, event.retryable);
+}
+
+/** A timed-out attempt is a failed one, and its worker is told to stop. */
+export function stepTimedOut(draft: RunDraft, event: StepEvent<'step.timedOut'>): void {
+  const entry = current(draft, event.key, event.attempt);
+  if (!entry) return;
+  markRunStarted(draft);
+  draft.command({ type: 'cancel', key: entry.key, attempt: entry.attempt });
+  failAttempt(draft, entry, { code: 'TIMEOUT', message: `step ${entry.key}: attempt ${entry.attempt} timed out` }, true);
+}

@@ -1,0 +1,21 @@
+/**
+ * The payload of one step attempt, as it travels through BullMQ (`job.data`). Everything in it is
+ * JSON: the worker needs nothing else from Postgres to run the agent.
+ */
+export interface StepJob {
+  runId: string;
+  /** The execution entry's key (`classify`, `notify[3]`, `classify>handoff:1`). */
+  key: string;
+  /** 1-based; counts every try of the step, re-runs included. */
+  attempt: number;
+  agent: string;
+  /** The resolved input the agent receives. */
+  input: unknown;
+  /** Bounds one attempt; the worker aborts the agent's signal after it. */
+  timeoutMs?: number;
+  /** The context keys this step may read, with their values. */
+  context: Record<string, unknown>;
+  tenant?: string;
+  /** W3C trace context of the enqueuing span, so the worker's span joins the same trace. */
+  traceparent?: string;
+}

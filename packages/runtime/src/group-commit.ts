@@ -1,0 +1,183 @@
+import type { Kysely } from 'kysely';
+import type { Database, EventWrite, KyselyEventRepository, KyselyRunRepository, KyselyStepRepository, RunHead } from '@baton/db';
+import { applyDecisionInPlace, decide, type Command, type RunEvent, type RunState, type StepState } from '@baton/engine';
+import type { CompiledWorkflow, WorkflowDefinition } from '@baton/workflow';
+import { runFromHead, stepFromRow, stepToRow } from './state-rows';
+import type { WorkflowCache } from './workflow-cache';
+
+interface Pending {
+  runId: string;
+  event: RunEvent;
+  at: Date;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export interface Repositories {
+  runs: KyselyRunRepository;
+  steps: KyselyStepRepository;
+  events: KyselyEventRepository;
+}
+
+/** What a committed batch asks the outside world to do, per run. */
+export interface CommittedCommands {
+  runId: string;
+  tenant: string;
+  commands: Command[];
+}
+
+export interface GroupCommitOptions {
+  db: Kysely<Database>;
+  repos: Repositories;
+  workflows: WorkflowCache;
+  /** Runs after each commit, with the commands the batch produced. */
+  afterCommit: (batch: CommittedCommands[]) => Promise<void>;
+  /** Most events in one transaction. @defaultValue 500 */
+  maxBatch?: number;
+  /** Runs whose state is kept between batches (checked against `runs.version`). @defaultValue 2000 */
+  cacheSize?: number;
+}
+
+interface Cached {
+  version: number;
+  state: RunState;
+}
+
+/**
+ * Group commit: events from every concurrent job of this process are applied in one transaction
+ * per tick. Runs are locked in id order, their states loaded (or taken from the cache when the
+ * row's version says nothing changed since), the engine decides each event in arrival order, and
+ * all changes are written with one statement per table.
+ */
+export class GroupCommit {
+  private queue: Pending[] = [];
+  private flushing = false;
+  private readonly cache = new Map<string, Cached>();
+  private readonly maxBatch: number;
+  private readonly cacheSize: number;
+
+  constructor(private readonly options: GroupCommitOptions) {
+    this.maxBatch = options.maxBatch ?? 500;
+    this.cacheSize = options.cacheSize ?? 2000;
+  }
+
+  /** Resolves once the event is durably applied (or recognised as a no-op). */
+  apply(runId: string, event: RunEvent, at = new Date()): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ runId, event, at, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private idleWaiters: Array<() => void> = [];
+
+  /** Resolves when nothing is queued or being committed. */
+  idle(): Promise<void> {
+    if (!this.flushing && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Forgets a cached state, after a write outside group commit. */
+  forget(runId: string): void {
+    this.cache.delete(runId);
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      try {
+        const committed = await this.commit(batch);
+        for (const p of batch) p.resolve();
+        await this.options.afterCommit(committed);
+      } catch (err) {
+        for (const p of batch) this.cache.delete(p.runId);
+        for (const p of batch) p.reject(err);
+      }
+    }
+    this.flushing = false;
+    for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
+  private async commit(batch: Pending[]): Promise<CommittedCommands[]> {
+    const { db, repos } = this.options;
+    const runIds = [...new Set(batch.map((p) => p.runId))].sort();
+    return db.transaction().execute(async (tx) => {
+      const heads = await repos.runs.lock(tx, runIds);
+      const states = await this.load(tx, heads);
+      const touched = new Map<string, { head: RunHead; steps: Map<string, StepState>; commands: Command[]; runChanged: boolean }>();
+      const events: EventWrite[] = [];
+      for (const p of batch) {
+        const loaded = states.get(p.runId);
+        if (!loaded) continue; // unknown run: nothing to apply
+        const { head, state, workflow } = loaded;
+        const decision = await decide(workflow, state, p.event, p.at);
+        if (decision.steps.length === 0 && decision.commands.length === 0 && Object.keys(decision.run).length === 0) continue;
+        applyDecisionInPlace(state, decision);
+        let entry = touched.get(p.runId);
+        if (!entry) touched.set(p.runId, (entry = { head, steps: new Map(), commands: [], runChanged: false }));
+        for (const s of decision.steps) entry.steps.set(s.key, state.steps[s.key]!);
+        for (const c of decision.commands) {
+          if (c.type === 'emit') {
+            events.push({ run_id: p.runId, seq: ++head.event_seq, type: c.event.type, key: c.event.key ?? null, data: c.event.data ?? null, at: p.at });
+          } else if (c.type === 'cancel') {
+            entry.commands.push({ ...c, agent: state.steps[c.key]?.agent ?? null });
+          } else entry.commands.push(c);
+        }
+      }
+      if (touched.size === 0) return [];
+      const stepRows = [...touched.entries()].flatMap(([runId, t]) => [...t.steps.values()].map((s) => stepToRow(runId, s)));
+      await repos.steps.upsert(tx, stepRows);
+      await repos.runs.update(
+        tx,
+        [...touched.keys()].map((id) => {
+          const state = states.get(id)!.state;
+          return {
+            id,
+            status: state.status,
+            output: state.output,
+            error: state.error,
+            context: state.context,
+            started_at: state.startedAt ? new Date(state.startedAt) : null,
+            finished_at: state.finishedAt ? new Date(state.finishedAt) : null,
+            event_seq: touched.get(id)!.head.event_seq,
+          };
+        }),
+      );
+      await repos.events.append(tx, events);
+      for (const [id, t] of touched) this.remember(id, { version: t.head.version + 1, state: states.get(id)!.state });
+      return [...touched.entries()].map(([runId, t]) => ({ runId, tenant: t.head.tenant, commands: t.commands }));
+    });
+  }
+
+  private async load(tx: Kysely<Database>, heads: RunHead[]) {
+    const { repos, workflows } = this.options;
+    const missingDefinitions = heads.filter((h) => !workflows.get(h.definition_hash)).map((h) => h.id);
+    if (missingDefinitions.length > 0) {
+      const definitions = await repos.runs.definitions(tx, missingDefinitions);
+      for (const h of heads) {
+        if (!workflows.get(h.definition_hash)) workflows.add(h.definition_hash, definitions.get(h.id) as WorkflowDefinition);
+      }
+    }
+    const stale = heads.filter((h) => this.cache.get(h.id)?.version !== h.version).map((h) => h.id);
+    const rows = stale.length > 0 ? await repos.steps.forRuns(tx, stale) : [];
+    const stepsByRun = new Map<string, Record<string, StepState>>(stale.map((id) => [id, {}]));
+    for (const row of rows) stepsByRun.get(row.run_id)![row.key] = stepFromRow(row);
+    const out = new Map<string, { head: RunHead; state: RunState; workflow: CompiledWorkflow }>();
+    for (const head of heads) {
+      const cached = this.cache.get(head.id);
+      // The row is the truth for run fields; steps come from the cache when nothing changed since.
+      const steps = stepsByRun.get(head.id) ?? cached!.state.steps;
+      out.set(head.id, { head: { ...head }, state: runFromHead(head, steps), workflow: workflows.get(head.definition_hash)! });
+    }
+    return out;
+  }
+
+  private remember(runId: string, entry: Cached): void {
+    this.cache.delete(runId);
+    if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(runId, entry);
+  }
+}

@@ -1,0 +1,6 @@
+export { Runtime, type RuntimeOptions, type SubmitRequest, type SubmitResult, type QueuedJob } from './runtime';
+export { Reconciler, type JobPresence, type ReconcilerOptions } from './reconciler';
+export { BatonError } from './errors';
+export type { StepDispatcher, RuntimeLogger } from './step-dispatcher';
+export { definitionHash } from './workflow-cache';
+export { createBullmqDispatcher } from './bullmq-dispatcher';

@@ -1,0 +1,50 @@
+import type { LiveStep } from '@baton/db';
+import type { Runtime } from './runtime';
+import type { RuntimeLogger } from './step-dispatcher';
+
+/** Which of these attempts Redis still holds as waiting, delayed, prioritised or active jobs. */
+export interface JobPresence {
+  held(steps: Array<{ runId: string; key: string; attempt: number; agent: string }>): Promise<boolean[]>;
+  /** Drops a finished or failed job so the same id can be enqueued again. */
+  release(step: { runId: string; key: string; attempt: number; agent: string }): Promise<void>;
+}
+
+export interface ReconcilerOptions {
+  runtime: Runtime;
+  presence: JobPresence;
+  logger: RuntimeLogger;
+  /** A step queued more recently than this is left alone: its job may be in flight. @defaultValue 2000 */
+  settleMs?: number;
+  /** Extra time past a deadline before the reconciler (not the worker) times an attempt out. @defaultValue 1000 */
+  deadlineGraceMs?: number;
+  /** Most steps examined per tick. @defaultValue 5000 */
+  limit?: number;
+}
+
+/**
+ * Makes Redis agree with Postgres: re-enqueues live steps whose job Redis no longer holds
+ * (a flushed or failed-over Redis, a crash between commit and enqueue), and times out attempts
+ * past their deadline whose worker died. One worker runs it per tick.
+ */
+export class Reconciler {
+  constructor(private readonly options: ReconcilerOptions) {}
+
+  async tick(now = new Date()): Promise<{ timedOut: number; requeued: number }> {
+    const { runtime, presence } = this.options;
+    const live = await runtime.repos.steps.live(runtime.db, new Date(now.getTime() - (this.options.settleMs ?? 2000)), this.options.limit ?? 5000);
+    const grace = this.options.deadlineGraceMs ?? 1000;
+    const expired = live.filter((s) => s.status === 'running' && s.deadline_at && s.deadline_at.getTime() + grace < now.getTime());
+    await Promise.all(expired.map((s) => runtime.apply(s.run_id, { type: 'step.timedOut', key: s.key, attempt: s.attempt })));
+    const candidates = live.filter((s): s is LiveStep & { agent: string } => s.agent !== null && !expired.includes(s));
+    if (candidates.length === 0) return { timedOut: expired.length, requeued: 0 };
+    const targets = candidates.map((s) => ({ runId: s.run_id, key: s.key, attempt: s.attempt, agent: s.agent }));
+    const held = await presence.held(targets);
+    const lost = targets.filter((_, i) => !held[i]);
+    for (const t of lost) await presence.release(t);
+    await runtime.enqueueJobs(await runtime.jobsFor(lost));
+    if (lost.length > 0 || expired.length > 0) {
+      this.options.logger.warn('reconciled', { requeued: lost.length, timedOut: expired.length });
+    }
+    return { timedOut: expired.length, requeued: lost.length };
+  }
+}

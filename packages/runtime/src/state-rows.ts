@@ -1,0 +1,77 @@
+import type { RunHead, StepRow, StepWrite } from '@baton/db';
+import type { RunState, StepState, StepError } from '@baton/engine';
+
+const iso = (d: Date | null): string | undefined => (d ? d.toISOString() : undefined);
+
+/** Drops undefined fields so states loaded from rows compare equal to the engine's own. */
+function compact<T extends object>(value: T): T {
+  for (const k of Object.keys(value) as (keyof T)[]) if (value[k] === undefined) delete value[k];
+  return value;
+}
+
+export function stepFromRow(row: StepRow): StepState {
+  return compact({
+    key: row.key,
+    stepId: row.step_id,
+    agent: row.agent,
+    status: row.status as StepState['status'],
+    attempt: row.attempt,
+    parentKey: row.parent_key ?? undefined,
+    index: row.idx ?? undefined,
+    hop: row.hop ?? undefined,
+    input: row.input ?? undefined,
+    output: row.output ?? undefined,
+    error: (row.error as StepError | null) ?? undefined,
+    reason: row.reason ?? undefined,
+    items: (row.items as unknown[] | null) ?? undefined,
+    handoff: (row.handoff as StepState['handoff'] | null) ?? undefined,
+    queuedAt: iso(row.queued_at),
+    startedAt: iso(row.started_at),
+    finishedAt: iso(row.finished_at),
+    deadlineAt: iso(row.deadline_at),
+    nextChild: row.next_child ?? undefined,
+    childrenSucceeded: row.children_succeeded ?? undefined,
+  });
+}
+
+export function stepToRow(runId: string, s: StepState): StepWrite {
+  return {
+    run_id: runId,
+    key: s.key,
+    step_id: s.stepId,
+    agent: s.agent,
+    status: s.status,
+    attempt: s.attempt,
+    parent_key: s.parentKey ?? null,
+    idx: s.index ?? null,
+    hop: s.hop ?? null,
+    input: s.input ?? null,
+    output: s.output ?? null,
+    error: s.error ?? null,
+    reason: s.reason ?? null,
+    items: s.items ?? null,
+    handoff: s.handoff ?? null,
+    queued_at: s.queuedAt ?? null,
+    started_at: s.startedAt ?? null,
+    finished_at: s.finishedAt ?? null,
+    deadline_at: s.deadlineAt ?? null,
+    next_child: s.nextChild ?? null,
+    children_succeeded: s.childrenSucceeded ?? null,
+  };
+}
+
+export function runFromHead(head: RunHead, steps: Record<string, StepState>): RunState {
+  return compact({
+    id: head.id,
+    status: head.status as RunState['status'],
+    input: head.input,
+    context: (head.context ?? {}) as Record<string, unknown>,
+    priority: head.priority,
+    output: head.output ?? undefined,
+    error: (head.error as StepError | null) ?? undefined,
+    createdAt: head.created_at.toISOString(),
+    startedAt: iso(head.started_at),
+    finishedAt: iso(head.finished_at),
+    steps,
+  });
+}

@@ -1,0 +1,47 @@
+import { AGENT_NAME, DEFAULT_MAX_HANDOFFS, MAX_STEPS, STEP_ID, WORKFLOW_NAME, stepSchema, workflowSchema } from './definition';
+
+describe('name patterns', () => {
+  test.each<[RegExp, string, boolean]>([
+    [WORKFLOW_NAME, 'triage-ticket', true],
+    [WORKFLOW_NAME, 'v1.2_beta', true],
+    [WORKFLOW_NAME, 'a'.repeat(64), true],
+    [WORKFLOW_NAME, 'a'.repeat(65), false],
+    [WORKFLOW_NAME, '-leading', false],
+    [WORKFLOW_NAME, 'Upper', false],
+    [WORKFLOW_NAME, '', false],
+    [AGENT_NAME, 'http', true],
+    [AGENT_NAME, 'acme.classifier', true],
+    [AGENT_NAME, '.hidden', false],
+    [STEP_ID, 'notify-each', true],
+    [STEP_ID, '_private', true],
+    [STEP_ID, 'a'.repeat(64), true],
+    [STEP_ID, 'a'.repeat(65), false],
+    [STEP_ID, 'a.b', false],
+    [STEP_ID, '', false],
+  ])('%s %j → %s', (pattern, value, matches) => {
+    expect(pattern.test(value)).toBe(matches);
+  });
+});
+
+describe('schemas', () => {
+  test('limits', () => {
+    expect(MAX_STEPS).toBe(1000);
+    expect(DEFAULT_MAX_HANDOFFS).toBe(8);
+  });
+
+  test('a step gets its defaults', () => {
+    expect(stepSchema.parse({ id: 'a', agent: 'echo', retry: { backoff: {} } })).toEqual({
+      id: 'a',
+      agent: 'echo',
+      needs: [],
+      onFailure: 'fail',
+      retry: { attempts: 1, backoff: { type: 'fixed', delayMs: 0 } },
+    });
+  });
+
+  test('a workflow keeps what it was given', () => {
+    const input = { type: 'object' };
+    const parsed = workflowSchema.parse({ name: 'w', description: 'd', input, steps: [{ id: 'a', agent: 'echo' }], output: 5 });
+    expect(parsed).toMatchObject({ name: 'w', description: 'd', input, output: 5 });
+  });
+});

@@ -1,0 +1,241 @@
+import { compileTemplate, DEFAULT_LIMITS, ExpressionError, inspectTemplates, type ExpressionLimits, type Scope } from './template';
+
+const scope: Scope = {
+  input: { ticket: { body: 'Printer on fire', watchers: ['a@x.io', 'b@x.io'] }, n: 5, name: 'Ann' },
+  steps: { classify: { output: { priority: 'high', label: 'hardware' }, status: 'succeeded' } },
+  context: { region: 'eu' },
+  item: 'a@x.io',
+  index: 1,
+  run: { id: 'run-1' },
+};
+
+const evaluate = (value: unknown, s: Scope = scope, limits?: ExpressionLimits): Promise<unknown> =>
+  compileTemplate(value, 'steps[0].input', limits).evaluate(s);
+
+describe('compileTemplate: a string that is exactly one expression yields its typed value', () => {
+  test.each<[string, unknown]>([
+    ['{{ 1 + 2 }}', 3],
+    ['{{$input.n}}', 5],
+    ['{{ $input.ticket }}', { body: 'Printer on fire', watchers: ['a@x.io', 'b@x.io'] }],
+    ['{{ ticket.body }}', 'Printer on fire'],
+    ['{{ $input.ticket.watchers }}', ['a@x.io', 'b@x.io']],
+    ['{{ $input.ticket.watchers[0] }}', 'a@x.io'],
+    ["{{ $steps.classify.output.priority = 'high' }}", true],
+    ['{{ $steps.classify.status }}', 'succeeded'],
+    ['{{ $context.region }}', 'eu'],
+    ['{{ $item }}', 'a@x.io'],
+    ['{{ $index }}', 1],
+    ['{{ $run.id }}', 'run-1'],
+    ['{{ null }}', null],
+    ["{{ {'label': $steps.classify.output.label, 'n': $input.n} }}", { label: 'hardware', n: 5 }],
+    ["{{ {'a': {'b': 1}} }}", { a: { b: 1 } }],
+    ["{{ '}}' }}", '}}'],
+    ['{{ $map([1, 2], function($x){ $x * 2 }) }}', [2, 4]],
+    ['{{ $input.missing }}', undefined],
+  ])('%s', async (value, expected) => {
+    expect(await evaluate(value)).toEqual(expected);
+  });
+
+  test('returns a copy, not the scope value itself', async () => {
+    const result = (await evaluate('{{ $input.ticket }}')) as { body: string };
+    result.body = 'changed';
+    expect((scope.input as { ticket: { body: string } }).ticket.body).toBe('Printer on fire');
+  });
+});
+
+describe('compileTemplate: expressions inside text interpolate as text', () => {
+  test.each<[string, string]>([
+    ['Hello {{ $input.name }}!', 'Hello Ann!'],
+    ['n={{ $input.n }}', 'n=5'],
+    ['t={{ $input.ticket.watchers }}', 't=["a@x.io","b@x.io"]'],
+    ["o={{ {'a': 1} }}", 'o={"a":1}'],
+    ['z={{ null }}', 'z=null'],
+    ['b={{ true }}', 'b=true'],
+    ['m=[{{ $input.missing }}]', 'm=[]'],
+    ['q={{ "say \\"hi\\"" }}', 'q=say "hi"'],
+    ["{{ 'a' }}{{ 'b' }}", 'ab'],
+    [' {{ $input.n }} ', ' 5 '],
+  ])('%s', async (value, expected) => {
+    expect(await evaluate(value)).toBe(expected);
+  });
+});
+
+describe('compileTemplate: values are walked recursively', () => {
+  test('objects drop undefined results, arrays keep their length with null', async () => {
+    const template = compileTemplate(
+      { to: '{{ $item }}', cc: '{{ $input.missing }}', list: ['{{ $index }}', '{{ $input.missing }}', 'x'], fixed: { a: 1 } },
+      'steps[0].input',
+    );
+    expect(template.dynamic).toBe(true);
+    expect(await template.evaluate(scope)).toEqual({ to: 'a@x.io', list: [1, null, 'x'], fixed: { a: 1 } });
+  });
+
+  test.each<[unknown]>([['plain'], ['a }} b'], [42], [null], [true], [undefined], [{ a: [1, 'two', { b: null }] }], [[]]])(
+    'a literal %j is returned as it is',
+    async (value) => {
+      const template = compileTemplate(value, 'output');
+      expect(template.dynamic).toBe(false);
+      expect(await template.evaluate(scope)).toBe(value);
+    },
+  );
+
+  test('a missing scope reads as empty', async () => {
+    expect(await evaluate({ input: '{{ $ }}', steps: '{{ $steps }}', context: '{{ $context }}', item: '{{ $item }}' }, {})).toEqual({
+      input: {},
+      steps: {},
+      context: {},
+    });
+  });
+});
+
+describe('compileTemplate: $secrets', () => {
+  test.each([
+    ['{{ $secrets.TOKEN }}'],
+    ['Bearer {{ $secrets.TOKEN }}'],
+    ['{{ $input.name }}: {{ $secrets.TOKEN }}'],
+    ["{{ {'a': 1}.a & $secrets.TOKEN }}"],
+  ])('%s is left for the worker', async (value) => {
+    const template = compileTemplate({ header: value }, 'steps[0].input');
+    expect(template.dynamic).toBe(false);
+    expect(await template.evaluate(scope)).toEqual({ header: value });
+  });
+});
+
+describe('compileTemplate: parse errors name the field', () => {
+  test.each<[unknown, string, RegExp]>([
+    ['{{ 1 + }}', 'steps[0].input', /^steps\[0\]\.input: expression does not parse: .+ \(at character \d+\)$/],
+    [{ a: { b: ['x', 'see {{ $input. }}'] } }, 'steps[0].input.a.b[1]', /does not parse/],
+    [{ 'a.b': '{{ ) }}' }, 'steps[0].input["a.b"]', /does not parse/],
+    ['{{ }}', 'steps[0].input', /does not parse: Unexpected end of expression/],
+    ['{{ $input', 'steps[0].input', /"\{\{" at character 0 has no matching "\}\}"/],
+    [{ a: '{{ 1 }}', b: '{{ ( }}', c: '{{ ] }}' }, 'steps[0].input.b', /does not parse/],
+  ])('%j', (value, field, message) => {
+    expectCompileError(value, field, message);
+  });
+
+  test('an expression nested too deeply to parse', () => {
+    const deep = `{{ ${'('.repeat(100_000)}1${')'.repeat(100_000)} }}`;
+    expectCompileError(deep, 'steps[0].input', /does not parse: Maximum call stack size exceeded$/);
+  });
+
+  function expectCompileError(value: unknown, field: string, message: RegExp): void {
+    let error: unknown;
+    try {
+      compileTemplate(value, 'steps[0].input');
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ExpressionError);
+    expect(error).toMatchObject({ name: 'ExpressionError', field });
+    expect((error as Error).message).toMatch(message);
+  }
+});
+
+describe('compileTemplate: evaluation errors and limits', () => {
+  const fast: ExpressionLimits = { timeoutMs: 20, maxOutputBytes: 1024 };
+
+  test.each<[string, ExpressionLimits, RegExp]>([
+    ["{{ $error('boom') }}", DEFAULT_LIMITS, /^steps\[0\]\.input: boom/],
+    ["x {{ $error('boom') }}", DEFAULT_LIMITS, /boom/],
+    ['{{ function($x){ $x } }}', DEFAULT_LIMITS, /must produce JSON, not a function$/],
+    ['{{ $sum }}', DEFAULT_LIMITS, /not a function/],
+    ['{{ /abc/ }}', DEFAULT_LIMITS, /not a function/],
+    ['{{ [1, function($x){ $x }] }}', DEFAULT_LIMITS, /not a function/],
+    // Limits: a range too long, an endless tail-recursive loop, a long loop, a deep recursion.
+    ['{{ $map([1..10000000], function($x){ $x }) }}', DEFAULT_LIMITS, /maximum sequence length/],
+    ['{{ ($f := function($n){ $f($n + 1) }; $f(0)) }}', fast, /timeout after 20 milliseconds/],
+    ['{{ $count($map([1..999999], function($x){ $x })) }}', fast, /timeout after 20 milliseconds/],
+    ['{{ ($f := function($n){ 1 + $f($n + 1) }; $f(0)) }}', DEFAULT_LIMITS, /Stack overflow/],
+    ["{{ $pad('', 2000000, 'x') }}", DEFAULT_LIMITS, /results are larger than 1048576 bytes$/],
+  ])('%s', async (value, limits, message) => {
+    const started = Date.now();
+    const failure = evaluate(value, scope, limits);
+    await expect(failure).rejects.toBeInstanceOf(ExpressionError);
+    await expect(failure).rejects.toMatchObject({ field: 'steps[0].input', message });
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  test.each<[unknown, string | undefined]>([
+    ['{{ "aaaaaaaa" }}', undefined], // 10 bytes of JSON
+    ['{{ "aaaaaaaaa" }}', 'steps[0].input'], // 11
+    ['{{ "€€" }}', undefined], // 2 characters, 8 bytes
+    ['{{ "€€€" }}', 'steps[0].input'], // 5 characters, 11 bytes
+    [{ a: '{{ "aaaa" }}', b: '{{ "bbbb" }}' }, 'steps[0].input.b'], // 6 + 6: the budget is per evaluation
+    [{ a: '{{ "aaaa" }}', b: 'literal text is not counted' }, undefined],
+  ])('with at most 10 bytes, %j fails at %s', async (value, field) => {
+    const result = evaluate(value, scope, { timeoutMs: 100, maxOutputBytes: 10 });
+    if (field === undefined) await expect(result).resolves.toBeDefined();
+    else await expect(result).rejects.toMatchObject({ field, message: `${field}: results are larger than 10 bytes` });
+  });
+
+  test('each evaluation has its own budget', async () => {
+    const template = compileTemplate('{{ "aaaaaaaa" }}', 'output', { timeoutMs: 100, maxOutputBytes: 10 });
+    expect(await template.evaluate(scope)).toBe('aaaaaaaa');
+    expect(await template.evaluate(scope)).toBe('aaaaaaaa');
+  });
+
+  test('the default limits are frozen', () => {
+    expect(Object.isFrozen(DEFAULT_LIMITS)).toBe(true);
+  });
+});
+
+describe('compileTemplate: expressions are built once', () => {
+  test('a template evaluates the same every time, and its copies share the work', async () => {
+    const first = compileTemplate({ a: '{{ $index + 1 }}', b: 'n={{ $index }}' }, 'output');
+    const second = compileTemplate({ a: '{{ $index + 1 }}', b: 'n={{ $index }}' }, 'output');
+    for (const index of [1, 2]) {
+      expect(await first.evaluate({ index })).toEqual({ a: index + 1, b: `n=${index}` });
+      expect(await second.evaluate({ index })).toEqual({ a: index + 1, b: `n=${index}` });
+    }
+  });
+
+  test('limits are part of what is built', async () => {
+    const loop = '{{ ($f := function($n){ $f($n + 1) }; $f(0)) }}';
+    await expect(compileTemplate(loop, 'output', { timeoutMs: 10, maxOutputBytes: 10 }).evaluate({})).rejects.toMatchObject({
+      message: expect.stringMatching(/timeout after 10 milliseconds/) as unknown as string,
+    });
+    await expect(compileTemplate(loop, 'output', { timeoutMs: 30, maxOutputBytes: 10 }).evaluate({})).rejects.toMatchObject({
+      message: expect.stringMatching(/timeout after 30 milliseconds/) as unknown as string,
+    });
+  });
+});
+
+describe('inspectTemplates', () => {
+  test.each<[unknown, { problems: { path: string; message: string }[]; secrets: string[]; expression: boolean }]>([
+    ['{{ $input.items }}', { problems: [], secrets: [], expression: true }],
+    ['items: {{ $input.items }}', { problems: [], secrets: [], expression: false }],
+    [' {{ $input.items }}', { problems: [], secrets: [], expression: false }],
+    ['true', { problems: [], secrets: [], expression: false }],
+    [undefined, { problems: [], secrets: [], expression: false }],
+    ['{{ $secrets.FLAG }}', { problems: [], secrets: ['f'], expression: false }],
+    [{ a: ['{{ $secrets.A }}'], b: 'x {{ $secrets.B }}' }, { problems: [], secrets: ['f.a[0]', 'f.b'], expression: false }],
+    [
+      { a: '{{ ( }} and {{ ] }}', b: '{{ $secrets. }}', c: '{{ open', d: '{{ 1 }}' },
+      {
+        problems: [
+          { path: 'f.a', message: expect.stringMatching(/^expression does not parse/) as unknown as string },
+          { path: 'f.a', message: expect.stringMatching(/^expression does not parse/) as unknown as string },
+          { path: 'f.b', message: expect.stringMatching(/^expression does not parse/) as unknown as string },
+          { path: 'f.c', message: '"{{" at character 0 has no matching "}}"' },
+        ],
+        secrets: ['f.b'],
+        expression: false,
+      },
+    ],
+  ])('%j', (value, expected) => {
+    expect(inspectTemplates([{ value, field: 'f' }])).toEqual([expected]);
+  });
+
+  test('reports on several values in order', () => {
+    const reports = inspectTemplates([
+      { value: '{{ 1 }}', field: 'a' },
+      { value: '{{ 1 + }}', field: 'b' },
+      { value: 'x', field: 'c' },
+    ]);
+    expect(reports.map((r) => [r.problems.map((p) => p.path), r.expression])).toEqual([
+      [[], true],
+      [['b'], true],
+      [[], false],
+    ]);
+  });
+});
