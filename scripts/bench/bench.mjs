@@ -883,6 +883,12 @@ function buildReport(res) {
       rows.push(['paced', 'submit HTTP p50/p99', `${fmtMs(r.submit.http_ms.p50)} / ${fmtMs(r.submit.http_ms.p99)} (${r.achieved_submit_rate_per_s} runs/s sent)`, '', '']);
       const m = r.memory;
       rows.push(['paced', 'worker RSS start → end', `${fmtBytes(m.start.worker_rss_bytes)} → ${fmtBytes(m.end.worker_rss_bytes)} (${m.worker_rss_growth_bytes >= 0 ? '+' : ''}${fmtBytes(m.worker_rss_growth_bytes)})`, '', opts.soak ? 'flat?' : '']);
+      if (r.memory_series?.length > 1) {
+        const first = r.memory_series[0];
+        const rssAll = r.memory_series.map((p) => p.worker_rss_bytes);
+        rows.push(['paced', `worker RSS at ${first.t_s} s → end (min/max)`, `${fmtBytes(first.worker_rss_bytes)} → ${fmtBytes(m.end.worker_rss_bytes)} (${fmtBytes(Math.min(...rssAll))} / ${fmtBytes(Math.max(...rssAll))})`, '', 'flat?']);
+        rows.push(['paced', `Redis used_memory at ${first.t_s} s → end`, `${fmtBytes(first.redis_used_memory_bytes)} → ${fmtBytes(m.end.redis_used_memory_bytes)}`, '', 'flat?']);
+      }
       rows.push(['paced', 'Redis used_memory start → end', `${fmtBytes(m.start.redis_used_memory_bytes)} → ${fmtBytes(m.end.redis_used_memory_bytes)} (${m.redis_growth_bytes >= 0 ? '+' : ''}${fmtBytes(m.redis_growth_bytes)})`, '', opts.soak ? 'flat?' : '']);
     }
     cpuRow('paced', r);

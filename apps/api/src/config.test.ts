@@ -6,7 +6,7 @@ describe('loadConfig', () => {
       port: 3000,
       host: '0.0.0.0',
       redisUrl: 'redis://127.0.0.1:6379',
-      databaseUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/baton',
       queuePrefix: 'baton',
       bodyLimit: '1mb',
       logLevel: 'info',

@@ -29,7 +29,7 @@ const Schema = z.object({
   PORT: z.preprocess(optional, integer(0, 65_535).default('3000')),
   HOST: z.preprocess(optional, z.string().default('0.0.0.0')),
   REDIS_URL: z.preprocess(optional, url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379')),
-  DATABASE_URL: z.preprocess(optional, url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/postgres')),
+  DATABASE_URL: z.preprocess(optional, url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/baton')),
   BATON_QUEUE_PREFIX: z.preprocess(
     optional,
     z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-"').default('baton'),
@@ -52,7 +52,7 @@ export interface Config {
   host: string;
   /** `REDIS_URL`. @defaultValue 'redis://127.0.0.1:6379' */
   redisUrl: string;
-  /** `DATABASE_URL`. @defaultValue 'postgres://postgres@127.0.0.1:5432/postgres' */
+  /** `DATABASE_URL`. @defaultValue 'postgres://postgres@127.0.0.1:5432/baton' */
   databaseUrl: string;
   /** `BATON_QUEUE_PREFIX`: the key prefix of every Baton key in Redis. @defaultValue 'baton' */
   queuePrefix: string;

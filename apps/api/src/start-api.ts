@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Redis } from 'ioredis';
-import { KyselyAgentRepository, createDb, migrate, type Db } from '@baton/db';
+import { KyselyAgentRepository, createDb, ensureDatabase, migrate, type Db } from '@baton/db';
 import { AgentRegistry, BullmqStepQueue, createRedis } from '@baton/queue';
 import { Runtime } from '@baton/runtime';
 import { createLogger, createMetrics, type Logger } from '@baton/telemetry';
@@ -40,9 +40,10 @@ function throttled(log: (message: string, meta: Record<string, unknown>) => void
 }
 
 /** Migrates, retrying while Postgres is unreachable (it may start after the api); other failures throw. */
-async function migrateWhenReachable(db: Db, logger: Logger): Promise<void> {
+async function migrateWhenReachable(db: Db, url: string, logger: Logger): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
+      await ensureDatabase(url);
       await migrate(db.kysely);
       return;
     } catch (err) {
@@ -117,7 +118,7 @@ export async function startApi(
       poolSize: config.dbPoolSize,
       onError: (err) => logger.warn('postgres client error', { error: err.message }),
     }), (d) => d.destroy());
-    await migrateWhenReachable(db, logger);
+    await migrateWhenReachable(db, config.databaseUrl, logger);
 
     const redisError = throttled((m, meta) => logger.warn(m, meta), 5000);
     const redis = res.own('redis', createRedis(config.redisUrl, 'client', {

@@ -6,7 +6,7 @@ const list = z
 
 const Schema = z.object({
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/postgres'),
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/baton'),
   BATON_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('baton'),
   /** Agents this worker serves; every built-in when unset. */
   WORKER_AGENTS: list.optional(),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import { builtinAgents, type Agent } from '@baton/agents';
-import { KyselyAgentRepository, createDb, migrate } from '@baton/db';
+import { KyselyAgentRepository, createDb, ensureDatabase, migrate } from '@baton/db';
 import { AgentRegistry, BullmqStepQueue, createRedis, queueName, subscribeCancel, type StepJob } from '@baton/queue';
 import { Reconciler, Runtime, createBullmqDispatcher } from '@baton/runtime';
 import { createLogger, createMetrics, type Logger } from '@baton/telemetry';
@@ -42,6 +42,7 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
 
   const res = new Resources();
   const db = res.own(createDb({ url: config.databaseUrl, poolSize: config.dbPoolSize, onError: (err) => logger.warn('postgres pool error', { error: err.message }) }), (d) => d.destroy());
+  await ensureDatabase(config.databaseUrl);
   await migrate(db.kysely);
   const redis = res.own(createRedis(config.redisUrl, 'worker', { onError: (err) => logger.warn('redis error', { error: err.message }) }), (r) => r.quit());
   const queue = res.own(new BullmqStepQueue({ connection: redis, prefix: config.queuePrefix, onError: (err) => logger.warn('queue error', { error: err.message }) }), (q) => q.close());

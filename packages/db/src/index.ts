@@ -1,4 +1,4 @@
-export { createDb, type Db, type DbOptions } from './create-db';
+export { createDb, ensureDatabase, type Db, type DbOptions } from './create-db';
 export { migrate } from './migrations';
 export { containsNul, toJsonb } from './json';
 export type { Database, RunRow, StepRow, RunEventRow } from './schema';
