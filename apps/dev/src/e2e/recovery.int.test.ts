@@ -75,3 +75,27 @@ test('Postgres stopped: 503 while down, recovers by itself after', async () => {
     pg.destroy();
   }
 });
+
+test('SIGTERM: a worker finishes its active step within the grace period and exits 0', async () => {
+  const baton = await BatonHarness.start({ workers: 0 });
+  try {
+    const child = spawn(process.execPath, [join(__dirname, '../../../worker/dist/main.js')], {
+      env: { ...process.env, ...baton.env, SHUTDOWN_GRACE_MS: '5000' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await waitFor(async () => {
+      const agents = await baton.request('GET', '/v1/agents');
+      return agents.body.items.some((a: { name: string; workers: number }) => a.name === 'delay' && a.workers > 0);
+    }, 20_000, 'the worker process did not register');
+    const id = await baton.submit({ name: 'graceful', steps: [{ id: 'work', agent: 'delay', input: { ms: 800, value: 'finished' } }] });
+    await baton.waitFor(id, { status: 'running', timeoutMs: 10_000 });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const run = await baton.run(id);
+    expect(run.status).toBe('succeeded');
+    expect(run.steps[0]?.output).toBe('finished');
+  } finally {
+    await baton.close();
+  }
+});
