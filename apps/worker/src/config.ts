@@ -12,6 +12,8 @@ const Schema = z.object({
   WORKER_AGENTS: list.optional(),
   /** Jobs run at once per agent. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  /** Outputs above this many JSON bytes are stored once in Postgres and passed by reference. */
+  BATON_PAYLOAD_THRESHOLD: z.coerce.number().int().min(1024).default(65_536),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** How long a job stays locked to its worker without a renewal; a dead worker's jobs are re-run after it. */
   WORKER_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
@@ -27,6 +29,7 @@ export interface WorkerConfig {
   agents?: string[];
   concurrency: number;
   dbPoolSize: number;
+  payloadThresholdBytes: number;
   lockMs: number;
   shutdownGraceMs: number;
   reconcileEveryMs: number;
@@ -48,6 +51,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     agents: c.WORKER_AGENTS,
     concurrency: c.WORKER_CONCURRENCY,
     dbPoolSize: c.DB_POOL_SIZE,
+    payloadThresholdBytes: c.BATON_PAYLOAD_THRESHOLD,
     lockMs: c.WORKER_LOCK_MS,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
     reconcileEveryMs: c.RECONCILE_EVERY_MS,

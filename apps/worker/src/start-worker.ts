@@ -48,7 +48,7 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
   const queue = res.own(new BullmqStepQueue({ connection: redis, prefix: config.queuePrefix, onError: (err) => logger.warn('queue error', { error: err.message }) }), (q) => q.close());
   const dispatcher = createBullmqDispatcher(queue, redis, config.queuePrefix);
   const metrics = createMetrics({ defaultMetrics: false });
-  const runtime = res.own(new Runtime({ db, dispatcher, logger, onRunFinished: (r) => metrics.runs.inc({ status: r.status }) }), (r) => r.drain());
+  const runtime = res.own(new Runtime({ db, dispatcher, logger, payloadThresholdBytes: config.payloadThresholdBytes, onRunFinished: (r) => metrics.runs.inc({ status: r.status }) }), (r) => r.drain());
   const processor = new StepProcessor({ runtime, agents, logger, metrics });
 
   const system = res.own(new Queue(SYSTEM_QUEUE, { connection: redis, prefix: config.queuePrefix }), (q) => q.close());

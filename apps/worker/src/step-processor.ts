@@ -52,11 +52,15 @@ export class StepProcessor {
         : undefined;
       let event: RunEvent | undefined;
       try {
-        const outcome = await executeAgent(agent, job, { signal: controller.signal, logger });
+        const input = await runtime.payloads.hydrate(job.input);
+        const outcome = await executeAgent(agent, { ...job, input }, { signal: controller.signal, logger });
         this.deps.metrics?.stepDuration.observe({ agent: job.agent }, (Date.now() - startedAt.getTime()) / 1000);
         if (timedOut) event = { type: 'step.timedOut', key, attempt };
         else if (controller.signal.aborted) event = undefined; // cancelled: the run already says so
-        else if (outcome.type === 'succeeded') event = { type: 'step.succeeded', key, attempt, output: outcome.output, contextWrites: outcome.contextWrites };
+        else if (outcome.type === 'succeeded') {
+          const output = await runtime.payloads.offload(runId, outcome.output);
+          event = { type: 'step.succeeded', key, attempt, output, contextWrites: outcome.contextWrites };
+        }
         else if (outcome.type === 'handoff') {
           event = { type: 'step.succeeded', key, attempt, contextWrites: outcome.contextWrites, handoff: { to: outcome.to, input: outcome.input, reason: outcome.reason } };
         } else event = { type: 'step.failed', key, attempt, error: outcome.error, retryable: outcome.retryable };

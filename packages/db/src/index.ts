@@ -7,3 +7,4 @@ export { KyselyStepRepository, type StepWrite, type LiveStep } from './step-repo
 export { KyselyEventRepository, type EventWrite } from './event-repository';
 export { createTestDatabase, serverUrl, type TestDatabase } from './test-database';
 export { KyselyAgentRepository } from './agent-repository';
+export { KyselyPayloadRepository } from './payload-repository';

@@ -71,6 +71,15 @@ const migrations: Record<string, Migration> = {
           first_seen_at timestamptz NOT NULL,
           last_seen_at timestamptz NOT NULL
         );
+        -- step outputs above the payload threshold, stored once and passed by reference
+        CREATE TABLE payloads (
+          id uuid PRIMARY KEY,
+          run_id uuid NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+          data jsonb NOT NULL,
+          bytes integer NOT NULL,
+          created_at timestamptz NOT NULL
+        );
+        CREATE INDEX payloads_run ON payloads (run_id);
         CREATE TABLE idempotency_keys (
           tenant text NOT NULL,
           key text NOT NULL,

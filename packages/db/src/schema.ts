@@ -79,7 +79,16 @@ export interface AgentsTable {
   last_seen_at: Timestamp;
 }
 
+export interface PayloadsTable {
+  id: string;
+  run_id: string;
+  data: Json;
+  bytes: number;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  payloads: PayloadsTable;
   agents: AgentsTable;
   runs: RunsTable;
   steps: StepsTable;

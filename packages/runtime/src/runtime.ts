@@ -7,6 +7,7 @@ import type { StepJob } from '@baton/queue';
 import type { CompiledWorkflow, WorkflowDefinition } from '@baton/workflow';
 import { BatonError } from './errors';
 import { GroupCommit, type CommittedCommands } from './group-commit';
+import { PayloadStore } from './payload-store';
 import { stepToRow } from './state-rows';
 import type { RuntimeLogger, StepDispatcher } from './step-dispatcher';
 import { WorkflowCache, definitionHash } from './workflow-cache';
@@ -18,6 +19,8 @@ export interface RuntimeOptions {
   /** Notified of every finished run (metrics, live streams). */
   onRunFinished?: (run: { runId: string; tenant: string; status: string }) => void;
   maxBatch?: number;
+  /** Outputs larger than this (JSON bytes) are stored once and passed by reference. @defaultValue 65536 */
+  payloadThresholdBytes?: number;
 }
 
 export interface SubmitRequest {
@@ -51,9 +54,11 @@ export interface SubmitResult {
 export class Runtime {
   readonly repos = { runs: new KyselyRunRepository(), steps: new KyselyStepRepository(), events: new KyselyEventRepository() };
   readonly workflows = new WorkflowCache();
+  readonly payloads: PayloadStore;
   private readonly commit: GroupCommit;
 
   constructor(private readonly options: RuntimeOptions) {
+    this.payloads = new PayloadStore(options.db, options.payloadThresholdBytes);
     this.commit = new GroupCommit({
       db: options.db.kysely,
       repos: this.repos,

@@ -130,7 +130,8 @@ export function runRoutes({ runtime, db, agents }: Pick<AppDeps, 'runtime' | 'db
     const run = await runtime.repos.runs.get(db.kysely, tenant, id);
     if (!run) throw runNotFound(id);
     const steps = await runtime.repos.steps.forRun(db.kysely, id);
-    res.json(toRunView(run, steps));
+    // Large outputs are stored by reference; a client sees them as plain values.
+    res.json(await runtime.payloads.hydrate(toRunView(run, steps)));
   });
 
   router.post('/v1/runs/:id/cancel', requireRole(...CAN.cancel), async (req, res) => {

@@ -212,3 +212,23 @@ test('a 50-wide fan-in completes with every step run exactly once', async () => 
   expect(mine.every(([, n]) => n === 1)).toBe(true);
   expect(run.steps.every((s) => s.attempts === 1)).toBe(true);
 });
+
+test('a large output is stored once and passed by reference, never through Redis', async () => {
+  const id = await baton.submit({
+    name: 'payload',
+    steps: [
+      { id: 'make', agent: 'transform', input: { expression: "$pad('', 2000000, 'x')" } },
+      { id: 'pass', agent: 'echo', needs: ['make'], input: { blob: '{{ $steps.make.output }}' } },
+      { id: 'measure', agent: 'transform', needs: ['pass'], input: { expression: '$length(blob)', data: '{{ $steps.pass.output }}' } },
+    ],
+  });
+  const run = await baton.waitFor(id);
+  expect(run.status).toBe('succeeded');
+  expect(step(run, 'measure').output).toBe(2_000_000);
+  expect((step(run, 'make').output as string).length).toBe(2_000_000);
+  // What the next step and its job received was a reference, not the value.
+  const passRow = await baton.db.kysely.selectFrom('steps').select('input').where('run_id', '=', id).where('key', '=', 'pass').executeTakeFirstOrThrow();
+  expect(JSON.stringify(passRow.input).length).toBeLessThan(200);
+  const payloads = await baton.db.kysely.selectFrom('payloads').select(['bytes']).where('run_id', '=', id).execute();
+  expect(payloads.length).toBe(2);
+});
