@@ -30,7 +30,20 @@
 // runs raw BullMQ (scripts/bench/raw-bullmq.mjs, a child process, its own prefix, no Postgres) and
 // then the Baton scenarios over HTTP, reading results from Postgres. Prints a table and one
 // `BENCH_JSON {…}` line. Everything it created is removed at the end, on failure and on Ctrl-C too.
-// Progress goes to stderr.
+// Progress goes to stderr. Exit code 1 when a scenario errored, timed out or computed a wrong result
+// (CHECK FAILED); missed targets are not failures: they are figures.
+//
+// How figures are taken:
+// - Baton latencies come from the rows (runs.created_at/finished_at, steps.started_at/finished_at),
+//   which hold JS Dates: whole milliseconds. The raw baseline measures with performance.now().
+// - burst/wide: wall time from the first submission until a 50 ms poll of Postgres sees every run
+//   final; steps/s counts succeeded runs × steps per run.
+// - CPU: utime+stime from /proc/<pid>/stat before and after each scenario for the api, the workers,
+//   redis-server, the Postgres processes serving the bench database plus its background processes,
+//   and this process; "other" is the machine's busy time (/proc/stat) nobody of those accounts for:
+//   other programs on the box. When it is large, the run was disturbed (a WARNING line says so).
+// - payload: the blob is 'x' repeated, so Postgres compresses it well; step c computes
+//   $length($steps.b.output.blob) to check that a consumer sees the value (CHECK FAILED if not).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -798,9 +811,14 @@ async function payload(ctx) {
   }
   r.size_bytes = size;
   if (r.run_status === 'succeeded') {
-    const { rows } = await ctx.pool.query(`SELECT output FROM steps WHERE run_id = $1 AND key = 'c'`, [r.run_id]);
+    const { rows } = await ctx.pool.query(`SELECT input, output FROM steps WHERE run_id = $1 AND key = 'c'`, [r.run_id]);
     r.consumer_saw_length = rows[0]?.output?.n ?? null;
-    if (Number(r.consumer_saw_length) !== size) r.check = `step c saw length ${JSON.stringify(r.consumer_saw_length)}, expected ${size}`;
+    if (Number(r.consumer_saw_length) !== size) {
+      r.check = `step c ({ n: '{{ $length($steps.b.output.blob) }}' }) saw ${JSON.stringify(r.consumer_saw_length)}, expected ${size}`;
+      r.consumer_row = { input: JSON.stringify(rows[0]?.input)?.slice(0, 300), output: JSON.stringify(rows[0]?.output)?.slice(0, 300) };
+      const b = await ctx.pool.query(`SELECT output FROM steps WHERE run_id = $1 AND key = 'b'`, [r.run_id]);
+      r.producer_b_output = JSON.stringify(b.rows[0]?.output)?.slice(0, 300);
+    }
   }
   return r;
 }
@@ -1045,7 +1063,7 @@ async function main() {
     log(`saved ${file}`);
   }
   process.stdout.write(`BENCH_JSON ${line}\n`);
-  const failed = Object.values(results.baton).some((r) => r?.error || r?.timed_out) || Object.values(results.raw).some((r) => r?.error);
+  const failed = Object.values(results.baton).some((r) => r?.error || r?.timed_out || r?.check) || Object.values(results.raw).some((r) => r?.error);
   return failed ? 1 : 0;
 }
 
