@@ -14,6 +14,8 @@ const Schema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   /** Outputs above this many JSON bytes are stored once in Postgres and passed by reference. */
   BATON_PAYLOAD_THRESHOLD: z.coerce.number().int().min(1024).default(65_536),
+  /** `off`: step transitions commit without waiting for the WAL flush (a Postgres crash re-runs the last steps). */
+  WORKER_SYNC_COMMIT: z.enum(['on', 'off']).default('off'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** How long a job stays locked to its worker without a renewal; a dead worker's jobs are re-run after it. */
   WORKER_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
@@ -30,6 +32,7 @@ export interface WorkerConfig {
   concurrency: number;
   dbPoolSize: number;
   payloadThresholdBytes: number;
+  synchronousCommit: boolean;
   lockMs: number;
   shutdownGraceMs: number;
   reconcileEveryMs: number;
@@ -52,6 +55,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     concurrency: c.WORKER_CONCURRENCY,
     dbPoolSize: c.DB_POOL_SIZE,
     payloadThresholdBytes: c.BATON_PAYLOAD_THRESHOLD,
+    synchronousCommit: c.WORKER_SYNC_COMMIT === 'on',
     lockMs: c.WORKER_LOCK_MS,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
     reconcileEveryMs: c.RECONCILE_EVERY_MS,

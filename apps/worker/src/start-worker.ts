@@ -41,7 +41,7 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
   const agents = new Map(served.map((a) => [a.name, a]));
 
   const res = new Resources();
-  const db = res.own(createDb({ url: config.databaseUrl, poolSize: config.dbPoolSize, onError: (err) => logger.warn('postgres pool error', { error: err.message }) }), (d) => d.destroy());
+  const db = res.own(createDb({ url: config.databaseUrl, poolSize: config.dbPoolSize, synchronousCommit: config.synchronousCommit, onError: (err) => logger.warn('postgres pool error', { error: err.message }) }), (d) => d.destroy());
   await ensureDatabase(config.databaseUrl);
   await migrate(db.kysely);
   const redis = res.own(createRedis(config.redisUrl, 'worker', { onError: (err) => logger.warn('redis error', { error: err.message }) }), (r) => r.quit());

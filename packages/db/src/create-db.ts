@@ -9,6 +9,13 @@ export interface DbOptions {
   url: string;
   /** @defaultValue 10 */
   poolSize?: number;
+  /**
+   * `false` makes every transaction of this pool commit without waiting for the WAL flush: a
+   * Postgres crash may lose the last few milliseconds of commits, never corrupt anything. Only for
+   * work that is repeated when lost (step transitions: the reconciler re-runs the step).
+   * @defaultValue true
+   */
+  synchronousCommit?: boolean;
   /** Called for errors on idle clients (a restarted Postgres); the pool replaces them by itself. */
   onError?: (err: Error) => void;
 }
@@ -25,6 +32,7 @@ export function createDb(options: DbOptions): Db {
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
+    ...(options.synchronousCommit === false ? { options: '-c synchronous_commit=off' } : {}),
   });
   pool.on('error', (err) => options.onError?.(err));
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

@@ -84,7 +84,8 @@ const migrations: Record<string, Migration> = {
           tenant text NOT NULL,
           key text NOT NULL,
           body_hash text NOT NULL,
-          run_id uuid NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+          -- no foreign key: a batch claims its keys before it inserts the runs that won them
+          run_id uuid NOT NULL,
           created_at timestamptz NOT NULL,
           PRIMARY KEY (tenant, key)
         );

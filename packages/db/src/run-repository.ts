@@ -13,8 +13,8 @@ export interface RunUpdate {
   output: unknown;
   error: unknown;
   context: unknown;
-  started_at: Date | null;
-  finished_at: Date | null;
+  started_at: Date | string | null;
+  finished_at: Date | string | null;
   event_seq: number;
 }
 
@@ -25,6 +25,18 @@ export interface RunListFilter {
   limit: number;
   /** Keyset position: the last row of the previous page. */
   after?: { createdAt: Date; id: string };
+}
+
+/** The UPDATE of many runs from one jsonb parameter; also a part of `writeTransitions`. */
+export function runsUpdateSql(updates: RunUpdate[]) {
+  const records = updates.map((u) => ({ ...u, output: u.output ?? null, error: u.error ?? null }));
+  return sql`
+    UPDATE runs SET status = r.status, output = r.output, error = r.error, context = r.context,
+      started_at = r.started_at, finished_at = r.finished_at, event_seq = r.event_seq, version = runs.version + 1
+    FROM jsonb_to_recordset(${toJsonb(records)}::jsonb) AS r(
+      id uuid, status text, output jsonb, error jsonb, context jsonb,
+      started_at timestamptz, finished_at timestamptz, event_seq integer)
+    WHERE runs.id = r.id`;
 }
 
 const HEAD_COLUMNS = [
@@ -56,24 +68,7 @@ export class KyselyRunRepository {
 
   /** Writes many runs in one statement and bumps each one's version. */
   async update(db: Executor, updates: RunUpdate[]): Promise<void> {
-    if (updates.length === 0) return;
-    const records = updates.map((u) => ({
-      id: u.id,
-      status: u.status,
-      output: u.output === undefined ? null : JSON.parse(toJsonb(u.output)),
-      error: u.error ?? null,
-      context: JSON.parse(toJsonb(u.context)),
-      started_at: u.started_at?.toISOString() ?? null,
-      finished_at: u.finished_at?.toISOString() ?? null,
-      event_seq: u.event_seq,
-    }));
-    await sql`
-      UPDATE runs SET status = r.status, output = r.output, error = r.error, context = r.context,
-        started_at = r.started_at, finished_at = r.finished_at, event_seq = r.event_seq, version = runs.version + 1
-      FROM jsonb_to_recordset(${JSON.stringify(records)}::jsonb) AS r(
-        id uuid, status text, output jsonb, error jsonb, context jsonb,
-        started_at timestamptz, finished_at timestamptz, event_seq integer)
-      WHERE runs.id = r.id`.execute(db);
+    if (updates.length > 0) await runsUpdateSql(updates).execute(db);
   }
 
   async get(db: Executor, tenant: string, id: string): Promise<RunRow | undefined> {

@@ -43,6 +43,19 @@ const COLUMNS = `run_id uuid, key text, step_id text, agent text, status text, a
   hop integer, input jsonb, output jsonb, error jsonb, reason text, items jsonb, handoff jsonb, queued_at timestamptz,
   started_at timestamptz, finished_at timestamptz, deadline_at timestamptz, next_child integer, children_succeeded integer`;
 
+/** The upsert of many steps from one jsonb parameter (NULs replaced once); also a part of `writeTransitions`. */
+export function stepsUpsertSql(rows: StepWrite[]) {
+  return sql`
+    INSERT INTO steps
+    SELECT * FROM jsonb_to_recordset(${toJsonb(rows)}::jsonb) AS r(${sql.raw(COLUMNS)})
+    ON CONFLICT (run_id, key) DO UPDATE SET
+      agent = excluded.agent, status = excluded.status, attempt = excluded.attempt, input = excluded.input,
+      output = excluded.output, error = excluded.error, reason = excluded.reason, items = excluded.items,
+      handoff = excluded.handoff, queued_at = excluded.queued_at, started_at = excluded.started_at,
+      finished_at = excluded.finished_at, deadline_at = excluded.deadline_at, next_child = excluded.next_child,
+      children_succeeded = excluded.children_succeeded`;
+}
+
 export class KyselyStepRepository {
   async forRuns(db: Executor, runIds: string[]): Promise<StepRow[]> {
     return db.selectFrom('steps').selectAll().where('run_id', 'in', runIds).execute();
@@ -54,18 +67,7 @@ export class KyselyStepRepository {
 
   /** Inserts or overwrites many steps in one statement: the batch is serialised once as a jsonb array. */
   async upsert(db: Executor, rows: StepWrite[]): Promise<void> {
-    if (rows.length === 0) return;
-    // One JSON document for the whole batch: NULs are replaced once, dates serialise as ISO strings.
-    const records = toJsonb(rows);
-    await sql`
-      INSERT INTO steps
-      SELECT * FROM jsonb_to_recordset(${records}::jsonb) AS r(${sql.raw(COLUMNS)})
-      ON CONFLICT (run_id, key) DO UPDATE SET
-        agent = excluded.agent, status = excluded.status, attempt = excluded.attempt, input = excluded.input,
-        output = excluded.output, error = excluded.error, reason = excluded.reason, items = excluded.items,
-        handoff = excluded.handoff, queued_at = excluded.queued_at, started_at = excluded.started_at,
-        finished_at = excluded.finished_at, deadline_at = excluded.deadline_at, next_child = excluded.next_child,
-        children_succeeded = excluded.children_succeeded`.execute(db);
+    if (rows.length > 0) await stepsUpsertSql(rows).execute(db);
   }
 
   async delete(db: Executor, runId: string, keys: string[]): Promise<void> {

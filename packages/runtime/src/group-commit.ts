@@ -1,16 +1,15 @@
 import type { Kysely } from 'kysely';
-import type { Database, EventWrite, KyselyEventRepository, KyselyRunRepository, KyselyStepRepository, RunHead } from '@baton/db';
+import { writeTransitions, type Database, type EventWrite, type KyselyEventRepository, type KyselyRunRepository, type KyselyStepRepository, type RunHead } from '@baton/db';
 import { applyDecisionInPlace, decide, type Command, type RunEvent, type RunState, type StepState } from '@baton/engine';
 import type { CompiledWorkflow, WorkflowDefinition } from '@baton/workflow';
-import { runFromHead, stepFromRow, stepToRow } from './state-rows';
+import { BatchQueue } from './batch-queue';
+import { runFromHead, runUpdate, stepFromRow, stepToRow } from './state-rows';
 import type { WorkflowCache } from './workflow-cache';
 
 interface Pending {
   runId: string;
   event: RunEvent;
   at: Date;
-  resolve: () => void;
-  reject: (err: unknown) => void;
 }
 
 export interface Repositories {
@@ -50,55 +49,40 @@ interface Cached {
  * all changes are written with one statement per table.
  */
 export class GroupCommit {
-  private queue: Pending[] = [];
-  private flushing = false;
+  private readonly queue: BatchQueue<Pending, void>;
   private readonly cache = new Map<string, Cached>();
-  private readonly maxBatch: number;
   private readonly cacheSize: number;
 
   constructor(private readonly options: GroupCommitOptions) {
-    this.maxBatch = options.maxBatch ?? 500;
     this.cacheSize = options.cacheSize ?? 2000;
+    this.queue = new BatchQueue((batch) => this.flush(batch), options.maxBatch ?? 500);
   }
 
   /** Resolves once the event is durably applied (or recognised as a no-op). */
   apply(runId: string, event: RunEvent, at = new Date()): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ runId, event, at, resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(() => void this.drain());
-      }
-    });
+    return this.queue.push({ runId, event, at });
   }
-
-  private idleWaiters: Array<() => void> = [];
 
   /** Resolves when nothing is queued or being committed. */
-  idle(): Promise<void> {
-    if (!this.flushing && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  async idle(): Promise<void> {
+    await this.queue.idle();
+    await Promise.all(this.dispatching);
   }
 
-  /** Forgets a cached state, after a write outside group commit. */
-  forget(runId: string): void {
-    this.cache.delete(runId);
-  }
+  private readonly dispatching = new Set<Promise<void>>();
 
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
-      try {
-        const committed = await this.commit(batch);
-        for (const p of batch) p.resolve();
-        await this.options.afterCommit(committed);
-      } catch (err) {
-        for (const p of batch) this.cache.delete(p.runId);
-        for (const p of batch) p.reject(err);
-      }
+  private async flush(batch: Pending[]): Promise<void[]> {
+    let committed: CommittedCommands[];
+    try {
+      committed = await this.commit(batch);
+    } catch (err) {
+      for (const p of batch) this.cache.delete(p.runId);
+      throw err;
     }
-    this.flushing = false;
-    for (const wake of this.idleWaiters.splice(0)) wake();
+    // Dispatch happens after commit; its failures are the reconciler's to repair, never the caller's.
+    const dispatch = this.options.afterCommit(committed).finally(() => this.dispatching.delete(dispatch));
+    this.dispatching.add(dispatch);
+    return batch.map(() => undefined);
   }
 
   private async commit(batch: Pending[]): Promise<CommittedCommands[]> {
@@ -128,25 +112,11 @@ export class GroupCommit {
         }
       }
       if (touched.size === 0) return [];
-      const stepRows = [...touched.entries()].flatMap(([runId, t]) => [...t.steps.values()].map((s) => stepToRow(runId, s)));
-      await repos.steps.upsert(tx, stepRows);
-      await repos.runs.update(
-        tx,
-        [...touched.keys()].map((id) => {
-          const state = states.get(id)!.state;
-          return {
-            id,
-            status: state.status,
-            output: state.output,
-            error: state.error,
-            context: state.context,
-            started_at: state.startedAt ? new Date(state.startedAt) : null,
-            finished_at: state.finishedAt ? new Date(state.finishedAt) : null,
-            event_seq: touched.get(id)!.head.event_seq,
-          };
-        }),
-      );
-      await repos.events.append(tx, events);
+      await writeTransitions(tx, {
+        steps: [...touched.entries()].flatMap(([runId, t]) => [...t.steps.values()].map((s) => stepToRow(runId, s))),
+        runs: [...touched.entries()].map(([id, t]) => runUpdate(states.get(id)!.state, t.head.event_seq)),
+        events,
+      });
       for (const [id, t] of touched) this.remember(id, { version: t.head.version + 1, state: states.get(id)!.state });
       return [...touched.entries()].map(([runId, t]) => ({ runId, tenant: t.head.tenant, commands: t.commands }));
     });

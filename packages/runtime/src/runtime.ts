@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
-  KyselyEventRepository, KyselyRunRepository, KyselyStepRepository, type Db,
+  KyselyEventRepository, KyselyRunRepository, KyselyStepRepository, claimIdempotencyKeys, insertRuns, type Db, type NewRun,
 } from '@baton/db';
-import { applyDecisionInPlace, decide, initialRun, type Command, type RunEvent } from '@baton/engine';
+import { applyDecisionInPlace, decide, initialRun, type Command, type RunEvent, type RunState } from '@baton/engine';
+import { BatchQueue } from './batch-queue';
 import type { StepJob } from '@baton/queue';
 import type { CompiledWorkflow, WorkflowDefinition } from '@baton/workflow';
 import { BatonError } from './errors';
@@ -56,9 +57,11 @@ export class Runtime {
   readonly workflows = new WorkflowCache();
   readonly payloads: PayloadStore;
   private readonly commit: GroupCommit;
+  private readonly intake: BatchQueue<Admission, SubmitResult>;
 
   constructor(private readonly options: RuntimeOptions) {
     this.payloads = new PayloadStore(options.db, options.payloadThresholdBytes);
+    this.intake = new BatchQueue((batch) => this.admit(batch), options.maxBatch ?? 500);
     this.commit = new GroupCommit({
       db: options.db.kysely,
       repos: this.repos,
@@ -74,7 +77,9 @@ export class Runtime {
   }
 
   /**
-   * Records a new run and its first steps in one transaction, then enqueues them.
+   * Records a new run and its first steps, then enqueues them. Submissions arriving together are
+   * admitted in one transaction (one statement for the idempotency keys, one for runs, steps and
+   * events) with synchronous commit: an accepted run is never lost.
    * @throws BatonError IDEMPOTENCY_CONFLICT when the key was used with another body.
    */
   async submit(request: SubmitRequest): Promise<SubmitResult> {
@@ -85,42 +90,42 @@ export class Runtime {
     const state = initialRun({ id, input: request.input ?? {}, priority: request.priority ?? 5, now });
     const decision = await decide(compiled, state, { type: 'run.submitted' }, now);
     applyDecisionInPlace(state, decision);
-    const db = this.options.db.kysely;
-    const outcome = await db.transaction().execute(async (tx) => {
-      await this.repos.runs.insert(tx, {
-        id, tenant: request.tenant, status: 'queued', workflow_name: request.workflow.name,
-        template: request.template?.name ?? null, template_version: request.template?.version ?? null,
-        definition: request.workflow, definition_hash: hash, input: state.input, priority: state.priority,
-        submitted_by: request.submittedBy ?? null, created_at: now, started_at: null, finished_at: null, output: null, error: null,
-      });
-      if (request.idempotency) {
-        const existing = await this.repos.runs.claimIdempotencyKey(tx, { tenant: request.tenant, ...request.idempotency, runId: id, now });
-        if (existing) throw new RollbackForIdempotency(existing);
-      }
-      await this.repos.steps.upsert(tx, Object.values(state.steps).map((s) => stepToRow(id, s)));
-      const emits = decision.commands.flatMap((c) => (c.type === 'emit' ? [c.event] : []));
-      const events = emits.map((e, i) => ({ run_id: id, seq: i + 1, type: e.type, key: e.key ?? null, data: e.data ?? null, at: now }));
-      await this.repos.runs.update(tx, [{
-        id, status: state.status, output: state.output, error: state.error, context: state.context,
-        started_at: null, finished_at: state.finishedAt ? new Date(state.finishedAt) : null, event_seq: events.length,
-      }]);
-      await this.repos.events.append(tx, events);
-      return { existing: undefined };
-    }).catch((err: unknown) => {
-      if (err instanceof RollbackForIdempotency) return { existing: err.existing };
-      throw err;
-    });
-    if (outcome.existing) return this.replay(request, outcome.existing);
-    await this.dispatch([{ runId: id, tenant: request.tenant, commands: decision.commands }]);
-    return { id, status: state.status, created: true };
+    return this.intake.push({ request, hash, state, commands: decision.commands, now });
   }
 
-  private async replay(request: SubmitRequest, existing: { bodyHash: string; runId: string }): Promise<SubmitResult> {
-    if (existing.bodyHash !== request.idempotency!.bodyHash) {
-      throw new BatonError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was used with a different request body');
-    }
-    const run = await this.repos.runs.get(this.options.db.kysely, request.tenant, existing.runId);
-    return { id: existing.runId, status: run?.status ?? 'queued', created: false };
+  private async admit(batch: Admission[]): Promise<Array<SubmitResult | Error>> {
+    const claimKey = (tenant: string, key: string) => `${tenant}\u0000${key}`;
+    const { taken, statuses } = await this.options.db.kysely.transaction().execute(async (tx) => {
+      const claims = batch.flatMap(({ request, state, now }) =>
+        request.idempotency
+          ? [{ tenant: request.tenant, key: request.idempotency.key, body_hash: request.idempotency.bodyHash, run_id: state.id, created_at: now.toISOString() }]
+          : [],
+      );
+      const taken = await claimIdempotencyKeys(tx, claims);
+      const admitted = batch.filter((a) => !a.request.idempotency || !taken.has(claimKey(a.request.tenant, a.request.idempotency.key)));
+      await insertRuns(tx, {
+        runs: admitted.map(newRunRow),
+        steps: admitted.flatMap((a) => Object.values(a.state.steps).map((s) => stepToRow(a.state.id, s))),
+        events: admitted.flatMap((a) =>
+          emitted(a.commands).map((e, i) => ({ run_id: a.state.id, seq: i + 1, type: e.type, key: e.key ?? null, data: e.data ?? null, at: a.now })),
+        ),
+      });
+      const replayed = [...new Set([...taken.values()].map((t) => t.runId))];
+      const statuses = new Map(replayed.length > 0 ? (await this.repos.runs.heads(tx, replayed)).map((h) => [h.id, h.status]) : []);
+      return { taken, statuses };
+    });
+    const results = batch.map((a): SubmitResult | Error => {
+      const holder = a.request.idempotency && taken.get(claimKey(a.request.tenant, a.request.idempotency.key));
+      if (!holder) return { id: a.state.id, status: a.state.status, created: true };
+      if (holder.bodyHash !== a.request.idempotency!.bodyHash) {
+        return new BatonError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was used with a different request body');
+      }
+      const sibling = batch.find((b) => b.state.id === holder.runId);
+      return { id: holder.runId, status: sibling?.state.status ?? statuses.get(holder.runId) ?? 'queued', created: false };
+    });
+    const created = batch.filter((_, i) => !(results[i] instanceof Error) && (results[i] as SubmitResult).created);
+    await this.dispatch(created.map((a) => ({ runId: a.state.id, tenant: a.request.tenant, commands: a.commands })));
+    return results;
   }
 
   cancel(runId: string): Promise<void> {
@@ -164,8 +169,9 @@ export class Runtime {
   }
 
   /** Waits until every event handed to `apply` is committed and dispatched. */
-  drain(): Promise<void> {
-    return this.commit.idle();
+  async drain(): Promise<void> {
+    await this.intake.idle();
+    await this.commit.idle();
   }
 
   private async dispatch(batch: CommittedCommands[]): Promise<void> {
@@ -212,8 +218,23 @@ export class Runtime {
   }
 }
 
-class RollbackForIdempotency extends Error {
-  constructor(readonly existing: { bodyHash: string; runId: string }) {
-    super('idempotency key taken');
-  }
+interface Admission {
+  request: SubmitRequest;
+  hash: string;
+  state: RunState;
+  commands: Command[];
+  now: Date;
+}
+
+const emitted = (commands: Command[]) => commands.flatMap((c) => (c.type === 'emit' ? [c.event] : []));
+
+function newRunRow({ request, hash, state, commands }: Admission): NewRun {
+  return {
+    id: state.id, tenant: request.tenant, status: state.status, workflow_name: request.workflow.name,
+    template: request.template?.name ?? null, template_version: request.template?.version ?? null,
+    definition: request.workflow, definition_hash: hash, input: state.input, output: state.output ?? null,
+    error: state.error ?? null, context: state.context, priority: state.priority, event_seq: emitted(commands).length,
+    submitted_by: request.submittedBy ?? null, created_at: state.createdAt, started_at: state.startedAt ?? null,
+    finished_at: state.finishedAt ?? null,
+  };
 }

@@ -1,4 +1,4 @@
-import type { RunHead, StepRow, StepWrite } from '@baton/db';
+import type { RunHead, RunUpdate, StepRow, StepWrite } from '@baton/db';
 import type { RunState, StepState, StepError } from '@baton/engine';
 
 const iso = (d: Date | null): string | undefined => (d ? d.toISOString() : undefined);
@@ -74,4 +74,17 @@ export function runFromHead(head: RunHead, steps: Record<string, StepState>): Ru
     finishedAt: iso(head.finished_at),
     steps,
   });
+}
+
+export function runUpdate(state: RunState, eventSeq: number): RunUpdate {
+  return {
+    id: state.id,
+    status: state.status,
+    output: state.output,
+    error: state.error,
+    context: state.context,
+    started_at: state.startedAt ?? null,
+    finished_at: state.finishedAt ?? null,
+    event_seq: eventSeq,
+  };
 }
