@@ -6,7 +6,8 @@
 //
 // Options:
 //   --workers N          worker processes (default 1)
-//   --concurrency C      WORKER_CONCURRENCY of each worker, and of the raw BullMQ Worker (default 50)
+//   --concurrency C      WORKER_CONCURRENCY of each Baton worker (default 100, the worker default)
+//   --raw-concurrency C  concurrency of the raw BullMQ baseline (default 50, as issue 4 defines it)
 //   --only a,b,…         scenarios to run: raw, burst, paced, fanout, wide, payload (default all;
 //                        burst and paced also run their raw baseline, for the ratios)
 //   --runs N             burst runs, and raw burst chains (default 2000)
@@ -72,7 +73,7 @@ const POLL_MS = 50;
 
 function parseArgs(argv) {
   const o = {
-    workers: 1, concurrency: 50, only: SCENARIOS, runs: 2000, rate: 100, pacedSeconds: 20, soak: false, items: 5000,
+    workers: 1, concurrency: 100, rawConcurrency: 50, only: SCENARIOS, runs: 2000, rate: 100, pacedSeconds: 20, soak: false, items: 5000,
     dagRuns: 200, dagWidth: 48, payloadMb: 10, payloadGenerated: true, budget: undefined, env: {}, save: false, out: undefined,
   };
   const num = (name, v) => {
@@ -87,6 +88,7 @@ function parseArgs(argv) {
     switch (flag) {
       case '--workers': o.workers = Math.round(num('workers', val())); break;
       case '--concurrency': o.concurrency = Math.round(num('concurrency', val())); break;
+      case '--raw-concurrency': o.rawConcurrency = Math.round(num('raw-concurrency', val())); break;
       case '--only': {
         const list = val().split(',').map((s) => s.trim()).filter(Boolean);
         const bad = list.filter((s) => !SCENARIOS.includes(s));
@@ -266,7 +268,7 @@ async function usedMemory(redis) {
 async function runRaw(mode, redis, cores) {
   const prefix = `rawbench_${randomBytes(5).toString('hex')}`;
   state.prefixes.push(prefix);
-  const args = [join(ROOT, 'scripts/bench/raw-bullmq.mjs'), mode, '--prefix', prefix, '--redis', REDIS_URL, '--concurrency', String(opts.concurrency), '--handshake'];
+  const args = [join(ROOT, 'scripts/bench/raw-bullmq.mjs'), mode, '--prefix', prefix, '--redis', REDIS_URL, '--concurrency', String(opts.rawConcurrency), '--handshake'];
   if (mode === 'burst') args.push('--chains', String(opts.runs), '--timeout-ms', String(Math.min(120_000, Math.max(10_000, remainingMs() - 30_000))));
   else args.push('--rate', String(opts.rate), '--seconds', String(opts.pacedSeconds), '--timeout-ms', String(opts.pacedSeconds * 1000 + 30_000));
   const rp = await redisPid(redis);

@@ -1,5 +1,6 @@
 import { BatonError } from '@baton/runtime';
-import { validate, validateInput, type CompiledWorkflow, type WorkflowDefinition } from '@baton/workflow';
+import { definitionHash } from '@baton/runtime';
+import { BoundedCache, validate, validateInput, type CompiledWorkflow, type WorkflowDefinition } from '@baton/workflow';
 import type { AgentDirectory } from './app-deps';
 import { underField } from './problem-path';
 
@@ -10,8 +11,13 @@ import { underField } from './problem-path';
 export async function checkWorkflow(
   workflow: unknown,
   agents: AgentDirectory,
-): Promise<{ workflow: WorkflowDefinition; compiled: CompiledWorkflow }> {
-  const result = validate(workflow, { knownAgents: await agents.known(), knownWorkflows: new Set<string>() });
+): Promise<CheckedWorkflow> {
+  const knownAgents = await agents.known();
+  // Clients submit the same definitions again and again: validate and compile each once.
+  const text = JSON.stringify(workflow);
+  const hit = valid.get(text);
+  if (hit && hit.agents.every((a) => knownAgents.has(a))) return hit;
+  const result = validate(workflow, { knownAgents, knownWorkflows: new Set<string>() });
   if (!result.ok) {
     throw new BatonError(
       'VALIDATION_FAILED',
@@ -19,8 +25,26 @@ export async function checkWorkflow(
       result.problems.map((p) => ({ path: underField('workflow', p.path), message: p.message })),
     );
   }
-  return { workflow: result.workflow, compiled: result.compiled };
+  const checked = {
+    workflow: result.workflow,
+    compiled: result.compiled,
+    hash: definitionHash(result.workflow),
+    agents: [...new Set(result.workflow.steps.flatMap((s) => [...(s.agent ? [s.agent] : []), ...(s.handoffs ?? [])]))],
+  };
+  valid.set(text, checked);
+  return checked;
 }
+
+export interface CheckedWorkflow {
+  workflow: WorkflowDefinition;
+  compiled: CompiledWorkflow;
+  /** The definition's hash, for the runtime's compiled-workflow cache. */
+  hash: string;
+  /** The agents it names, checked again on a cache hit. */
+  agents: string[];
+}
+
+const valid = new BoundedCache<CheckedWorkflow>(500);
 
 /**
  * Validates a run's input against the workflow's `input` JSON Schema, when it has one.

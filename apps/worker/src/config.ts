@@ -11,7 +11,7 @@ const Schema = z.object({
   /** Agents this worker serves; every built-in when unset. */
   WORKER_AGENTS: list.optional(),
   /** Jobs run at once per agent. */
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),
   /** Outputs above this many JSON bytes are stored once in Postgres and passed by reference. */
   BATON_PAYLOAD_THRESHOLD: z.coerce.number().int().min(1024).default(65_536),
   /** `off`: step transitions commit without waiting for the WAL flush (a Postgres crash re-runs the last steps). */

@@ -5,6 +5,8 @@ import type { StepJob } from '@baton/queue';
 import type { Runtime } from '@baton/runtime';
 import { withLogContext, type Logger, type Metrics } from '@baton/telemetry';
 
+const START_RECORD_DELAY_MS = 20;
+
 const attemptId = (runId: string, key: string, attempt: number) => `${runId}|${key}|${attempt}`;
 
 /**
@@ -34,9 +36,19 @@ export class StepProcessor {
     return withLogContext({ runId, stepKey: key, attempt, agent: job.agent }, async () => {
       const agent = agents.get(job.agent);
       const startedAt = new Date();
-      // Not awaited: group commit keeps this process's events in order, so the result lands after it.
-      runtime.apply(runId, { type: 'step.started', key, attempt }, startedAt).catch((err) => logger.warn('recording start failed', { error: String(err) }));
+      // The start is recorded only when the agent is still running after START_RECORD_DELAY_MS: a
+      // quick step's start and result then share one group commit (one row write instead of two).
+      // Not awaited either way: group commit keeps this process's events in order.
+      let startRecorded = false;
+      const recordStart = () => {
+        if (startRecorded) return;
+        startRecorded = true;
+        runtime.apply(runId, { type: 'step.started', key, attempt }, startedAt).catch((err) => logger.warn('recording start failed', { error: String(err) }));
+      };
+      const startTimer = setTimeout(recordStart, START_RECORD_DELAY_MS);
       if (!agent) {
+        clearTimeout(startTimer);
+        recordStart();
         await runtime.apply(runId, {
           type: 'step.failed', key, attempt, retryable: false,
           error: { code: 'UNKNOWN_AGENT', message: `this worker does not serve agent ${job.agent}` },
@@ -65,6 +77,8 @@ export class StepProcessor {
           event = { type: 'step.succeeded', key, attempt, contextWrites: outcome.contextWrites, handoff: { to: outcome.to, input: outcome.input, reason: outcome.reason } };
         } else event = { type: 'step.failed', key, attempt, error: outcome.error, retryable: outcome.retryable };
       } finally {
+        clearTimeout(startTimer);
+        recordStart();
         if (timer) clearTimeout(timer);
         this.running.delete(id);
       }

@@ -28,6 +28,8 @@ export interface SubmitRequest {
   tenant: string;
   workflow: WorkflowDefinition;
   compiled?: CompiledWorkflow;
+  /** `definitionHash(workflow)`, when the caller has it already. */
+  definitionHash?: string;
   input: unknown;
   priority?: number;
   idempotency?: { key: string; bodyHash: string };
@@ -83,7 +85,7 @@ export class Runtime {
    * @throws BatonError IDEMPOTENCY_CONFLICT when the key was used with another body.
    */
   async submit(request: SubmitRequest): Promise<SubmitResult> {
-    const hash = definitionHash(request.workflow);
+    const hash = request.definitionHash ?? definitionHash(request.workflow);
     const compiled = this.workflows.get(hash) ?? this.workflows.add(hash, request.workflow, request.compiled);
     const id = randomUUID();
     const now = new Date();

@@ -24,3 +24,4 @@ export { validate, type ValidationResult } from './validate';
 export type { ValidateOptions } from './validate-options';
 export { validateInput } from './input-schema';
 export type { Problem } from './problem';
+export { BoundedCache } from './bounded-cache';

@@ -93,13 +93,14 @@ export function runRoutes({ runtime, db, agents }: Pick<AppDeps, 'runtime' | 'db
     if (body.workflow === undefined) {
       throw new BatonError('VALIDATION_FAILED', 'a workflow is required', [{ path: 'workflow', message: 'required (or a template)' }]);
     }
-    const { workflow, compiled } = await checkWorkflow(body.workflow, agents);
+    const { workflow, compiled, hash } = await checkWorkflow(body.workflow, agents);
     const input = body.input ?? {};
     checkInput(workflow, input);
     const result = await runtime.submit({
       tenant: principal.tenant,
       workflow,
       compiled,
+      definitionHash: hash,
       input,
       priority: body.priority,
       idempotency: idempotencyKey === undefined ? undefined : { key: idempotencyKey, bodyHash: bodyHash(req.body) },
