@@ -3,7 +3,7 @@ import { propagate } from './propagate';
 import { RunDraft } from './run-draft';
 import { cancelRun, retryRun, submitRun } from './run-lifecycle';
 import { stepFailed, stepStarted, stepSucceeded, stepTimedOut } from './step-results';
-import { FINAL_RUN_STATUSES, type Decision, type RunEvent, type RunState } from './types';
+import { FINAL_RUN_STATUSES, type Decision, type DecideOptions, type RunEvent, type RunState } from './types';
 
 /**
  * Decides what `event` does to a run: the run fields that changed, the step entries that are new
@@ -13,8 +13,8 @@ import { FINAL_RUN_STATUSES, type Decision, type RunEvent, type RunState } from 
  * one) gives an empty decision.
  * @throws whatever a template throws that is not an `ExpressionError` (a bug, not a run's failure).
  */
-export async function decide(workflow: CompiledWorkflow, state: RunState, event: RunEvent, now: Date): Promise<Decision> {
-  const draft = new RunDraft(workflow, state, now);
+export async function decide(workflow: CompiledWorkflow, state: RunState, event: RunEvent, now: Date, options: DecideOptions = {}): Promise<Decision> {
+  const draft = new RunDraft(workflow, state, now, options.payloads);
   if (FINAL_RUN_STATUSES.has(state.status) && event.type !== 'run.retried') return draft.decision();
   switch (event.type) {
     case 'run.submitted':

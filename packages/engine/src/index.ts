@@ -9,7 +9,7 @@ export type {
   StepState,
   StepStatus,
 } from './types';
-export { FINAL_RUN_STATUSES, FINAL_STEP_STATUSES } from './types';
+export { FINAL_RUN_STATUSES, FINAL_STEP_STATUSES, isPayloadRef, type PayloadRef, type DecideOptions } from './types';
 export { initialRun, type InitialRunOptions } from './initial-run';
 export { decide } from './decide';
 export { applyDecision, applyDecisionInPlace } from './apply-decision';

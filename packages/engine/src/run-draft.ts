@@ -25,6 +25,8 @@ export class RunDraft {
     readonly workflow: CompiledWorkflow,
     readonly base: Readonly<RunState>,
     readonly now: Date,
+    /** Stored values by reference id (`DecideOptions.payloads`). */
+    readonly payloads?: ReadonlyMap<string, unknown>,
   ) {
     this.nowIso = now.toISOString();
   }

@@ -1,6 +1,7 @@
 import { compileTemplate } from '@baton/workflow';
 import { RunDraft } from './run-draft';
 import { stepsView, truthy } from './scope';
+import { isPayloadRef } from './types';
 import { RunDriver, T0, workflowOf } from './run-driver.test-helper';
 
 async function draftAfterA(): Promise<RunDraft> {
@@ -52,5 +53,32 @@ describe('truthy', () => {
     [{ a: null }, true],
   ])('%j is %s', (value, expected) => {
     expect(truthy(value)).toBe(expected);
+  });
+});
+
+describe('payload references', () => {
+  const ref = { $batonPayload: 'p1', bytes: 9 };
+
+  it('shows a referenced output as the stored value when it is given, and as the reference otherwise', async () => {
+    const d = await RunDriver.submit(workflowOf([{ id: 'a', agent: 'echo' }]));
+    await d.succeed('a', ref);
+    const withValue = stepsView(new RunDraft(d.workflow, d.state, new Date(T0), new Map([['p1', { big: 'value' }]])));
+    expect(withValue['a']?.output).toEqual({ big: 'value' });
+    expect(Object.getOwnPropertyDescriptor(withValue, 'a')?.value.output).toEqual({ big: 'value' });
+    expect(stepsView(new RunDraft(d.workflow, d.state, new Date(T0), new Map()))['a']?.output).toEqual(ref);
+    expect(stepsView(new RunDraft(d.workflow, d.state, new Date(T0)))['a']?.output).toEqual(ref);
+  });
+
+  it.each<[unknown, boolean]>([
+    [ref, true],
+    [{ $batonPayload: 'p1' }, false],
+    [{ $batonPayload: 'p1', bytes: '9' }, false],
+    [{ $batonPayload: 1, bytes: 9 }, false],
+    [{ ...ref, extra: 1 }, false],
+    [[ref], false],
+    [null, false],
+    ['p1', false],
+  ])('isPayloadRef(%j) is %s', (value, expected) => {
+    expect(isPayloadRef(value)).toBe(expected);
   });
 });

@@ -1,12 +1,13 @@
 import type { Scope, StepDefinition } from '@baton/workflow';
 import type { RunDraft } from './run-draft';
-import { FINAL_STEP_STATUSES, type StepState } from './types';
+import { FINAL_STEP_STATUSES, isPayloadRef, type StepState } from './types';
 
 type StepView = { output?: unknown; status: string; error?: unknown };
 
-function view(entry: StepState): StepView {
+function view(entry: StepState, payloads: ReadonlyMap<string, unknown> | undefined): StepView {
   const out: StepView = { status: entry.status };
-  if (entry.output !== undefined) out.output = entry.output;
+  const output = entry.output;
+  if (output !== undefined) out.output = isPayloadRef(output) && payloads?.has(output.$batonPayload) ? payloads.get(output.$batonPayload) : output;
   if (entry.error !== undefined) out.error = entry.error;
   return out;
 }
@@ -24,13 +25,13 @@ export function stepsView(draft: RunDraft): Record<string, StepView> {
   return new Proxy({} as Record<string, StepView>, {
     get: (_target, key) => {
       const entry = finalEntry(key);
-      return entry && view(entry);
+      return entry && view(entry, draft.payloads);
     },
     has: (_target, key) => finalEntry(key) !== undefined,
     ownKeys: () => [...draft.workflow.steps.keys()].filter((id) => finalEntry(id)),
     getOwnPropertyDescriptor: (_target, key) => {
       const entry = finalEntry(key);
-      return entry && { value: view(entry), writable: false, enumerable: true, configurable: true };
+      return entry && { value: view(entry, draft.payloads), writable: false, enumerable: true, configurable: true };
     },
   });
 }

@@ -140,3 +140,23 @@ export interface Decision {
   steps: StepState[];
   commands: Command[];
 }
+
+/**
+ * A large value stored once outside the run (see the runtime's payload store) and carried by
+ * reference in outputs, inputs and jobs.
+ */
+export interface PayloadRef {
+  $batonPayload: string;
+  bytes: number;
+}
+
+export function isPayloadRef(value: unknown): value is PayloadRef {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const ref = value as Partial<PayloadRef>;
+  return Object.keys(value).length === 2 && typeof ref.$batonPayload === 'string' && typeof ref.bytes === 'number';
+}
+
+export interface DecideOptions {
+  /** Stored values by reference id: expressions see a referenced output as the value itself. */
+  payloads?: ReadonlyMap<string, unknown>;
+}

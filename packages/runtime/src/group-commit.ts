@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import { writeTransitions, type Database, type EventWrite, type KyselyEventRepository, type KyselyRunRepository, type KyselyStepRepository, type RunHead } from '@baton/db';
-import { applyDecisionInPlace, decide, type Command, type RunEvent, type RunState, type StepState } from '@baton/engine';
+import { applyDecisionInPlace, decide, type Command, type Decision, type RunEvent, type RunState, type StepState } from '@baton/engine';
 import type { CompiledWorkflow, WorkflowDefinition } from '@baton/workflow';
 import { BatchQueue } from './batch-queue';
+import { collectRefs, type LoadedPayload, type PayloadCompactor, type PayloadStore } from './payload-store';
 import { runFromHead, runUpdate, stepFromRow, stepToRow } from './state-rows';
 import type { WorkflowCache } from './workflow-cache';
 
@@ -29,6 +30,7 @@ export interface GroupCommitOptions {
   db: Kysely<Database>;
   repos: Repositories;
   workflows: WorkflowCache;
+  payloads: PayloadStore;
   /** Runs after each commit, with the commands the batch produced. */
   afterCommit: (batch: CommittedCommands[]) => Promise<void>;
   /** Most events in one transaction. @defaultValue 500 */
@@ -40,6 +42,16 @@ export interface GroupCommitOptions {
 interface Cached {
   version: number;
   state: RunState;
+  /** Stored values the run's outputs refer to, loaded once. */
+  payloads: Map<string, LoadedPayload>;
+}
+
+interface Loaded {
+  head: RunHead;
+  state: RunState;
+  workflow: CompiledWorkflow;
+  payloads: Map<string, LoadedPayload>;
+  values: Map<string, unknown>;
 }
 
 /**
@@ -91,14 +103,21 @@ export class GroupCommit {
     return db.transaction().execute(async (tx) => {
       const heads = await repos.runs.lock(tx, runIds);
       const states = await this.load(tx, heads);
+      await this.loadPayloads(tx, states, batch);
+      const compactor = this.options.payloads.compactor([...states.values()].flatMap((l) => [...l.payloads]));
       const touched = new Map<string, { head: RunHead; steps: Map<string, StepState>; commands: Command[]; runChanged: boolean }>();
       const events: EventWrite[] = [];
       for (const p of batch) {
         const loaded = states.get(p.runId);
         if (!loaded) continue; // unknown run: nothing to apply
         const { head, state, workflow } = loaded;
-        const decision = await decide(workflow, state, p.event, p.at);
+        const decision = await decide(workflow, state, p.event, p.at, { payloads: loaded.values });
         if (decision.steps.length === 0 && decision.commands.length === 0 && Object.keys(decision.run).length === 0) continue;
+        compactDecision(compactor, p.runId, decision);
+        for (const made of compactor.created()) {
+          loaded.payloads.set(made.id, { value: made.value, text: made.text });
+          loaded.values.set(made.id, made.value);
+        }
         applyDecisionInPlace(state, decision);
         let entry = touched.get(p.runId);
         if (!entry) touched.set(p.runId, (entry = { head, steps: new Map(), commands: [], runChanged: false }));
@@ -112,12 +131,13 @@ export class GroupCommit {
         }
       }
       if (touched.size === 0) return [];
+      await compactor.flush(tx, new Date());
       await writeTransitions(tx, {
         steps: [...touched.entries()].flatMap(([runId, t]) => [...t.steps.values()].map((s) => stepToRow(runId, s))),
         runs: [...touched.entries()].map(([id, t]) => runUpdate(states.get(id)!.state, t.head.event_seq)),
         events,
       });
-      for (const [id, t] of touched) this.remember(id, { version: t.head.version + 1, state: states.get(id)!.state });
+      for (const [id, t] of touched) this.remember(id, { version: t.head.version + 1, state: states.get(id)!.state, payloads: states.get(id)!.payloads });
       return [...touched.entries()].map(([runId, t]) => ({ runId, tenant: t.head.tenant, commands: t.commands }));
     });
   }
@@ -135,14 +155,36 @@ export class GroupCommit {
     const rows = stale.length > 0 ? await repos.steps.forRuns(tx, stale) : [];
     const stepsByRun = new Map<string, Record<string, StepState>>(stale.map((id) => [id, {}]));
     for (const row of rows) stepsByRun.get(row.run_id)![row.key] = stepFromRow(row);
-    const out = new Map<string, { head: RunHead; state: RunState; workflow: CompiledWorkflow }>();
+    const out = new Map<string, Loaded>();
     for (const head of heads) {
       const cached = this.cache.get(head.id);
       // The row is the truth for run fields; steps come from the cache when nothing changed since.
       const steps = stepsByRun.get(head.id) ?? cached!.state.steps;
-      out.set(head.id, { head: { ...head }, state: runFromHead(head, steps), workflow: workflows.get(head.definition_hash)! });
+      const payloads = stepsByRun.has(head.id) ? new Map<string, LoadedPayload>() : cached!.payloads;
+      const values = new Map([...payloads].map(([id, p]) => [id, p.value]));
+      out.set(head.id, { head: { ...head }, state: runFromHead(head, steps), workflow: workflows.get(head.definition_hash)!, payloads, values });
     }
     return out;
+  }
+
+  /** Loads the stored values that outputs refer to (new results, and states just read from rows). */
+  private async loadPayloads(tx: Kysely<Database>, states: Map<string, Loaded>, batch: Pending[]): Promise<void> {
+    const wanted = new Map<string, Set<string>>();
+    const want = (runId: string) => wanted.get(runId) ?? wanted.set(runId, new Set()).get(runId)!;
+    for (const p of batch) if (p.event.type === 'step.succeeded' && states.has(p.runId)) collectRefs(p.event.output, want(p.runId));
+    for (const [runId, l] of states) {
+      if (l.payloads.size > 0 || wanted.has(runId)) continue;
+      for (const s of Object.values(l.state.steps)) if (s.output !== undefined && typeof s.output === 'object') collectRefs(s.output, want(runId));
+    }
+    const missing = [...wanted].flatMap(([runId, ids]) => [...ids].filter((id) => !states.get(runId)!.payloads.has(id)).map((id) => [runId, id] as const));
+    if (missing.length === 0) return;
+    const loaded = await this.options.payloads.load(tx, missing.map(([, id]) => id));
+    for (const [runId, id] of missing) {
+      const p = loaded.get(id);
+      if (!p) continue;
+      states.get(runId)!.payloads.set(id, p);
+      states.get(runId)!.values.set(id, p.value);
+    }
   }
 
   private remember(runId: string, entry: Cached): void {
@@ -150,4 +192,17 @@ export class GroupCommit {
     if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(runId, entry);
   }
+}
+
+/** Large enqueue inputs and run outputs become references before they are written or enqueued. */
+function compactDecision(compactor: PayloadCompactor, runId: string, decision: Decision): void {
+  for (const c of decision.commands) {
+    if (c.type !== 'enqueue') continue;
+    const input = compactor.compact(runId, c.input);
+    if (input === c.input) continue;
+    c.input = input;
+    const step = decision.steps.find((s) => s.key === c.key);
+    if (step) step.input = input;
+  }
+  if (decision.run.output !== undefined) decision.run.output = compactor.compact(runId, decision.run.output);
 }

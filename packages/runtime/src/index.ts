@@ -4,4 +4,4 @@ export { BatonError } from './errors';
 export type { StepDispatcher, RuntimeLogger } from './step-dispatcher';
 export { definitionHash } from './workflow-cache';
 export { createBullmqDispatcher } from './bullmq-dispatcher';
-export { PayloadStore, isPayloadRef, type PayloadRef } from './payload-store';
+export { PayloadStore } from './payload-store';

@@ -1,22 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { KyselyPayloadRepository, toJsonb, type Db } from '@baton/db';
+import { sql, type Kysely } from 'kysely';
+import { KyselyPayloadRepository, toJsonb, type Database, type Db } from '@baton/db';
+import { isPayloadRef, type PayloadRef } from '@baton/engine';
 
-/** What a large value is replaced with in steps, events and jobs. */
-export interface PayloadRef {
-  $batonPayload: string;
-  bytes: number;
-}
-
-export function isPayloadRef(value: unknown): value is PayloadRef {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const keys = Object.keys(value);
-  return keys.length === 2 && typeof (value as PayloadRef).$batonPayload === 'string' && typeof (value as PayloadRef).bytes === 'number';
+/** A stored value, with its JSON text so a value passed on unchanged is recognised and not stored twice. */
+export interface LoadedPayload {
+  value: unknown;
+  text: string;
 }
 
 /**
- * Outputs above `thresholdBytes` are stored once in Postgres and travel as a `PayloadRef`, so a
- * large value never sits in Redis or in a job. Agents see plain values: inputs are hydrated before
- * an agent runs.
+ * Values above `thresholdBytes` are stored once in Postgres and travel as a `PayloadRef`, so a
+ * large value never sits in Redis or in a job. Agents and clients see plain values: the worker
+ * hydrates inputs before an agent runs, the api hydrates what it answers, and the engine's
+ * expressions see the stored values in place of their references.
  */
 export class PayloadStore {
   private readonly repo = new KyselyPayloadRepository();
@@ -29,7 +26,7 @@ export class PayloadStore {
 
   /** Returns the value itself, or a reference once stored when its JSON is over the threshold. */
   async offload(runId: string, value: unknown): Promise<unknown> {
-    if (value === undefined || value === null || typeof value !== 'object' && typeof value !== 'string') return value;
+    if (value === undefined || value === null || (typeof value !== 'object' && typeof value !== 'string')) return value;
     if (typeof value === 'string' && value.length * 3 < this.thresholdBytes) return value;
     const json = toJsonb(value);
     const bytes = Buffer.byteLength(json);
@@ -42,25 +39,92 @@ export class PayloadStore {
   /** Replaces every reference inside `value` with the stored value. */
   async hydrate(value: unknown): Promise<unknown> {
     const ids = new Set<string>();
-    collect(value, ids, 0);
+    collectRefs(value, ids);
     if (ids.size === 0) return value;
     const loaded = await this.repo.get(this.db.kysely, [...ids]);
-    return replace(value, loaded);
+    return replaceRefs(value, loaded);
+  }
+
+  /** Loads stored values with their JSON text (inside the caller's transaction). */
+  async load(db: Kysely<Database>, ids: string[]): Promise<Map<string, LoadedPayload>> {
+    if (ids.length === 0) return new Map();
+    const rows = await sql<{ id: string; text: string }>`SELECT id, data::text AS text FROM payloads WHERE id = ANY(${ids}::uuid[])`.execute(db);
+    // Keyed by JSON.stringify's text, not jsonb's (which spaces objects differently).
+    return new Map(rows.rows.map((r) => {
+      const value = JSON.parse(r.text) as unknown;
+      return [r.id, { value, text: toJsonb(value) }];
+    }));
+  }
+
+  /** A compactor for one transaction: large values it is given become references, stored on `flush`. */
+  compactor(known: Iterable<[string, LoadedPayload]>): PayloadCompactor {
+    return new PayloadCompactor(this.thresholdBytes, known);
   }
 }
 
-function collect(value: unknown, into: Set<string>, depth: number): void {
+/**
+ * Shrinks values before they are written to steps or jobs: a large value that is a stored payload
+ * again becomes its reference; another large value is stored as a new payload.
+ */
+export class PayloadCompactor {
+  private readonly byText = new Map<string, string>();
+  private readonly pending: Array<{ id: string; run_id: string; text: string; value: unknown }> = [];
+
+  constructor(
+    private readonly thresholdBytes: number,
+    known: Iterable<[string, LoadedPayload]>,
+  ) {
+    for (const [id, p] of known) this.byText.set(p.text, id);
+  }
+
+  compact(runId: string, value: unknown): unknown {
+    if (value === undefined || value === null || (typeof value !== 'object' && typeof value !== 'string')) return value;
+    if (typeof value === 'string' && value.length * 3 < this.thresholdBytes) return value;
+    let current = value;
+    let text = toJsonb(current);
+    if (Buffer.byteLength(text) <= this.thresholdBytes) return value;
+    const same = this.byText.get(text);
+    if (same) return { $batonPayload: same, bytes: Buffer.byteLength(text) } satisfies PayloadRef;
+    if (typeof current === 'object') {
+      // Perhaps only some parts are large: shrink those and keep the rest inline.
+      current = Array.isArray(current)
+        ? current.map((v) => this.compact(runId, v))
+        : Object.fromEntries(Object.entries(current as Record<string, unknown>).map(([k, v]) => [k, this.compact(runId, v)]));
+      text = toJsonb(current);
+      if (Buffer.byteLength(text) <= this.thresholdBytes) return current;
+    }
+    const id = randomUUID();
+    this.pending.push({ id, run_id: runId, text, value: current });
+    this.byText.set(text, id);
+    return { $batonPayload: id, bytes: Buffer.byteLength(text) } satisfies PayloadRef;
+  }
+
+  /** Payloads made since the last flush: id, run and value. */
+  created(): ReadonlyArray<{ id: string; run_id: string; value: unknown; text: string }> {
+    return this.pending;
+  }
+
+  /** Stores the new payloads in the caller's transaction (their runs must exist). */
+  async flush(db: Kysely<Database>, now: Date): Promise<void> {
+    for (const p of this.pending.splice(0)) {
+      await sql`INSERT INTO payloads (id, run_id, data, bytes, created_at)
+        VALUES (${p.id}, ${p.run_id}, ${p.text}::jsonb, ${Buffer.byteLength(p.text)}, ${now})`.execute(db);
+    }
+  }
+}
+
+export function collectRefs(value: unknown, into: Set<string>, depth = 0): void {
   if (depth > 64 || value === null || typeof value !== 'object') return;
   if (isPayloadRef(value)) {
     into.add(value.$batonPayload);
     return;
   }
-  for (const v of Array.isArray(value) ? value : Object.values(value)) collect(v, into, depth + 1);
+  for (const v of Array.isArray(value) ? value : Object.values(value)) collectRefs(v, into, depth + 1);
 }
 
-function replace(value: unknown, loaded: Map<string, unknown>): unknown {
+function replaceRefs(value: unknown, loaded: Map<string, unknown>): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (isPayloadRef(value)) return loaded.has(value.$batonPayload) ? loaded.get(value.$batonPayload) : value;
-  if (Array.isArray(value)) return value.map((v) => replace(v, loaded));
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replace(v, loaded)]));
+  if (Array.isArray(value)) return value.map((v) => replaceRefs(v, loaded));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceRefs(v, loaded)]));
 }

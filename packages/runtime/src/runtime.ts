@@ -65,6 +65,7 @@ export class Runtime {
     this.payloads = new PayloadStore(options.db, options.payloadThresholdBytes);
     this.intake = new BatchQueue((batch) => this.admit(batch), options.maxBatch ?? 500);
     this.commit = new GroupCommit({
+      payloads: this.payloads,
       db: options.db.kysely,
       repos: this.repos,
       workflows: this.workflows,
@@ -105,6 +106,15 @@ export class Runtime {
       );
       const taken = await claimIdempotencyKeys(tx, claims);
       const admitted = batch.filter((a) => !a.request.idempotency || !taken.has(claimKey(a.request.tenant, a.request.idempotency.key)));
+      // A large run input passed to a step travels by reference, like a large output.
+      const compactor = this.payloads.compactor([]);
+      for (const a of admitted) {
+        for (const c of a.commands) {
+          if (c.type !== 'enqueue') continue;
+          c.input = compactor.compact(a.state.id, c.input);
+          a.state.steps[c.key]!.input = c.input;
+        }
+      }
       await insertRuns(tx, {
         runs: admitted.map(newRunRow),
         steps: admitted.flatMap((a) => Object.values(a.state.steps).map((s) => stepToRow(a.state.id, s))),
@@ -112,6 +122,7 @@ export class Runtime {
           emitted(a.commands).map((e, i) => ({ run_id: a.state.id, seq: i + 1, type: e.type, key: e.key ?? null, data: e.data ?? null, at: a.now })),
         ),
       });
+      await compactor.flush(tx, new Date());
       const replayed = [...new Set([...taken.values()].map((t) => t.runId))];
       const statuses = new Map(replayed.length > 0 ? (await this.repos.runs.heads(tx, replayed)).map((h) => [h.id, h.status]) : []);
       return { taken, statuses };

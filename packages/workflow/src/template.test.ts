@@ -146,7 +146,8 @@ describe('compileTemplate: evaluation errors and limits', () => {
     ['{{ ($f := function($n){ $f($n + 1) }; $f(0)) }}', fast, /timeout after 20 milliseconds/],
     ['{{ $count($map([1..999999], function($x){ $x })) }}', fast, /timeout after 20 milliseconds/],
     ['{{ ($f := function($n){ 1 + $f($n + 1) }; $f(0)) }}', DEFAULT_LIMITS, /Stack overflow/],
-    ["{{ $pad('', 2000000, 'x') }}", DEFAULT_LIMITS, /results are larger than 1048576 bytes$/],
+    ["{{ $pad('', 2000000, 'x') }}", { ...DEFAULT_LIMITS, maxOutputBytes: 1024 * 1024 }, /results are larger than 1048576 bytes$/],
+    ["{{ $pad('', 70000000, 'x') }}", DEFAULT_LIMITS, /results are larger than 67108864 bytes$/],
   ])('%s', async (value, limits, message) => {
     const started = Date.now();
     const failure = evaluate(value, scope, limits);

@@ -8,11 +8,15 @@ import { splitTemplate } from './split-template';
 export interface ExpressionLimits {
   /** Longest one expression may run, in milliseconds. @defaultValue 100 */
   timeoutMs: number;
-  /** Largest total UTF-8 size of the JSON-encoded expression results of one evaluation. @defaultValue 1 MiB */
+  /** Largest total UTF-8 size of the JSON-encoded expression results of one evaluation. @defaultValue 64 MiB */
   maxOutputBytes: number;
 }
 
-export const DEFAULT_LIMITS: ExpressionLimits = Object.freeze({ timeoutMs: 100, maxOutputBytes: 1024 * 1024 });
+/**
+ * Large enough for a value passed on whole (large outputs travel by reference and are seen here as
+ * values), small enough that no expression can fill the memory of the process evaluating it.
+ */
+export const DEFAULT_LIMITS: ExpressionLimits = Object.freeze({ timeoutMs: 100, maxOutputBytes: 64 * 1024 * 1024 });
 
 /** The variables an expression sees: `$input`, `$steps`, `$context`, `$item`, `$index`, `$run`. */
 export interface Scope {

@@ -213,22 +213,32 @@ test('a 50-wide fan-in completes with every step run exactly once', async () => 
   expect(run.steps.every((s) => s.attempts === 1)).toBe(true);
 });
 
-test('a large output is stored once and passed by reference, never through Redis', async () => {
-  const id = await baton.submit({
-    name: 'payload',
-    steps: [
-      { id: 'make', agent: 'transform', input: { expression: "$pad('', 2000000, 'x')" } },
-      { id: 'pass', agent: 'echo', needs: ['make'], input: { blob: '{{ $steps.make.output }}' } },
-      { id: 'measure', agent: 'transform', needs: ['pass'], input: { expression: '$length(blob)', data: '{{ $steps.pass.output }}' } },
-    ],
-  });
+test('large values are stored once and passed by reference, never through Redis, yet seen as values', async () => {
+  const id = await baton.submit(
+    {
+      name: 'payload',
+      steps: [
+        { id: 'make', agent: 'transform', input: { expression: "$pad('', 2000000, 'x')" } },
+        { id: 'pass', agent: 'echo', needs: ['make'], input: { blob: '{{ $steps.make.output }}', small: '{{ $input.small }}' } },
+        { id: 'measure', agent: 'echo', needs: ['pass'], input: { n: '{{ $length($steps.pass.output.blob) }}', head: '{{ $substring($steps.make.output, 0, 3) }}' } },
+        { id: 'from-input', agent: 'transform', input: { expression: '$length(text)', data: { text: '{{ $input.big }}' } } },
+      ],
+      output: '{{ { "n": $steps.measure.output.n, "same": $steps.pass.output.blob = $steps.make.output } }}',
+    },
+    { small: 's', big: 'y'.repeat(300_000) },
+  );
   const run = await baton.waitFor(id);
   expect(run.status).toBe('succeeded');
-  expect(step(run, 'measure').output).toBe(2_000_000);
+  // expressions see the stored values, not their references
+  expect(step(run, 'measure').output).toEqual({ n: 2_000_000, head: 'xxx' });
+  expect(step(run, 'from-input').output).toBe(300_000);
+  expect(run.output).toEqual({ n: 2_000_000, same: true });
+  // clients see plain values too
   expect((step(run, 'make').output as string).length).toBe(2_000_000);
-  // What the next step and its job received was a reference, not the value.
-  const passRow = await baton.db.kysely.selectFrom('steps').select('input').where('run_id', '=', id).where('key', '=', 'pass').executeTakeFirstOrThrow();
-  expect(JSON.stringify(passRow.input).length).toBeLessThan(200);
+  // what the steps and their jobs received were references
+  const rows = await baton.db.kysely.selectFrom('steps').select(['key', 'input']).where('run_id', '=', id).execute();
+  for (const row of rows) expect(JSON.stringify(row.input).length).toBeLessThan(500);
+  // the 2 MB value was stored once by its producer and once by the echo that returned it, never again
   const payloads = await baton.db.kysely.selectFrom('payloads').select(['bytes']).where('run_id', '=', id).execute();
-  expect(payloads.length).toBe(2);
+  expect(payloads.filter((p) => p.bytes > 1_000_000)).toHaveLength(2);
 });
