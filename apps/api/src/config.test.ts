@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       bodyLimit: '1mb',
       logLevel: 'info',
       dbPoolSize: 10,
+      payloadThresholdBytes: 65536,
     });
   });
 
@@ -22,7 +23,7 @@ describe('loadConfig', () => {
     });
     expect(config).toEqual({
       port: 8080, host: '127.0.0.1', redisUrl: 'rediss://cache:6380', databaseUrl: 'postgresql://u:p@db/baton',
-      queuePrefix: 'staging', adminKey: 'x'.repeat(16), bodyLimit: '512kb', logLevel: 'debug', dbPoolSize: 25,
+      queuePrefix: 'staging', adminKey: 'x'.repeat(16), bodyLimit: '512kb', logLevel: 'debug', dbPoolSize: 25, payloadThresholdBytes: 65536,
     });
   });
 

@@ -42,6 +42,7 @@ const Schema = z.object({
   ),
   LOG_LEVEL: z.preprocess(optional, z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info')),
   DB_POOL_SIZE: z.preprocess(optional, integer(1, 1000).default('10')),
+  BATON_PAYLOAD_THRESHOLD: z.preprocess(optional, integer(1024, 1024 * 1024 * 1024).default('65536')),
 });
 
 /** The api's settings, validated once at startup (STYLE rule 6). */
@@ -64,6 +65,8 @@ export interface Config {
   logLevel: string;
   /** `DB_POOL_SIZE`: Postgres connections of this process. @defaultValue 10 */
   dbPoolSize: number;
+  /** `BATON_PAYLOAD_THRESHOLD`: values above this many JSON bytes travel by reference. @defaultValue 65536 */
+  payloadThresholdBytes: number;
 }
 
 /** Variables whose values may be secret or hold credentials: never echoed in an error. */
@@ -95,5 +98,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     bodyLimit: c.BODY_LIMIT,
     logLevel: c.LOG_LEVEL,
     dbPoolSize: c.DB_POOL_SIZE,
+    payloadThresholdBytes: c.BATON_PAYLOAD_THRESHOLD,
   };
 }

@@ -137,6 +137,7 @@ export async function startApi(
       db,
       dispatcher: createStepDispatcher(queue, redis, config.queuePrefix),
       logger,
+      payloadThresholdBytes: config.payloadThresholdBytes,
       onRunFinished: ({ status }) => metrics.runs.inc({ status }),
     });
     const app = createApp({
