@@ -31,6 +31,8 @@ export interface GroupCommitOptions {
   repos: Repositories;
   workflows: WorkflowCache;
   payloads: PayloadStore;
+  /** Told of an event the engine could not decide (a bug): it is rejected alone, the batch commits. */
+  onEventFailed?: (runId: string, event: RunEvent, err: Error) => void;
   /** Runs after each commit, with the commands the batch produced. */
   afterCommit: (batch: CommittedCommands[]) => Promise<void>;
   /** Most events in one transaction. @defaultValue 500 */
@@ -83,10 +85,11 @@ export class GroupCommit {
 
   private readonly dispatching = new Set<Promise<void>>();
 
-  private async flush(batch: Pending[]): Promise<void[]> {
+  private async flush(batch: Pending[]): Promise<Array<void | Error>> {
     let committed: CommittedCommands[];
+    const failures = new Map<Pending, Error>();
     try {
-      committed = await this.commit(batch);
+      committed = await this.commit(batch, failures);
     } catch (err) {
       for (const p of batch) this.cache.delete(p.runId);
       throw err;
@@ -94,10 +97,11 @@ export class GroupCommit {
     // Dispatch happens after commit; its failures are the reconciler's to repair, never the caller's.
     const dispatch = this.options.afterCommit(committed).finally(() => this.dispatching.delete(dispatch));
     this.dispatching.add(dispatch);
-    return batch.map(() => undefined);
+    for (const [p, err] of failures) this.options.onEventFailed?.(p.runId, p.event, err);
+    return batch.map((p) => failures.get(p));
   }
 
-  private async commit(batch: Pending[]): Promise<CommittedCommands[]> {
+  private async commit(batch: Pending[], failures: Map<Pending, Error>): Promise<CommittedCommands[]> {
     const { db, repos } = this.options;
     const runIds = [...new Set(batch.map((p) => p.runId))].sort();
     return db.transaction().execute(async (tx) => {
@@ -107,13 +111,21 @@ export class GroupCommit {
       const compactor = this.options.payloads.compactor([...states.values()].flatMap((l) => [...l.payloads]));
       const touched = new Map<string, { head: RunHead; steps: Map<string, StepState>; commands: Command[]; runChanged: boolean }>();
       const events: EventWrite[] = [];
+      failures.clear();
       for (const p of batch) {
         const loaded = states.get(p.runId);
         if (!loaded) continue; // unknown run: nothing to apply
         const { head, state, workflow } = loaded;
-        const decision = await decide(workflow, state, p.event, p.at, { payloads: loaded.values });
-        if (decision.steps.length === 0 && decision.commands.length === 0 && Object.keys(decision.run).length === 0) continue;
-        compactDecision(compactor, p.runId, decision);
+        let decision: Decision;
+        try {
+          decision = await decide(workflow, state, p.event, p.at, { payloads: loaded.values });
+          if (decision.steps.length === 0 && decision.commands.length === 0 && Object.keys(decision.run).length === 0) continue;
+          compactDecision(compactor, p.runId, decision);
+        } catch (err) {
+          // One event the engine cannot decide must not sink the batch: it alone fails, the rest commit.
+          failures.set(p, err instanceof Error ? err : new Error(String(err)));
+          continue;
+        }
         for (const made of compactor.created()) {
           loaded.payloads.set(made.id, { value: made.value, text: made.text });
           loaded.values.set(made.id, made.value);

@@ -71,6 +71,7 @@ export class Runtime {
       workflows: this.workflows,
       maxBatch: options.maxBatch,
       afterCommit: (batch) => this.dispatch(batch),
+      onEventFailed: (runId, event, err) => options.logger.error('the engine could not decide an event', { runId, event: event.type, error: err.message, stack: err.stack }),
     });
   }
 

@@ -135,6 +135,18 @@ export function runRoutes({ runtime, db, agents }: Pick<AppDeps, 'runtime' | 'db
     res.json(await runtime.payloads.hydrate(toRunView(run, steps)));
   });
 
+  router.post('/v1/runs/:id/retry', requireRole(...CAN.operate), async (req, res) => {
+    const { tenant } = principalOf(req);
+    const { id } = req.params;
+    if (!isUuid(id)) throw runNotFound(id);
+    const run = await runtime.repos.runs.get(db.kysely, tenant, id);
+    if (!run) throw runNotFound(id);
+    if (run.status !== 'failed') throw new BatonError('RUN_NOT_FAILED', `only a failed run can be retried; this one is ${run.status}`);
+    await runtime.apply(id, { type: 'run.retried' });
+    const after = await runtime.repos.runs.get(db.kysely, tenant, id);
+    res.status(202).json({ id, status: after?.status ?? 'running' });
+  });
+
   router.post('/v1/runs/:id/cancel', requireRole(...CAN.cancel), async (req, res) => {
     const principal = principalOf(req);
     const { id } = req.params;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { defineAgent } from '@baton/agents';
 import { z } from 'zod';
 import { BatonHarness, type RunView } from '../testing/baton-harness';
@@ -241,4 +242,29 @@ test('large values are stored once and passed by reference, never through Redis,
   // the 2 MB value was stored once by its producer and once by the echo that returned it, never again
   const payloads = await baton.db.kysely.selectFrom('payloads').select(['bytes']).where('run_id', '=', id).execute();
   expect(payloads.filter((p) => p.bytes > 1_000_000)).toHaveLength(2);
+});
+
+test('retrying a failed run re-runs its failed and skipped steps, keeps the rest, and counts attempts on', async () => {
+  const id = await baton.submit({
+    name: 'retry-run',
+    steps: [
+      { id: 'ok', agent: 'echo', input: { v: 1 } },
+      { id: 'flaky', agent: 'fail', needs: ['ok'], input: { untilAttempt: 2, message: 'first try fails' } },
+      { id: 'after', agent: 'echo', needs: ['flaky'], input: { got: '{{ $steps.flaky.output }}' } },
+    ],
+  });
+  const failed = await baton.waitFor(id);
+  expect(failed.status).toBe('failed');
+  expect(step(failed, 'after').status).toBe('skipped');
+  const okFinished = step(failed, 'ok').finishedAt;
+  expect((await baton.request('POST', `/v1/runs/${randomUUID()}/retry`)).status).toBe(404);
+  const res = await baton.request('POST', `/v1/runs/${id}/retry`);
+  expect(res.status).toBe(202);
+  const run = await baton.waitFor(id, { status: 'succeeded' });
+  expect(step(run, 'ok').finishedAt).toBe(okFinished);
+  expect(step(run, 'flaky').attempts).toBe(2);
+  expect(step(run, 'after').output).toEqual({ got: { untilAttempt: 2, message: 'first try fails' } });
+  const again = await baton.request('POST', `/v1/runs/${id}/retry`);
+  expect(again.status).toBe(409);
+  expect(again.body.error.code).toBe('RUN_NOT_FAILED');
 });

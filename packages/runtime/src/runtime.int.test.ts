@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { createDb, createTestDatabase, type Db, type TestDatabase } from '@baton/db';
+import { BullmqStepQueue, createRedis, queueName, type StepJob } from '@baton/queue';
+import { validate, type WorkflowDefinition } from '@baton/workflow';
+import type { Redis } from 'ioredis';
+import { createBullmqDispatcher } from './bullmq-dispatcher';
+import { Runtime } from './runtime';
+
+jest.setTimeout(60_000);
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+let database: TestDatabase;
+let redis: Redis;
+let prefix: string;
+const opened: Array<{ db: Db; queue: BullmqStepQueue }> = [];
+
+/** One runtime, as one process (api or worker) has it. */
+function runtime(): Runtime {
+  const db = createDb({ url: database.url, poolSize: 4 });
+  const queue = new BullmqStepQueue({ connection: redis, prefix });
+  opened.push({ db, queue });
+  return new Runtime({ db, dispatcher: createBullmqDispatcher(queue, redis, prefix), logger: silent });
+}
+
+function chain(name: string, length: number): WorkflowDefinition {
+  const steps = Array.from({ length }, (_, i) => ({ id: `s${i}`, agent: 'echo', ...(i > 0 ? { needs: [`s${i - 1}`] } : {}), input: { i } }));
+  const result = validate({ name, steps });
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  return result.workflow;
+}
+
+async function jobs(): Promise<StepJob[]> {
+  const q = new Queue<StepJob>(queueName('echo'), { connection: redis, prefix });
+  const all = await q.getJobs(['waiting', 'prioritized', 'delayed']);
+  await q.close();
+  return all.map((j) => j.data);
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 'worker');
+});
+beforeEach(() => {
+  prefix = `rt${randomUUID().slice(0, 8)}`;
+});
+afterAll(async () => {
+  for (const { db, queue } of opened) {
+    await queue.close();
+    await db.destroy();
+  }
+  const keys = await redis.keys('rt*');
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+  await database.drop();
+});
+
+test('two runtimes applying results of the same runs at once lose nothing and deadlock never', async () => {
+  const [a, b] = [runtime(), runtime()];
+  const workflow = chain('race', 4);
+  const ids = await Promise.all(Array.from({ length: 40 }, () => a.submit({ tenant: 't', workflow, input: {} }).then((r) => r.id)));
+  // Drive every run to completion, each event applied by a runtime picked at random, all concurrently.
+  for (let step = 0; step < 4; step++) {
+    await Promise.all(
+      ids.flatMap((id) => {
+        const key = `s${step}`;
+        const pick = () => (Math.random() < 0.5 ? a : b);
+        return [pick().apply(id, { type: 'step.started', key, attempt: 1 }), pick().apply(id, { type: 'step.succeeded', key, attempt: 1, output: { step } })];
+      }),
+    );
+  }
+  const db = opened[0]!.db.kysely;
+  const runs = await db.selectFrom('runs').select(['status', 'output']).where('id', 'in', ids).execute();
+  expect(runs.map((r) => r.status)).toEqual(ids.map(() => 'succeeded'));
+  expect(runs.every((r) => JSON.stringify(r.output) === JSON.stringify({ s3: { step: 3 } }))).toBe(true);
+  // Each run's events are numbered 1..n without a gap or a twin.
+  const events = await db.selectFrom('run_events').select(['run_id', 'seq']).where('run_id', 'in', ids).orderBy('run_id').orderBy('seq').execute();
+  for (const id of ids) {
+    const seqs = events.filter((e) => e.run_id === id).map((e) => e.seq);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+  }
+  // Every step was enqueued exactly once, under its deterministic job id.
+  const enqueued = await jobs();
+  expect(enqueued).toHaveLength(40 * 4);
+});
+
+test('a duplicate result, a stale attempt and an unknown run change nothing', async () => {
+  const rt = runtime();
+  const workflow = validate({ name: 'fenced', steps: [{ id: 'a', agent: 'echo', retry: { attempts: 3 } }, { id: 'b', agent: 'echo', needs: ['a'] }] });
+  if (!workflow.ok) throw new Error('invalid');
+  const { id } = await rt.submit({ tenant: 't', workflow: workflow.workflow, input: {} });
+  await rt.apply(id, { type: 'step.failed', key: 'a', attempt: 1, error: { code: 'AGENT_ERROR', message: 'x' }, retryable: true });
+  const db = opened.at(-1)!.db.kysely;
+  const before = await db.selectFrom('steps').selectAll().where('run_id', '=', id).orderBy('key').execute();
+  const eventsBefore = await db.selectFrom('run_events').select('seq').where('run_id', '=', id).execute();
+  // attempt 1 is no longer current: its late success is fenced out
+  await rt.apply(id, { type: 'step.succeeded', key: 'a', attempt: 1, output: 'late' });
+  await rt.apply(id, { type: 'step.failed', key: 'a', attempt: 1, error: { code: 'AGENT_ERROR', message: 'x' }, retryable: true });
+  await rt.apply(randomUUID(), { type: 'step.succeeded', key: 'a', attempt: 1, output: 'nobody' });
+  expect(await db.selectFrom('steps').selectAll().where('run_id', '=', id).orderBy('key').execute()).toEqual(before);
+  expect(await db.selectFrom('run_events').select('seq').where('run_id', '=', id).execute()).toHaveLength(eventsBefore.length);
+  expect(before.find((s) => s.key === 'a')).toMatchObject({ status: 'queued', attempt: 2 });
+  // the current attempt counts, once
+  await rt.apply(id, { type: 'step.succeeded', key: 'a', attempt: 2, output: 'ok' });
+  await rt.apply(id, { type: 'step.succeeded', key: 'a', attempt: 2, output: 'twice' });
+  const a = await db.selectFrom('steps').select(['status', 'output']).where('run_id', '=', id).where('key', '=', 'a').executeTakeFirstOrThrow();
+  expect(a).toEqual({ status: 'succeeded', output: 'ok' });
+});
