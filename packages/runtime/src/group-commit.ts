@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { writeTransitions, type Database, type EventWrite, type KyselyEventRepository, type KyselyRunRepository, type KyselyStepRepository, type RunHead } from '@baton/db';
-import { applyDecisionInPlace, decide, type Command, type Decision, type RunEvent, type RunState, type StepState } from '@baton/engine';
+import { FINAL_RUN_STATUSES, applyDecisionInPlace, decide, type Command, type Decision, type RunEvent, type RunState, type StepState } from '@baton/engine';
 import type { CompiledWorkflow, WorkflowDefinition } from '@baton/workflow';
 import { BatchQueue } from './batch-queue';
 import { collectRefs, type LoadedPayload, type PayloadCompactor, type PayloadStore } from './payload-store';
@@ -40,6 +40,8 @@ export interface GroupCommitOptions {
   /** Runs whose state is kept between batches (checked against `runs.version`). @defaultValue 2000 */
   cacheSize?: number;
 }
+
+const MAX_CACHED_PAYLOAD_BYTES = 8 * 1024 * 1024;
 
 interface Cached {
   version: number;
@@ -201,6 +203,12 @@ export class GroupCommit {
 
   private remember(runId: string, entry: Cached): void {
     this.cache.delete(runId);
+    // A finished run rarely hears from anyone again; a retry reloads it.
+    if (FINAL_RUN_STATUSES.has(entry.state.status)) return;
+    // Keep stored values only while they are small: a run of many large outputs reloads them instead.
+    let bytes = 0;
+    for (const p of entry.payloads.values()) bytes += p.text.length;
+    if (bytes > MAX_CACHED_PAYLOAD_BYTES) entry = { ...entry, payloads: new Map() };
     if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(runId, entry);
   }
