@@ -1,3 +1,4 @@
+import type { Logger } from '@baton/telemetry';
 import type { Server } from 'node:http';
 import express from 'express';
 import { BatonError } from '@baton/runtime';
@@ -7,11 +8,12 @@ import { jsonBody } from './json-body';
 import { requestContext } from './request-context';
 
 const logged: Array<{ level: string; message: string; meta?: Record<string, unknown> }> = [];
-const logger = {
+const logger: Logger = {
   debug: () => undefined,
   info: () => undefined,
-  warn: (message: string, meta?: Record<string, unknown>) => logged.push({ level: 'warn', message, meta }),
-  error: (message: string, meta?: Record<string, unknown>) => logged.push({ level: 'error', message, meta }),
+  warn: (message, meta) => void logged.push({ level: 'warn', message, meta }),
+  error: (message, meta) => void logged.push({ level: 'error', message, meta }),
+  child: () => logger,
 };
 
 let server: Server;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import { withLogContext, type Logger, type Metrics } from '@baton/telemetry';
+import type { Logger, Metrics } from '@baton/telemetry';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own extension point
@@ -8,6 +8,8 @@ declare global {
     interface Request {
       /** `X-Request-Id` of the request, or one generated for it; echoed on the response. */
       requestId: string;
+      /** The logger of this request: every line carries its `requestId`. */
+      log: Logger;
     }
   }
 }
@@ -25,14 +27,14 @@ export function routeOf(req: Request): string {
 }
 
 /**
- * First middleware of the app: gives the request its id, runs everything after it inside a log
- * context carrying that id, and records the HTTP metrics and an access log line when it ends.
+ * First middleware of the app: gives the request its id,  gives it a logger carrying that id, and records the HTTP metrics and an access log line when it ends.
  */
 export function requestContext(logger: Logger, metrics: Pick<Metrics, 'httpRequests' | 'httpDuration'>): RequestHandler {
   return (req, res, next) => {
     const incoming = req.get('x-request-id');
     req.requestId = incoming && CLIENT_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('X-Request-Id', req.requestId);
+    req.log = logger.child({ requestId: req.requestId });
     const started = process.hrtime.bigint();
     let recorded = false;
     const record = (): void => {
@@ -43,12 +45,10 @@ export function requestContext(logger: Logger, metrics: Pick<Metrics, 'httpReque
       const status = res.headersSent ? res.statusCode : 499; // 499: the client went away first
       metrics.httpRequests.inc({ method: req.method, route, status: String(status) });
       metrics.httpDuration.observe({ method: req.method, route }, seconds);
-      withLogContext({ requestId: req.requestId }, () =>
-        logger.info('request', { method: req.method, route, status, durationMs: Math.round(seconds * 1000) }),
-      );
+      req.log.info('request', { method: req.method, route, status, durationMs: Math.round(seconds * 1000) });
     };
     res.once('finish', record);
     res.once('close', record);
-    withLogContext({ requestId: req.requestId }, () => next());
+    next();
   };
 }

@@ -3,7 +3,7 @@ import { executeAgent } from '@baton/agents';
 import type { RunEvent } from '@baton/engine';
 import type { StepJob } from '@baton/queue';
 import type { Runtime } from '@baton/runtime';
-import { withLogContext, type Logger, type Metrics } from '@baton/telemetry';
+import type { Logger, Metrics } from '@baton/telemetry';
 
 const START_RECORD_DELAY_MS = 20;
 
@@ -31,9 +31,10 @@ export class StepProcessor {
   }
 
   async process(job: StepJob): Promise<void> {
-    const { runtime, agents, logger } = this.deps;
+    const { runtime, agents } = this.deps;
     const { runId, key, attempt } = job;
-    return withLogContext({ runId, stepKey: key, attempt, agent: job.agent }, async () => {
+    const logger = this.deps.logger.child({ runId, stepKey: key, attempt, agent: job.agent });
+    {
       const agent = agents.get(job.agent);
       const startedAt = new Date();
       // The start is recorded only when the agent is still running after START_RECORD_DELAY_MS: a
@@ -84,6 +85,6 @@ export class StepProcessor {
       }
       this.deps.metrics?.steps.inc({ agent: job.agent, status: event?.type.replace('step.', '') ?? 'cancelled' });
       if (event) await runtime.apply(runId, event);
-    });
+    }
   }
 }

@@ -1,2 +1,2 @@
-export { createLogger, withLogContext, redact, type Logger } from './logger';
+export { createLogger, redact, type Logger } from './logger';
 export { createMetrics, type Metrics } from './metrics';
