@@ -18,9 +18,20 @@ const counter = defineAgent({
   },
 });
 
+// Writes its input's entries into the run's context and reports what it could read.
+const remember = defineAgent({
+  name: 'remember',
+  description: 'Writes context keys',
+  input: z.record(z.unknown()),
+  run: async (input, ctx) => {
+    for (const [k, v] of Object.entries(input)) ctx.context.set(k, v);
+    return { saw: ctx.context.keys().sort() };
+  },
+});
+
 let baton: BatonHarness;
 beforeAll(async () => {
-  baton = await BatonHarness.start({ workers: 1, extraAgents: [counter] });
+  baton = await BatonHarness.start({ workers: 1, extraAgents: [counter, remember] });
 });
 afterAll(() => baton.close());
 
@@ -267,4 +278,40 @@ test('retrying a failed run re-runs its failed and skipped steps, keeps the rest
   const again = await baton.request('POST', `/v1/runs/${id}/retry`);
   expect(again.status).toBe(409);
   expect(again.body.error.code).toBe('RUN_NOT_FAILED');
+});
+
+test('hand-offs: the step ends with the last agent of the chain, each hop its own entry', async () => {
+  const id = await baton.submit({
+    name: 'handoff',
+    steps: [
+      { id: 'route', agent: 'handoff', handoffs: ['transform'], input: { to: 'transform', input: { expression: 'a + b', data: { a: 2, b: 3 } }, reason: 'math' } },
+      { id: 'after', agent: 'echo', needs: ['route'], input: { sum: '{{ $steps.route.output }}' } },
+      { id: 'refused', agent: 'handoff', onFailure: 'continue', input: { to: 'echo', input: {} } },
+    ],
+  });
+  const run = await baton.waitFor(id);
+  expect(run.status).toBe('succeeded');
+  expect(step(run, 'route')).toMatchObject({ status: 'succeeded', output: 5 });
+  expect(step(run, 'route>handoff:1')).toMatchObject({ status: 'succeeded', agent: 'transform', output: 5 });
+  expect(step(run, 'after').output).toEqual({ sum: 5 });
+  // a hand-off to an agent the step does not list fails the step
+  expect(step(run, 'refused')).toMatchObject({ status: 'failed', error: { code: 'HANDOFF' } });
+});
+
+test('context: writes are merged when a step succeeds; contextAccess limits reads and refuses other writes', async () => {
+  const id = await baton.submit({
+    name: 'context',
+    steps: [
+      { id: 'write', agent: 'remember', input: { customer: 'acme', tier: 'gold' } },
+      { id: 'narrow', agent: 'remember', needs: ['write'], contextAccess: { read: ['tier'], write: ['note'] }, input: { note: 'seen' } },
+      { id: 'read', agent: 'echo', needs: ['narrow'], input: { who: '{{ $context.customer }}', note: '{{ $context.note }}' } },
+      { id: 'forbidden', agent: 'remember', needs: ['read'], onFailure: 'continue', contextAccess: { write: ['allowed'] }, input: { other: 1 } },
+    ],
+  });
+  const run = await baton.waitFor(id);
+  expect(run.status).toBe('succeeded');
+  expect(step(run, 'write').output).toEqual({ saw: ['customer', 'tier'] });
+  expect(step(run, 'narrow').output).toEqual({ saw: ['note', 'tier'] });
+  expect(step(run, 'read').output).toEqual({ who: 'acme', note: 'seen' });
+  expect(step(run, 'forbidden')).toMatchObject({ status: 'failed', error: { code: 'CONTEXT_ACCESS' } });
 });
