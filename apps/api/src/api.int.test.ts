@@ -148,6 +148,13 @@ describe('POST /v1/runs', () => {
     expect(res.body.error.details).toEqual([{ path: 'input.ticket.body', message: expect.any(String) }]);
   });
 
+  it('refuses a body nested deeper than 64 levels with a 400, and stays up', async () => {
+    const deep = '{"a":'.repeat(20_000) + '1' + '}'.repeat(20_000);
+    const res = await call('POST', '/v1/runs', { raw: `{"workflow":${JSON.stringify(workflow('deep'))},"input":${deep}}` });
+    expectError(res, 400, 'VALIDATION_FAILED');
+    expect((await call('GET', '/healthz')).status).toBe(200);
+  });
+
   it('answers 413 over the 1 MiB body limit, 415 for text/plain and 400 for invalid JSON', async () => {
     expectError(await call('POST', '/v1/runs', { body: { workflow: workflow('big'), input: { ticket: { body: 'x'.repeat(1_100_000) } } } }), 413, 'PAYLOAD_TOO_LARGE');
     expectError(await call('POST', '/v1/runs', { raw: 'hello', type: 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE');

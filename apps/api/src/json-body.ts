@@ -23,5 +23,28 @@ export function jsonBody(limit: string): RequestHandler[] {
     }
     next();
   };
-  return [requireJson, express.json({ limit, type: JSON_TYPES, strict: true })];
+  const limitDepth: RequestHandler = (req, _res, next) => {
+    if (nestedDeeperThan(req.body, MAX_DEPTH)) {
+      throw new BatonError('VALIDATION_FAILED', `request body is nested deeper than ${MAX_DEPTH} levels`, [
+        { path: 'body', message: `nested deeper than ${MAX_DEPTH} levels` },
+      ]);
+    }
+    next();
+  };
+  return [requireJson, express.json({ limit, type: JSON_TYPES, strict: true }), limitDepth];
+}
+
+/** Deeper JSON is no real workflow or input, and recursive code further on would overflow on it. */
+export const MAX_DEPTH = 64;
+
+/** Iterative, so the check itself cannot overflow the stack. */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
 }

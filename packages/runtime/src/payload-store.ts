@@ -77,7 +77,7 @@ export class PayloadCompactor {
     for (const [id, p] of known) this.byText.set(p.text, id);
   }
 
-  compact(runId: string, value: unknown): unknown {
+  compact(runId: string, value: unknown, depth = 0): unknown {
     if (value === undefined || value === null || (typeof value !== 'object' && typeof value !== 'string')) return value;
     if (typeof value === 'string' && value.length * 3 < this.thresholdBytes) return value;
     let current = value;
@@ -85,11 +85,11 @@ export class PayloadCompactor {
     if (Buffer.byteLength(text) <= this.thresholdBytes) return value;
     const same = this.byText.get(text);
     if (same) return { $batonPayload: same, bytes: Buffer.byteLength(text) } satisfies PayloadRef;
-    if (typeof current === 'object') {
+    if (typeof current === 'object' && depth < 32) {
       // Perhaps only some parts are large: shrink those and keep the rest inline.
       current = Array.isArray(current)
-        ? current.map((v) => this.compact(runId, v))
-        : Object.fromEntries(Object.entries(current as Record<string, unknown>).map(([k, v]) => [k, this.compact(runId, v)]));
+        ? current.map((v) => this.compact(runId, v, depth + 1))
+        : Object.fromEntries(Object.entries(current as Record<string, unknown>).map(([k, v]) => [k, this.compact(runId, v, depth + 1)]));
       text = toJsonb(current);
       if (Buffer.byteLength(text) <= this.thresholdBytes) return current;
     }
