@@ -106,3 +106,23 @@ test('a duplicate result, a stale attempt and an unknown run change nothing', as
   const a = await db.selectFrom('steps').select(['status', 'output']).where('run_id', '=', id).where('key', '=', 'a').executeTakeFirstOrThrow();
   expect(a).toEqual({ status: 'succeeded', output: 'ok' });
 });
+
+test('duplicate submissions in one batch make one run; another body is a conflict', async () => {
+  const rt = runtime();
+  const workflow = chain('idem', 1);
+  const idempotency = { key: `k-${randomUUID()}`, bodyHash: 'h1' };
+  // Pushed in one tick, so they share one admission batch.
+  const results = await Promise.allSettled([
+    ...Array.from({ length: 8 }, () => rt.submit({ tenant: 't', workflow, input: {}, idempotency })),
+    rt.submit({ tenant: 't', workflow, input: {}, idempotency: { ...idempotency, bodyHash: 'h2' } }),
+  ]);
+  const ok = results.slice(0, 8).map((r) => (r as PromiseFulfilledResult<{ id: string; created: boolean }>).value);
+  expect(new Set(ok.map((r) => r.id)).size).toBe(1);
+  expect(ok.filter((r) => r.created)).toHaveLength(1);
+  expect(results[8]).toMatchObject({ status: 'rejected', reason: { code: 'IDEMPOTENCY_CONFLICT' } });
+  const db = opened.at(-1)!.db.kysely;
+  const run = await db.selectFrom('runs').select(['id', 'status']).where('id', '=', ok[0]!.id).execute();
+  expect(run).toHaveLength(1);
+  const steps = await db.selectFrom('steps').select('key').where('run_id', '=', ok[0]!.id).execute();
+  expect(steps).toHaveLength(1);
+});

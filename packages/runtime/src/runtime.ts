@@ -98,15 +98,17 @@ export class Runtime {
   }
 
   private async admit(batch: Admission[]): Promise<Array<SubmitResult | Error>> {
-    const claimKey = (tenant: string, key: string) => `${tenant}\u0000${key}`;
-    const { taken, statuses } = await this.options.db.kysely.transaction().execute(async (tx) => {
+    let taken = new Map<string, { bodyHash: string; runId: string }>();
+    const holderOf = (a: Admission) => a.request.idempotency && taken.get(`${a.request.tenant}\u0000${a.request.idempotency.key}`);
+    const { statuses } = await this.options.db.kysely.transaction().execute(async (tx) => {
       const claims = batch.flatMap(({ request, state, now }) =>
         request.idempotency
           ? [{ tenant: request.tenant, key: request.idempotency.key, body_hash: request.idempotency.bodyHash, run_id: state.id, created_at: now.toISOString() }]
           : [],
       );
-      const taken = await claimIdempotencyKeys(tx, claims);
-      const admitted = batch.filter((a) => !a.request.idempotency || !taken.has(claimKey(a.request.tenant, a.request.idempotency.key)));
+      taken = await claimIdempotencyKeys(tx, claims);
+      // A key claimed twice within this batch is held by the first claim: that submission is admitted.
+      const admitted = batch.filter((a) => (holderOf(a)?.runId ?? a.state.id) === a.state.id);
       // A large run input passed to a step travels by reference, like a large output.
       const compactor = this.payloads.compactor([]);
       for (const a of admitted) {
@@ -126,11 +128,11 @@ export class Runtime {
       await compactor.flush(tx, new Date());
       const replayed = [...new Set([...taken.values()].map((t) => t.runId))];
       const statuses = new Map(replayed.length > 0 ? (await this.repos.runs.heads(tx, replayed)).map((h) => [h.id, h.status]) : []);
-      return { taken, statuses };
+      return { statuses };
     });
     const results = batch.map((a): SubmitResult | Error => {
-      const holder = a.request.idempotency && taken.get(claimKey(a.request.tenant, a.request.idempotency.key));
-      if (!holder) return { id: a.state.id, status: a.state.status, created: true };
+      const holder = holderOf(a);
+      if (!holder || holder.runId === a.state.id) return { id: a.state.id, status: a.state.status, created: true };
       if (holder.bodyHash !== a.request.idempotency!.bodyHash) {
         return new BatonError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was used with a different request body');
       }
