@@ -1,0 +1,111 @@
+// Baton under test: its own database and queue prefix, the api and N workers as child processes.
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { CpuMeter, parentPid } from './cpu.mjs';
+import { IN_FLIGHT, log, REDIS_URL, ROOT } from './env.mjs';
+import { HttpClient } from './http.mjs';
+import { redisPid } from './machine-info.mjs';
+import { Child, freePort } from './procs.mjs';
+import { state } from './teardown.mjs';
+
+const require = createRequire(import.meta.url);
+
+/** Creates the database, starts the processes and waits until every worker serves `echo`. */
+export async function startBaton(opts) {
+  const prefix = `bench_${randomBytes(5).toString('hex')}`;
+  const { createTestDatabase } = require(join(ROOT, 'packages/db/dist/index.js'));
+  state.testDb = await createTestDatabase({ prefix: 'baton_bench' });
+  log(`baton: database ${state.testDb.name}, queue prefix ${prefix}`);
+  state.pool = new pg.Pool({ connectionString: state.testDb.url, max: 3 });
+  state.prefixes.push(prefix);
+  const procs = await startProcesses(opts, state.testDb, prefix);
+  return { ...procs, pool: state.pool, dbName: state.testDb.name };
+}
+
+async function startProcesses(opts, testDb, prefix) {
+  const port = await freePort();
+  const base = { ...process.env };
+  delete base.BATON_ADMIN_KEY;
+  const env = {
+    ...base,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATABASE_URL: testDb.url,
+    REDIS_URL,
+    BATON_QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    BODY_LIMIT: '20mb',
+    ...opts.env,
+  };
+  let started = false;
+  const onExit = (c) => {
+    if (started && !state.stopping) log(`!! ${c.label} exited unexpectedly (${c.exitCode})\n${c.describe()}`);
+  };
+  const api = new Child('api', [join(ROOT, 'apps/api/dist/main.js')], { cwd: ROOT, env, onExit });
+  state.children.push(api);
+  const workers = [];
+  for (let i = 0; i < opts.workers; i++) {
+    const w = new Child(`worker ${i + 1}`, [join(ROOT, 'apps/worker/dist/main.js')], {
+      cwd: ROOT,
+      env: { ...env, WORKER_CONCURRENCY: String(opts.concurrency), SHUTDOWN_GRACE_MS: '2000', ...opts.env },
+      onExit,
+    });
+    state.children.push(w);
+    workers.push(w);
+  }
+  const http = new HttpClient(`http://127.0.0.1:${port}`, IN_FLIGHT);
+  state.http = http;
+  const t0 = performance.now();
+  const alive = () => {
+    const dead = [api, ...workers].find((c) => c.exited);
+    if (dead) throw new Error(`${dead.label} exited during startup\n${dead.describe()}`);
+  };
+  let last;
+  for (;;) {
+    alive();
+    if (performance.now() - t0 > 30_000) throw new Error(`api not ready within 30 s (last answer: ${last})\n${api.describe()}`);
+    const r = await http.get('/readyz', { timeoutMs: 2000 }).catch((e) => ({ status: e.message }));
+    last = `${r.status} ${typeof r.body === 'object' ? JSON.stringify(r.body) : r.body ?? ''}`.slice(0, 300);
+    if (r.status === 200) break;
+    await sleep(200);
+  }
+  for (;;) {
+    alive();
+    if (performance.now() - t0 > 45_000) throw new Error(`echo not served by ${opts.workers} worker(s) within 45 s (GET /v1/agents: ${last})\n${workers.map((w) => w.describe()).join('\n')}`);
+    const r = await http.get('/v1/agents', { timeoutMs: 2000 }).catch((e) => ({ status: e.message }));
+    last = `${r.status} ${JSON.stringify(r.body)}`.slice(0, 300);
+    const echo = r.status === 200 ? r.body?.items?.find((a) => a.name === 'echo') : undefined;
+    if (echo && echo.workers >= opts.workers) break;
+    await sleep(200);
+  }
+  started = true;
+  log(`baton: api on :${port} and ${opts.workers} worker(s) ready in ${Math.round(performance.now() - t0)} ms`);
+  return { api, workers, http, port };
+}
+
+export function assertAlive(baton) {
+  const dead = [baton.api, ...baton.workers].find((c) => c.exited);
+  if (dead) throw new Error(`${dead.label} died\n${dead.describe()}`);
+}
+
+/** CPU of Baton's processes, Redis, and the Postgres backends serving the bench database. */
+export async function batonCpuMeter(baton, redis) {
+  const { pool, dbName } = baton;
+  const rp = await redisPid(redis);
+  const pgPids = async () => {
+    const { rows } = await pool.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 OR backend_type <> 'client backend'`, [dbName]);
+    const pids = rows.map((r) => r.pid);
+    const postmaster = parentPid(pids.find((p) => p !== undefined));
+    return postmaster && postmaster > 1 ? [...new Set([postmaster, ...pids])] : pids;
+  };
+  return new CpuMeter({
+    api: () => [baton.api.pid],
+    workers: () => baton.workers.map((w) => w.pid),
+    redis: () => (rp ? [rp] : []),
+    postgres: pgPids,
+    bench: () => [],
+  });
+}
