@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import { KyselyAgentRepository, createDb, ensureDatabase, migrate, type Db } from '@baton/db';
 import { AgentRegistry, BullmqStepQueue, createRedis } from '@baton/queue';
-import { Runtime } from '@baton/runtime';
+import { BatonError, Runtime } from '@baton/runtime';
 import { createLogger, createMetrics, type Logger } from '@baton/telemetry';
 import type { Config } from './config';
 import { createApp } from './create-app';
@@ -143,7 +143,7 @@ export async function startApi(
     const app = createApp({
       runtime,
       db,
-      agents: knownAgents(new AgentRegistry({ connection: redis, prefix: config.queuePrefix }), db),
+      agents: knownAgents(new AgentRegistry({ connection: redis, prefix: config.queuePrefix }), db, redis),
       readiness: createReadiness(redis, db),
       logger,
       metrics,
@@ -167,14 +167,18 @@ export async function startApi(
 
 /**
  * Live workers come from the Redis registry; the agents ever registered come from Postgres too,
- * so a flushed Redis forgets none. Cached briefly: every submission asks.
+ * so a flushed Redis forgets none. Cached briefly: every submission asks. A submission while
+ * Redis is down is a 503 (API.md), whatever the cache holds: its steps could not be enqueued.
  */
-function knownAgents(registry: AgentRegistry, db: Db): AppDeps['agents'] {
+function knownAgents(registry: AgentRegistry, db: Db, redis: Redis): AppDeps['agents'] {
   const repo = new KyselyAgentRepository();
   let cached: { at: number; names: Promise<Set<string>> } | undefined;
   return {
     list: () => registry.list(),
     known: () => {
+      if (redis.status !== 'ready') {
+        return Promise.reject(new BatonError('UNAVAILABLE', 'Redis is unavailable: no step can be enqueued', [{ path: 'redis', message: redis.status }]));
+      }
       if (!cached || Date.now() - cached.at > 2000) {
         const names = Promise.all([repo.names(db.kysely), registry.known()]).then(([a, b]) => new Set([...a, ...b]));
         names.catch(() => (cached = undefined));

@@ -99,3 +99,31 @@ test('SIGTERM: a worker finishes its active step within the grace period and exi
     await baton.close();
   }
 });
+
+test('Redis stopped: 503 while down, runs resume and new ones are accepted after it is back', async () => {
+  const redis = await startRedis();
+  const baton = await BatonHarness.start({ redisUrl: redis.url, reconcileEveryMs: 300 });
+  let down = false;
+  try {
+    const during = await baton.submit({ name: 'redis-down', steps: [{ id: 'wait', agent: 'delay', input: { ms: 300 } }, { id: 'after', agent: 'echo', needs: ['wait'] }] });
+    await redis.stop();
+    down = true;
+    const ready = await baton.request('GET', '/readyz');
+    expect(ready.status).toBe(503);
+    const submit = await baton.request('POST', '/v1/runs', { workflow: slowChain('redis-down'), input: {} });
+    expect(submit.status).toBe(503);
+    expect(submit.body.error.code).toBe('UNAVAILABLE');
+    // Postgres still answers reads
+    expect((await baton.request('GET', `/v1/runs/${during}`)).status).toBe(200);
+    await redis.start(); // empty, as after a restart without persistence
+    down = false;
+    await waitFor(async () => (await baton.request('GET', '/readyz')).status === 200, 20_000, 'api did not become ready again');
+    expect((await baton.waitFor(during, { timeoutMs: 30_000 })).status).toBe('succeeded');
+    const after = await baton.submit(slowChain('redis-back'));
+    expect((await baton.waitFor(after, { timeoutMs: 30_000 })).status).toBe('succeeded');
+  } finally {
+    if (down) await redis.start(); // closing the workers needs their Redis
+    await baton.close();
+    await redis.stop();
+  }
+});

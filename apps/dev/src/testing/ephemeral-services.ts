@@ -20,14 +20,21 @@ export async function freePort(): Promise<number> {
  * A Redis server of a test's own, for tests that flush or stop it without touching the shared
  * one other test files use at the same time.
  */
-export async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startRedis(): Promise<{ url: string; stop(): Promise<void>; start(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await waitFor(() => spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().includes('PONG') ?? false, 10_000, 'redis-server did not start');
+  let child: ReturnType<typeof spawn> | undefined;
+  const start = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await waitFor(() => spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().includes('PONG') ?? false, 10_000, 'redis-server did not start');
+  };
+  await start();
   return {
     url: `redis://127.0.0.1:${port}`,
+    start,
     stop: async () => {
-      child.kill('SIGKILL');
+      const exited = new Promise((resolve) => child?.once('exit', resolve));
+      child?.kill('SIGKILL');
+      await exited;
     },
   };
 }
