@@ -58,6 +58,9 @@ test('Postgres stopped: 503 while down, recovers by itself after', async () => {
   try {
     const before = await baton.submit(slowChain('pg'));
     await baton.waitFor(before);
+    // In flight when Postgres goes: its results cannot be recorded until Postgres is back.
+    const inFlight = await baton.submit(slowChain('pg'));
+    await baton.waitFor(inFlight, { status: 'running' });
     pg.stop();
     const ready = await baton.request('GET', '/readyz');
     expect(ready.status).toBe(503);
@@ -70,6 +73,9 @@ test('Postgres stopped: 503 while down, recovers by itself after', async () => {
     await waitFor(async () => (await baton.request('GET', '/readyz')).status === 200, 20_000, 'api did not become ready again');
     const after = await baton.submit(slowChain('pg'));
     expect((await baton.waitFor(after, { timeoutMs: 20_000 })).status).toBe('succeeded');
+    const recovered = await baton.waitFor(inFlight, { timeoutMs: 30_000 });
+    expect(recovered.status).toBe('succeeded');
+    expect(recovered.output).toEqual({ third: { value: 3 } });
   } finally {
     await baton.close().catch(() => undefined);
     pg.destroy();
