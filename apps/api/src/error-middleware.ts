@@ -1,7 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { BatonError } from '@baton/runtime';
+import { BatonError, unavailableDependency } from '@baton/runtime';
 import type { Logger } from '@baton/telemetry';
-import { unavailableDependency } from './dependency-errors';
 
 /** One problem with a request; `path` says where (`workflow.steps[2].needs[0]`, `input.ticket`). */
 export interface ErrorDetail {

@@ -1,12 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { Redis } from 'ioredis';
-import { KyselyAgentRepository, createDb, ensureDatabase, migrate, type Db } from '@baton/db';
+import { KyselyAgentRepository, createDb, type Db } from '@baton/db';
 import { AgentRegistry, BullmqStepQueue, createRedis } from '@baton/queue';
-import { BatonError, Runtime } from '@baton/runtime';
+import { BatonError, Runtime, migrateWhenReachable } from '@baton/runtime';
 import { createLogger, createMetrics, type Logger } from '@baton/telemetry';
 import type { Config } from './config';
 import { createApp } from './create-app';
-import { unavailableDependency } from './dependency-errors';
 import type { AppDeps } from './app-deps';
 import { createReadiness } from './readiness';
 import { Resources } from './resources';
@@ -37,22 +36,6 @@ function throttled(log: (message: string, meta: Record<string, unknown>) => void
     last = now;
     log(message, meta);
   };
-}
-
-/** Migrates, retrying while Postgres is unreachable (it may start after the api); other failures throw. */
-async function migrateWhenReachable(db: Db, url: string, logger: Logger): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await ensureDatabase(url);
-      await migrate(db.kysely);
-      return;
-    } catch (err) {
-      if (!unavailableDependency(err)) throw err;
-      const delayMs = Math.min(attempt * 500, 5000);
-      logger.warn('postgres unreachable; retrying migrations', { attempt, delayMs, error: String(err) });
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-    }
-  }
 }
 
 /**

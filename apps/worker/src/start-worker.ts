@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import { builtinAgents, type Agent } from '@baton/agents';
-import { KyselyAgentRepository, createDb, ensureDatabase, migrate } from '@baton/db';
+import { KyselyAgentRepository, createDb } from '@baton/db';
 import { AgentRegistry, BullmqStepQueue, createRedis, queueName, subscribeCancel, type StepJob } from '@baton/queue';
-import { Reconciler, Runtime, createBullmqDispatcher } from '@baton/runtime';
+import { Reconciler, Runtime, createBullmqDispatcher, migrateWhenReachable } from '@baton/runtime';
 import { createLogger, createMetrics, type Logger } from '@baton/telemetry';
 import type { WorkerConfig } from './config';
 import { StepProcessor } from './step-processor';
@@ -42,8 +42,7 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
 
   const res = new Resources();
   const db = res.own(createDb({ url: config.databaseUrl, poolSize: config.dbPoolSize, synchronousCommit: config.synchronousCommit, onError: (err) => logger.warn('postgres pool error', { error: err.message }) }), (d) => d.destroy());
-  await ensureDatabase(config.databaseUrl);
-  await migrate(db.kysely);
+  await migrateWhenReachable(db, config.databaseUrl, logger);
   const redis = res.own(createRedis(config.redisUrl, 'worker', { onError: (err) => logger.warn('redis error', { error: err.message }) }), (r) => r.quit());
   const queue = res.own(new BullmqStepQueue({ connection: redis, prefix: config.queuePrefix, onError: (err) => logger.warn('queue error', { error: err.message }) }), (q) => q.close());
   const dispatcher = createBullmqDispatcher(queue, redis, config.queuePrefix);

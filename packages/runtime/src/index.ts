@@ -5,3 +5,5 @@ export type { StepDispatcher, RuntimeLogger } from './step-dispatcher';
 export { definitionHash } from './workflow-cache';
 export { createBullmqDispatcher } from './bullmq-dispatcher';
 export { PayloadStore } from './payload-store';
+export { unavailableDependency, type Dependency } from './dependency-errors';
+export { migrateWhenReachable } from './migrate-when-reachable';
