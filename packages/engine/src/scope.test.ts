@@ -82,3 +82,10 @@ describe('payload references', () => {
     expect(isPayloadRef(value)).toBe(expected);
   });
 });
+
+describe('the clock in expressions', () => {
+  it('is the time of the decision', async () => {
+    const d = await RunDriver.submit(workflowOf([{ id: 'a', agent: 'echo', input: { at: '{{ $now() }}' } }]));
+    expect(d.state.steps['a']?.input).toEqual({ at: new Date(T0).toISOString() });
+  });
+});

@@ -52,12 +52,13 @@ export function stepScope(draft: RunDraft, def: StepDefinition): Scope {
     steps: stepsView(draft),
     context: readableContext(draft.run('context'), def),
     run: { id: draft.base.id },
+    clock: draft.now,
   };
 }
 
 /** What the run's `output` sees: every step (all final by then) and the whole context. */
 export function runScope(draft: RunDraft): Scope {
-  return { input: draft.run('input'), steps: stepsView(draft), context: draft.run('context'), run: { id: draft.base.id } };
+  return { input: draft.run('input'), steps: stepsView(draft), context: draft.run('context'), run: { id: draft.base.id }, clock: draft.now };
 }
 
 /** JSONata's `$boolean`: false, null, undefined, 0, '', an empty array or object, or an array of falsy values are false. */

@@ -240,3 +240,18 @@ describe('inspectTemplates', () => {
     ]);
   });
 });
+
+describe('compileTemplate: the clock', () => {
+  const clock = new Date('2026-03-01T10:00:00.000Z');
+
+  it('answers $now() and $millis() from the scope, not the system clock', async () => {
+    const template = compileTemplate({ now: '{{ $now() }}', ms: '{{ $millis() }}', later: '{{ $millis() + 1000 }}' }, 'input');
+    expect(await template.evaluate({ clock })).toEqual({ now: '2026-03-01T10:00:00.000Z', ms: clock.getTime(), later: clock.getTime() + 1000 });
+    expect(await template.evaluate({ clock })).toEqual(await template.evaluate({ clock }));
+  });
+
+  it('falls back to JSONata’s own clock without one', async () => {
+    const ms = (await compileTemplate('{{ $millis() }}', 'input').evaluate({})) as number;
+    expect(Math.abs(ms - Date.now())).toBeLessThan(5_000);
+  });
+});

@@ -26,6 +26,11 @@ export interface Scope {
   item?: unknown;
   index?: number;
   run?: { id: string };
+  /**
+   * The time of the decision: `$now()` (ISO 8601) and `$millis()` return it instead of reading the
+   * system clock, so evaluating the same scope twice gives the same result.
+   */
+  clock?: Date;
 }
 
 /** A failed parse or evaluation; `field` names where in the definition it stands (`steps[1].input.to`). */
@@ -216,7 +221,14 @@ function bindings(scope: Scope): Record<string, unknown> {
     item: scope.item,
     index: scope.index,
     run: scope.run,
+    ...(scope.clock ? clockBindings(scope.clock) : {}),
   };
+}
+
+function clockBindings(clock: Date): Record<string, () => unknown> {
+  const iso = clock.toISOString();
+  const ms = clock.getTime();
+  return { now: () => iso, millis: () => ms };
 }
 
 /**
