@@ -1,7 +1,8 @@
 import { BatonError } from '@baton/runtime';
 import { definitionHash } from '@baton/runtime';
-import { BoundedCache, validate, validateInput, type CompiledWorkflow, type WorkflowDefinition } from '@baton/workflow';
+import { BoundedCache, parseWorkflow, validate, validateInput, type CompiledWorkflow, type WorkflowDefinition } from '@baton/workflow';
 import type { AgentDirectory } from './app-deps';
+import { MAX_DEPTH, nestedDeeperThan } from './json-body';
 import { underField } from './problem-path';
 
 /**
@@ -13,6 +14,17 @@ export async function checkWorkflow(
   agents: AgentDirectory,
 ): Promise<CheckedWorkflow> {
   const knownAgents = await agents.known();
+  // A definition may also come as YAML (or JSON) text.
+  if (typeof workflow === 'string') {
+    const parsed = parseWorkflow(workflow);
+    if (!parsed.ok) {
+      throw new BatonError('VALIDATION_FAILED', 'the workflow is not valid', parsed.problems.map((p) => ({ path: underField('workflow', p.path), message: p.message })));
+    }
+    workflow = parsed.definition;
+    if (nestedDeeperThan(workflow, MAX_DEPTH)) {
+      throw new BatonError('VALIDATION_FAILED', 'the workflow is not valid', [{ path: 'workflow', message: `nested deeper than ${MAX_DEPTH} levels` }]);
+    }
+  }
   // Clients submit the same definitions again and again: validate and compile each once.
   const text = JSON.stringify(workflow);
   const hit = valid.get(text);

@@ -315,3 +315,20 @@ test('context: writes are merged when a step succeeds; contextAccess limits read
   expect(step(run, 'read').output).toEqual({ who: 'acme', note: 'seen' });
   expect(step(run, 'forbidden')).toMatchObject({ status: 'failed', error: { code: 'CONTEXT_ACCESS' } });
 });
+
+test('a workflow may be sent as YAML text', async () => {
+  const yaml = [
+    'name: from-yaml',
+    'steps:',
+    '  - id: greet',
+    '    agent: echo',
+    '    input: { text: "hi {{ $input.who }}" }',
+  ].join('\n');
+  const res = await baton.request('POST', '/v1/runs', { workflow: yaml, input: { who: 'yaml' } });
+  expect(res.status).toBe(202);
+  const run = await baton.waitFor(res.body.id);
+  expect(run.output).toEqual({ greet: { text: 'hi yaml' } });
+  const bad = await baton.request('POST', '/v1/workflows/validate', { workflow: 'name: [unclosed' });
+  expect(bad.status).toBe(400);
+  expect(bad.body.error.details[0].path).toBe('workflow');
+});
