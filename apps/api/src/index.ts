@@ -1,7 +1,6 @@
 export { createApp } from './create-app';
 export { startApi, type RunningApi, type StartApiOptions } from './start-api';
 export { loadConfig, type Config } from './config';
-export { createStepDispatcher } from './step-dispatcher';
 export type { AppDeps, AgentDirectory, AgentInfo, Readiness } from './app-deps';
 export { adminKeyAuthenticator, openAuthenticator, chainAuthenticators, type Authenticator } from './authenticator';
 export { requireRole } from './auth-middleware';

@@ -2,14 +2,13 @@ import { createServer, type Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import { KyselyAgentRepository, createDb, type Db } from '@baton/db';
 import { AgentRegistry, BullmqStepQueue, createRedis } from '@baton/queue';
-import { BatonError, Runtime, migrateWhenReachable } from '@baton/runtime';
+import { BatonError, Runtime, createBullmqDispatcher, migrateWhenReachable } from '@baton/runtime';
 import { createLogger, createMetrics, type Logger } from '@baton/telemetry';
 import type { Config } from './config';
 import { createApp } from './create-app';
 import type { AppDeps } from './app-deps';
 import { createReadiness } from './readiness';
 import { Resources } from './resources';
-import { createStepDispatcher } from './step-dispatcher';
 
 /** A running api. */
 export interface RunningApi {
@@ -118,7 +117,7 @@ export async function startApi(
     const metrics = createMetrics();
     const runtime = new Runtime({
       db,
-      dispatcher: createStepDispatcher(queue, redis, config.queuePrefix),
+      dispatcher: createBullmqDispatcher(queue, redis, config.queuePrefix),
       logger,
       payloadThresholdBytes: config.payloadThresholdBytes,
       onRunFinished: ({ status }) => metrics.runs.inc({ status }),

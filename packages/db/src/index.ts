@@ -4,7 +4,7 @@ export { containsNul, toJsonb } from './json';
 export type { Database, RunRow, StepRow, RunEventRow } from './schema';
 export { KyselyRunRepository, type RunHead, type RunUpdate, type RunListFilter } from './run-repository';
 export { KyselyStepRepository, type StepWrite, type LiveStep } from './step-repository';
-export { KyselyEventRepository, type EventWrite } from './event-repository';
+export type { EventWrite } from './event-repository';
 export { createTestDatabase, serverUrl, type TestDatabase } from './test-database';
 export { KyselyAgentRepository } from './agent-repository';
 export { KyselyPayloadRepository } from './payload-repository';

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database, NewRunRow, RunRow } from './schema';
+import type { Database, RunRow } from './schema';
 import { toJsonb } from './json';
 
 type Executor = Kysely<Database>;
@@ -45,12 +45,6 @@ const HEAD_COLUMNS = [
 ] as const;
 
 export class KyselyRunRepository {
-  async insert(db: Executor, row: Omit<NewRunRow, 'definition' | 'input' | 'context'> & { definition: unknown; input: unknown }): Promise<void> {
-    await db
-      .insertInto('runs')
-      .values({ ...row, definition: toJsonb(row.definition), input: toJsonb(row.input), context: '{}' })
-      .execute();
-  }
 
   /** Locks the runs in id order (so concurrent batches cannot deadlock) and returns their heads. */
   async lock(db: Executor, ids: string[]): Promise<RunHead[]> {
@@ -66,11 +60,6 @@ export class KyselyRunRepository {
     return new Map(rows.map((r) => [r.id, r.definition]));
   }
 
-  /** Writes many runs in one statement and bumps each one's version. */
-  async update(db: Executor, updates: RunUpdate[]): Promise<void> {
-    if (updates.length > 0) await runsUpdateSql(updates).execute(db);
-  }
-
   async get(db: Executor, tenant: string, id: string): Promise<RunRow | undefined> {
     return db.selectFrom('runs').selectAll().where('tenant', '=', tenant).where('id', '=', id).executeTakeFirst();
   }
@@ -84,30 +73,6 @@ export class KyselyRunRepository {
       query = query.where(sql<boolean>`(created_at, id) < (${createdAt.toISOString()}::timestamptz, ${id}::uuid)`);
     }
     return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
-  }
-
-  /**
-   * Claims an idempotency key for a new run. Returns the existing claim when the key was taken
-   * (by this request's twin, possibly at the same moment: the unique key decides).
-   */
-  async claimIdempotencyKey(
-    db: Executor,
-    claim: { tenant: string; key: string; bodyHash: string; runId: string; now: Date },
-  ): Promise<{ bodyHash: string; runId: string } | undefined> {
-    const inserted = await db
-      .insertInto('idempotency_keys')
-      .values({ tenant: claim.tenant, key: claim.key, body_hash: claim.bodyHash, run_id: claim.runId, created_at: claim.now })
-      .onConflict((oc) => oc.columns(['tenant', 'key']).doNothing())
-      .returning('run_id')
-      .executeTakeFirst();
-    if (inserted) return undefined;
-    const existing = await db
-      .selectFrom('idempotency_keys')
-      .select(['body_hash', 'run_id'])
-      .where('tenant', '=', claim.tenant)
-      .where('key', '=', claim.key)
-      .executeTakeFirstOrThrow();
-    return { bodyHash: existing.body_hash, runId: existing.run_id };
   }
 }
 

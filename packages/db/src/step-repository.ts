@@ -65,15 +65,6 @@ export class KyselyStepRepository {
     return db.selectFrom('steps').selectAll().where('run_id', '=', runId).execute();
   }
 
-  /** Inserts or overwrites many steps in one statement: the batch is serialised once as a jsonb array. */
-  async upsert(db: Executor, rows: StepWrite[]): Promise<void> {
-    if (rows.length > 0) await stepsUpsertSql(rows).execute(db);
-  }
-
-  async delete(db: Executor, runId: string, keys: string[]): Promise<void> {
-    if (keys.length === 0) return;
-    await db.deleteFrom('steps').where('run_id', '=', runId).where('key', 'in', keys).execute();
-  }
 
   /** Attempts Postgres calls queued or running since before `queuedBefore`: the reconciler's worklist. */
   async live(db: Executor, queuedBefore: Date, limit: number): Promise<LiveStep[]> {

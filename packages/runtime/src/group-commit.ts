@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { writeTransitions, type Database, type EventWrite, type KyselyEventRepository, type KyselyRunRepository, type KyselyStepRepository, type RunHead } from '@baton/db';
+import { writeTransitions, type Database, type EventWrite, type KyselyRunRepository, type KyselyStepRepository, type RunHead } from '@baton/db';
 import { FINAL_RUN_STATUSES, applyDecisionInPlace, decide, type Command, type Decision, type RunEvent, type RunState, type StepState } from '@baton/engine';
 import type { CompiledWorkflow, WorkflowDefinition } from '@baton/workflow';
 import { BatchQueue } from './batch-queue';
@@ -16,7 +16,6 @@ interface Pending {
 export interface Repositories {
   runs: KyselyRunRepository;
   steps: KyselyStepRepository;
-  events: KyselyEventRepository;
 }
 
 /** What a committed batch asks the outside world to do, per run. */
@@ -111,7 +110,7 @@ export class GroupCommit {
       const states = await this.load(tx, heads);
       await this.loadPayloads(tx, states, batch);
       const compactor = this.options.payloads.compactor([...states.values()].flatMap((l) => [...l.payloads]));
-      const touched = new Map<string, { head: RunHead; steps: Map<string, StepState>; commands: Command[]; runChanged: boolean }>();
+      const touched = new Map<string, { head: RunHead; steps: Map<string, StepState>; commands: Command[] }>();
       const events: EventWrite[] = [];
       failures.clear();
       for (const p of batch) {
@@ -134,7 +133,7 @@ export class GroupCommit {
         }
         applyDecisionInPlace(state, decision);
         let entry = touched.get(p.runId);
-        if (!entry) touched.set(p.runId, (entry = { head, steps: new Map(), commands: [], runChanged: false }));
+        if (!entry) touched.set(p.runId, (entry = { head, steps: new Map(), commands: [] }));
         for (const s of decision.steps) entry.steps.set(s.key, state.steps[s.key]!);
         for (const c of decision.commands) {
           if (c.type === 'emit') {

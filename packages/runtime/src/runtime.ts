@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  KyselyEventRepository, KyselyRunRepository, KyselyStepRepository, claimIdempotencyKeys, insertRuns, type Db, type NewRun,
+  KyselyRunRepository, KyselyStepRepository, claimIdempotencyKeys, insertRuns, type Db, type NewRun,
 } from '@baton/db';
 import { applyDecisionInPlace, decide, initialRun, type Command, type RunEvent, type RunState } from '@baton/engine';
 import { BatchQueue } from './batch-queue';
@@ -55,7 +55,7 @@ export interface SubmitResult {
  * persist, then dispatch after commit.
  */
 export class Runtime {
-  readonly repos = { runs: new KyselyRunRepository(), steps: new KyselyStepRepository(), events: new KyselyEventRepository() };
+  readonly repos = { runs: new KyselyRunRepository(), steps: new KyselyStepRepository() };
   readonly workflows = new WorkflowCache();
   readonly payloads: PayloadStore;
   private readonly commit: GroupCommit;
