@@ -13,3 +13,4 @@ export { FINAL_RUN_STATUSES, FINAL_STEP_STATUSES, isPayloadRef, type PayloadRef,
 export { initialRun, type InitialRunOptions } from './initial-run';
 export { decide } from './decide';
 export { applyDecision, applyDecisionInPlace } from './apply-decision';
+export { readableContext } from './scope';

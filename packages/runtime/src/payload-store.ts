@@ -3,6 +3,8 @@ import { sql, type Kysely } from 'kysely';
 import { KyselyPayloadRepository, toJsonb, type Database, type Db } from '@baton/db';
 import { isPayloadRef, type PayloadRef } from '@baton/engine';
 
+const payloads = new KyselyPayloadRepository();
+
 /** A stored value, with its JSON text so a value passed on unchanged is recognised and not stored twice. */
 export interface LoadedPayload {
   value: unknown;
@@ -16,15 +18,16 @@ export interface LoadedPayload {
  * expressions see the stored values in place of their references.
  */
 export class PayloadStore {
-  private readonly repo = new KyselyPayloadRepository();
-
   constructor(
     private readonly db: Db,
     /** @defaultValue 65536 */
     readonly thresholdBytes = 64 * 1024,
   ) {}
 
-  /** Returns the value itself, or a reference once stored when its JSON is over the threshold. */
+  /**
+   * Returns the value itself, or a reference once stored when its JSON is over the threshold. A
+   * step's output is stored whole (not part by part): the engine sees an output as one value.
+   */
   async offload(runId: string, value: unknown): Promise<unknown> {
     if (value === undefined || value === null || (typeof value !== 'object' && typeof value !== 'string')) return value;
     if (typeof value === 'string' && value.length * 3 < this.thresholdBytes) return value;
@@ -32,7 +35,7 @@ export class PayloadStore {
     const bytes = Buffer.byteLength(json);
     if (bytes <= this.thresholdBytes) return value;
     const id = randomUUID();
-    await this.repo.put(this.db.kysely, { id, runId, json, now: new Date() });
+    await payloads.put(this.db.kysely, { id, runId, json, now: new Date() });
     return { $batonPayload: id, bytes } satisfies PayloadRef;
   }
 
@@ -41,7 +44,7 @@ export class PayloadStore {
     const ids = new Set<string>();
     collectRefs(value, ids);
     if (ids.size === 0) return value;
-    const loaded = await this.repo.get(this.db.kysely, [...ids]);
+    const loaded = await payloads.get(this.db.kysely, [...ids]);
     return replaceRefs(value, loaded);
   }
 
@@ -106,10 +109,7 @@ export class PayloadCompactor {
 
   /** Stores the new payloads in the caller's transaction (their runs must exist). */
   async flush(db: Kysely<Database>, now: Date): Promise<void> {
-    for (const p of this.pending.splice(0)) {
-      await sql`INSERT INTO payloads (id, run_id, data, bytes, created_at)
-        VALUES (${p.id}, ${p.run_id}, ${p.text}::jsonb, ${Buffer.byteLength(p.text)}, ${now})`.execute(db);
-    }
+    for (const p of this.pending.splice(0)) await payloads.put(db, { id: p.id, runId: p.run_id, json: p.text, now });
   }
 }
 

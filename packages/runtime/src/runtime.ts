@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   KyselyRunRepository, KyselyStepRepository, claimIdempotencyKeys, insertRuns, type Db, type NewRun,
 } from '@baton/db';
-import { applyDecisionInPlace, decide, initialRun, type Command, type RunEvent, type RunState } from '@baton/engine';
+import { applyDecisionInPlace, decide, initialRun, readableContext, type Command, type RunEvent, type RunState } from '@baton/engine';
 import { BatchQueue } from './batch-queue';
 import type { StepJob } from '@baton/queue';
 import type { CompiledWorkflow, WorkflowDefinition } from '@baton/workflow';
@@ -169,12 +169,11 @@ export class Runtime {
       const head = heads.get(row.run_id);
       const def = head && this.workflows.get(head.definition_hash)?.steps.get(row.step_id)?.def;
       if (!head || !def || !row.agent) return [];
-      const context = head.context as Record<string, unknown>;
-      const readable = def.contextAccess?.read;
       const job: StepJob = {
         runId: row.run_id, key: row.key, attempt: row.attempt, agent: row.agent, input: row.input,
         timeoutMs: def.timeoutMs, tenant: head.tenant,
-        context: readable ? Object.fromEntries(readable.filter((k) => k in context).map((k) => [k, context[k]])) : context,
+        // the same view of the context the engine gave the job when it first enqueued it
+        context: readableContext(head.context as Record<string, unknown>, def),
       };
       return [{ job, priority: head.priority, delayMs: 0 }];
     });
