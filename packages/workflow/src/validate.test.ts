@@ -299,19 +299,9 @@ describe('validate: 1,000 steps', () => {
   test.each([
     ['a 1,000-step chain', chain],
     ['a 1,000-step wide DAG', wide],
-  ])('%s is valid and checked in well under 100 ms', (_name, build) => {
-    expect(validate(build('warmUp')).ok).toBe(true); // let the JIT see the code paths once
-    // Fresh expressions each time, so nothing is cached; the best of three keeps a GC pause or a
-    // busy machine from failing the test without hiding a slow validate.
-    const elapsed = ['a', 'b', 'c'].map((salt) => {
-      const definition = build(salt);
-      const started = performance.now();
-      const result = validate(definition);
-      const ms = performance.now() - started;
-      expect(result.ok).toBe(true);
-      return ms;
-    });
-    expect(Math.min(...elapsed)).toBeLessThan(100);
+  ])('%s is valid', (_name, build) => {
+    // How fast is the benchmark's business (`npm run bench:engine`), not a test's.
+    for (const salt of ['a', 'b']) expect(validate(build(salt)).ok).toBe(true);
   });
 
   test('a 1,000-step chain closed into a cycle is one problem', () => {
