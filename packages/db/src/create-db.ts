@@ -1,5 +1,5 @@
 import { Kysely, PostgresDialect } from 'kysely';
-import { Pool, types } from 'pg';
+import { Pool, types, type Client as PgClient } from 'pg';
 import type { Database } from './schema';
 
 // bigint columns (runs.version) fit in a JS number for any realistic run.
@@ -16,7 +16,11 @@ export interface DbOptions {
    * @defaultValue true
    */
   synchronousCommit?: boolean;
-  /** Called for errors on idle clients (a restarted Postgres); the pool replaces them by itself. */
+  /**
+   * Called once for each error a connection reports outside a query (a Postgres stopped or
+   * crashed), whether it sat idle in the pool or was checked out. Never rethrown: the work that
+   * used the connection fails with its own error, and the pool replaces it by itself.
+   */
   onError?: (err: Error) => void;
 }
 
@@ -34,7 +38,14 @@ export function createDb(options: DbOptions): Db {
     idleTimeoutMillis: 30_000,
     ...(options.synchronousCommit === false ? { options: '-c synchronous_commit=off' } : {}),
   });
-  pool.on('error', (err) => options.onError?.(err));
+  // pg emits 'error' on a client whose connection breaks between queries, and pg-pool listens only
+  // while the client is idle: a checked-out client (kysely's connections and transactions) without
+  // a listener of its own kills the process. This one stays for the client's life, idle or not.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => options.onError?.(err));
+  });
+  // An idle client's error reaches the pool too: it is reported above already, and the pool drops the client.
+  pool.on('error', () => undefined);
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { kysely, pool, destroy: () => kysely.destroy() };
 }
@@ -48,7 +59,7 @@ export async function ensureDatabase(url: string): Promise<void> {
   const name = decodeURIComponent(target.pathname.slice(1));
   if (!name || name === 'postgres') return;
   const { Client } = await import('pg');
-  const probe = new Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  const probe = quiet(new Client({ connectionString: url, connectionTimeoutMillis: 5_000 }));
   try {
     await probe.connect();
     return;
@@ -59,13 +70,22 @@ export async function ensureDatabase(url: string): Promise<void> {
   }
   const server = new URL(url);
   server.pathname = '/postgres';
-  const admin = new Client({ connectionString: server.toString(), connectionTimeoutMillis: 5_000 });
-  await admin.connect();
+  const admin = quiet(new Client({ connectionString: server.toString(), connectionTimeoutMillis: 5_000 }));
   try {
+    await admin.connect();
     await admin.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`);
   } catch (err) {
     if ((err as { code?: string }).code !== '42P04') throw err; // created meanwhile by another process
   } finally {
-    await admin.end();
+    await admin.end().catch(() => undefined);
   }
+}
+
+/**
+ * A dedicated client whose connection breaks between its calls would emit an unhandled 'error'
+ * (and kill the process); its calls reject by themselves, so the event adds nothing.
+ */
+function quiet(client: PgClient): PgClient {
+  client.on('error', () => undefined);
+  return client;
 }

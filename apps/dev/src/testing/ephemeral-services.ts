@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ export async function freePort(): Promise<number> {
  * A Redis server of a test's own, for tests that flush or stop it without touching the shared
  * one other test files use at the same time.
  */
-export async function startRedis(): Promise<{ url: string; stop(): Promise<void>; start(): Promise<void> }> {
+export async function startRedis(): Promise<{ url: string; stop(): Promise<void>; start(): Promise<void>; shutdown(): Promise<void> }> {
   const port = await freePort();
   let child: ReturnType<typeof spawn> | undefined;
   const start = async () => {
@@ -34,6 +34,13 @@ export async function startRedis(): Promise<{ url: string; stop(): Promise<void>
     stop: async () => {
       const exited = new Promise((resolve) => child?.once('exit', resolve));
       child?.kill('SIGKILL');
+      await exited;
+    },
+    /** `SHUTDOWN NOSAVE`: Redis closes every connection itself and exits, as an operator's restart does. */
+    shutdown: async () => {
+      const exited = new Promise((resolve) => child?.once('exit', resolve));
+      // redis-cli reports the dropped connection of a successful SHUTDOWN as an error: the exit decides.
+      await new Promise((resolve) => execFile('redis-cli', ['-p', String(port), 'shutdown', 'nosave'], resolve));
       await exited;
     },
   };
@@ -53,8 +60,31 @@ function asPostgres(bin: string, args: string[]): void {
   else execFileSync(bin, args, { stdio: 'ignore' });
 }
 
+/** `asPostgres` without blocking the event loop: a test's clients keep running meanwhile. */
+function asPostgresAsync(bin: string, args: string[]): Promise<void> {
+  const [file, argv] = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+  return new Promise((resolve, reject) => {
+    execFile(file, argv, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+/**
+ * How `pg_ctl stop` ends the server: `fast` disconnects every session ("terminating connection due to
+ * administrator command"), `immediate` kills it as a crash would (recovery at the next start).
+ */
+export type PostgresStopMode = 'fast' | 'immediate';
+
 /** A Postgres cluster of a test's own (trust auth) that the test may stop and start. */
-export async function startPostgres(): Promise<{ url: string; stop(): void; start(): void; destroy(): void }> {
+export async function startPostgres(): Promise<{
+  url: string;
+  stop(mode?: PostgresStopMode): void;
+  start(): void;
+  /** `stop` that lets the test's own clients run while Postgres shuts down. */
+  stopAsync(mode?: PostgresStopMode): Promise<void>;
+  /** `start` that lets the test's own clients run while Postgres starts. */
+  startAsync(): Promise<void>;
+  destroy(): void;
+}> {
   const bin = postgresBin();
   const dir = mkdtempSync(join(tmpdir(), 'baton-pg-'));
   chmodSync(dir, 0o777);
@@ -62,16 +92,20 @@ export async function startPostgres(): Promise<{ url: string; stop(): void; star
   const port = await freePort();
   if (process.getuid?.() === 0) execFileSync('chown', ['postgres', dir]);
   asPostgres(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
-  const start = () =>
-    asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-w', '-l', join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
-  const stop = () => asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-w', '-m', 'fast', 'stop']);
+  const pgCtl = join(bin, 'pg_ctl');
+  const startArgs = ['-D', data, '-w', '-l', join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start'];
+  const stopArgs = (mode: PostgresStopMode) => ['-D', data, '-w', '-m', mode, 'stop'];
+  const start = () => asPostgres(pgCtl, startArgs);
+  const stop = (mode: PostgresStopMode = 'fast') => asPostgres(pgCtl, stopArgs(mode));
   start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     start,
     stop,
+    startAsync: () => asPostgresAsync(pgCtl, startArgs),
+    stopAsync: (mode: PostgresStopMode = 'fast') => asPostgresAsync(pgCtl, stopArgs(mode)),
     destroy: () => {
-      if (existsSync(join(data, 'postmaster.pid'))) stop();
+      if (existsSync(join(data, 'postmaster.pid'))) stop('immediate');
       rmSync(dir, { recursive: true, force: true });
     },
   };
