@@ -3,7 +3,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { builtinAgents, type Agent } from '@baton/agents';
 import { KyselyAgentRepository, createDb } from '@baton/db';
 import { AgentRegistry, BullmqStepQueue, createRedis, queueName, subscribeCancel, type StepJob } from '@baton/queue';
-import { Reconciler, Runtime, createBullmqDispatcher, migrateWhenReachable } from '@baton/runtime';
+import { Reconciler, Runtime, createBullmqDispatcher, migrateWhenReachable, whenReachable } from '@baton/runtime';
 import { createLogger, createMetrics, type Logger } from '@baton/telemetry';
 import type { WorkerConfig } from './config';
 import { StepProcessor } from './step-processor';
@@ -57,7 +57,8 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
 
   const registry = new AgentRegistry({ connection: redis, prefix: config.queuePrefix });
   const descriptors = served.map((a) => ({ name: a.name, description: a.description }));
-  await new KyselyAgentRepository().register(db.kysely, descriptors);
+  // Postgres may go away again right after the migrations: wait for it rather than exit.
+  await whenReachable('recording the agents', () => new KyselyAgentRepository().register(db.kysely, descriptors), logger);
   const heartbeat = async () => {
     try {
       await registry.register(id, descriptors, HEARTBEAT_MS * 3);

@@ -92,6 +92,12 @@ const migrations: Record<string, Migration> = {
       `.execute(db);
     },
   },
+  '0002_step_requeues': {
+    // How often the reconciler re-enqueued the current attempt of a step whose job was lost.
+    async up(db: Kysely<unknown>) {
+      await sql`ALTER TABLE steps ADD COLUMN requeues integer NOT NULL DEFAULT 0`.execute(db);
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -101,7 +107,9 @@ const MIGRATION_LOCK = 7_355_608_001;
 
 /**
  * Brings the schema up to date. Safe when several processes start at once: a session advisory
- * lock serialises them, and the later ones find nothing to do.
+ * lock serialises them, and the later ones find nothing to do. The lock's connection comes from
+ * the pool of `createDb`, which listens for its errors: Postgres going away meanwhile rejects
+ * this call (with `cause` saying why) instead of killing the process.
  * @throws Error when a migration fails (the schema is left at the last good migration).
  */
 export async function migrate(db: Kysely<Database>): Promise<void> {
@@ -112,7 +120,9 @@ export async function migrate(db: Kysely<Database>): Promise<void> {
       const failed = results?.find((r) => r.status === 'Error');
       if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, { cause: error });
     } finally {
-      await sql`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`.execute(conn);
+      // Unlocking fails only on a broken connection, whose session end released the lock already;
+      // what happened before (a committed migration, or the error that says why) is the answer.
+      await sql`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`.execute(conn).catch(() => undefined);
     }
   });
 }

@@ -6,4 +6,4 @@ export { definitionHash } from './workflow-cache';
 export { createBullmqDispatcher } from './bullmq-dispatcher';
 export { PayloadStore } from './payload-store';
 export { unavailableDependency, type Dependency } from './dependency-errors';
-export { migrateWhenReachable } from './migrate-when-reachable';
+export { migrateWhenReachable, whenReachable } from './migrate-when-reachable';

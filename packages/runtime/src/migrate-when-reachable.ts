@@ -3,20 +3,31 @@ import { unavailableDependency } from './dependency-errors';
 import type { RuntimeLogger } from './step-dispatcher';
 
 /**
- * Creates the database when missing and migrates it, retrying while Postgres is unreachable (it
- * may start after Baton does); any other failure throws.
+ * Runs `work` until it succeeds, waiting between attempts (500 ms, 1 s, … capped at 5 s) while it
+ * fails because Postgres or Redis is unreachable: a process may start before its dependencies, or
+ * while one restarts. Any other failure throws at once.
  */
-export async function migrateWhenReachable(db: Db, url: string, logger: RuntimeLogger): Promise<void> {
+export async function whenReachable<T>(what: string, work: () => Promise<T>, logger: RuntimeLogger): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await ensureDatabase(url);
-      await migrate(db.kysely);
-      return;
+      return await work();
     } catch (err) {
-      if (!unavailableDependency(err)) throw err;
+      const dependency = unavailableDependency(err);
+      if (!dependency) throw err;
       const delayMs = Math.min(attempt * 500, 5000);
-      logger.warn('postgres unreachable; retrying migrations', { attempt, delayMs, error: String(err) });
+      logger.warn(`${dependency === 'unknown' ? 'a dependency' : dependency} unreachable; retrying ${what}`, { attempt, delayMs, error: String(err) });
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
+}
+
+/**
+ * Creates the database when missing and migrates it, retrying while Postgres is unreachable (it
+ * may start after Baton does); any other failure throws.
+ */
+export function migrateWhenReachable(db: Db, url: string, logger: RuntimeLogger): Promise<void> {
+  return whenReachable('migrations', async () => {
+    await ensureDatabase(url);
+    await migrate(db.kysely);
+  }, logger);
 }
