@@ -1,7 +1,7 @@
 import type { Db } from '@baton/db';
 import type { Runtime } from '@baton/runtime';
 import type { Logger, Metrics } from '@baton/telemetry';
-import type { Authenticator } from './authenticator';
+import type { Authenticator } from '@baton/auth';
 import type { Config } from './config';
 
 /** One registered agent, as `GET /v1/agents` lists it. */

@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import express from 'express';
 import { createLogger } from '@baton/telemetry';
-import { authenticate, requireRole } from './auth-middleware';
-import { adminKeyAuthenticator, chainAuthenticators, openAuthenticator, type Authenticator } from './authenticator';
+import { adminKeyAuthenticator, chainAuthenticators, openAuthenticator, type Authenticator } from '@baton/auth';
+import { authenticate, requirePermission } from './auth-middleware';
 import { errorMiddleware } from './error-middleware';
 
 const KEY = 'an-admin-key-of-32-characters!!!';
@@ -10,10 +10,10 @@ const KEY = 'an-admin-key-of-32-characters!!!';
 async function serve(authenticator: Authenticator): Promise<{ base: string; close: () => Promise<void> }> {
   const app = express();
   app.use('/v1', authenticate(authenticator));
-  app.get('/v1/read/:id', requireRole('viewer'), (req, res) => {
+  app.get('/v1/read/:id', requirePermission('run.read'), (req, res) => {
     res.json({ principal: req.principal, id: req.params.id });
   });
-  app.post('/v1/operate', requireRole('operator'), (_req, res) => {
+  app.post('/v1/operate', requirePermission('run.retry'), (_req, res) => {
     res.status(202).json({});
   });
   app.use(errorMiddleware(createLogger({ service: 'test', silent: true })));
@@ -66,10 +66,10 @@ describe('without an admin key', () => {
   });
 });
 
-describe('requireRole', () => {
+describe('requirePermission', () => {
   const viewer: Authenticator = { authenticate: async (c) => (c === 'viewer-key' ? { tenant: 't1', role: 'viewer', subject: 'v' } : undefined) };
 
-  it('lets a role through where it is listed and answers 403 elsewhere', async () => {
+  it('lets a role through where can() allows the action and answers 403 elsewhere', async () => {
     const api = await serve(chainAuthenticators(viewer, adminKeyAuthenticator(KEY)));
     try {
       const headers = { 'X-API-Key': 'viewer-key' };

@@ -1,20 +1,11 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { BatonError } from '@baton/runtime';
-import type { Authenticator } from './authenticator';
-import type { Principal, Role } from './principal';
-
-/** The credential of a request: `X-API-Key`, else the token of `Authorization: Bearer`. */
-export function credentialOf(req: Request): string | undefined {
-  const apiKey = req.get('x-api-key');
-  if (apiKey) return apiKey;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
-  return match?.[1];
-}
+import { can, credentialOf, type Action, type Authenticator, type Principal } from '@baton/auth';
+import { BatonError } from '@baton/core';
 
 /** Attaches `req.principal`, or answers 401 UNAUTHENTICATED. */
 export function authenticate(authenticator: Authenticator): RequestHandler {
   return async (req, res, next) => {
-    const credential = credentialOf(req);
+    const credential = credentialOf(req.headers);
     const principal = await authenticator.authenticate(credential);
     if (!principal) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="baton"');
@@ -37,21 +28,15 @@ export function principalOf(req: { principal?: Principal }): Principal {
 /** A middleware generic in the route's parameters, so it fits before the handler of any path. */
 export type RouteGuard = <P>(req: Request<P>, res: Response, next: NextFunction) => void;
 
-/** Lets the request through when the caller has one of `roles`; admin may do everything. */
-export function requireRole(...roles: Role[]): RouteGuard {
-  const allowed = new Set<Role>(['admin', ...roles]);
+/**
+ * Lets the request through when the caller's role may do `action` at all (`can` without a
+ * resource); a route that loads a resource asks `can` again with it.
+ * @throws BatonError FORBIDDEN otherwise
+ */
+export function requirePermission(action: Action): RouteGuard {
   return (req, _res, next) => {
-    const { role } = principalOf(req);
-    if (!allowed.has(role)) throw new BatonError('FORBIDDEN', `the ${role} role may not do this`);
+    const principal = principalOf(req);
+    if (!can(principal, action)) throw new BatonError('FORBIDDEN', `the ${principal.role} role may not do this`);
     next();
   };
 }
-
-/** Who may do what (API.md). Routes name these rather than listing roles. */
-export const CAN = {
-  read: ['viewer', 'submitter', 'operator'],
-  submit: ['submitter'],
-  validate: ['submitter', 'operator'],
-  cancel: ['operator', 'submitter'],
-  operate: ['operator'],
-} as const satisfies Record<string, readonly Role[]>;

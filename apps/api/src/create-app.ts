@@ -1,7 +1,7 @@
 import express from 'express';
 import type { AppDeps } from './app-deps';
 import { authenticate } from './auth-middleware';
-import { adminKeyAuthenticator, openAuthenticator } from './authenticator';
+import { adminKeyAuthenticator, openAuthenticator } from '@baton/auth';
 import { errorMiddleware, notFound } from './error-middleware';
 import { jsonBody } from './json-body';
 import { requestContext } from './request-context';

@@ -1,4 +1,4 @@
-import { BatonError } from '@baton/runtime';
+import { BatonError } from '@baton/core';
 import { decodeCursor, encodeCursor, isUuid } from './cursor';
 
 const id = '0b7d2c9e-6f41-4f7a-9a55-1f3e0f6a7c21';

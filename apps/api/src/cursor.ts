@@ -1,4 +1,4 @@
-import { BatonError } from '@baton/runtime';
+import { BatonError } from '@baton/core';
 
 /** Keyset position of a page of runs: the last row it showed. */
 export interface RunCursor {

@@ -1,38 +1,14 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { BatonError, unavailableDependency } from '@baton/runtime';
+import { BatonError, httpStatusOf, isErrorCode, type ErrorDetail } from '@baton/core';
+import { unavailableDependency } from '@baton/runtime';
 import type { Logger } from '@baton/telemetry';
 
-/** One problem with a request; `path` says where (`workflow.steps[2].needs[0]`, `input.ticket`). */
-export interface ErrorDetail {
-  path: string;
-  message: string;
-}
+export type { ErrorDetail };
 
 /** The body of every 4xx/5xx answer (API.md, Errors). */
 export interface ErrorBody {
   error: { code: string; message: string; details: ErrorDetail[] };
 }
-
-/** HTTP status by error code: the only place a code becomes a status. */
-export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
-  VALIDATION_FAILED: 400,
-  INVALID_JSON: 400,
-  BAD_REQUEST: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  RUN_NOT_FOUND: 404,
-  TEMPLATE_NOT_FOUND: 404,
-  IDEMPOTENCY_CONFLICT: 409,
-  RUN_FINISHED: 409,
-  RUN_NOT_FAILED: 409,
-  CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  RATE_LIMITED: 429,
-  INTERNAL: 500,
-  UNAVAILABLE: 503,
-};
 
 interface Answer {
   status: number;
@@ -68,7 +44,8 @@ function bodyParserAnswer(err: { type?: unknown; limit?: unknown; status?: unkno
 /** Maps any error to the status and body the client sees. Never exposes stacks, SQL or driver messages. */
 export function toErrorAnswer(err: unknown): Answer {
   if (err instanceof BatonError) {
-    const status = STATUS_BY_CODE[err.code];
+    // The union is closed at compile time; a code forced past it (a cast, plain JS) is still a 500.
+    const status = isErrorCode(err.code) ? httpStatusOf(err.code) : undefined;
     if (status === undefined) return { ...answer(500, 'INTERNAL', 'internal error'), log: 'error' };
     return { ...answer(status, err.code, err.message, [...err.details]), log: status >= 500 ? 'warn' : undefined };
   }

@@ -1,5 +1,5 @@
 import express, { type RequestHandler } from 'express';
-import { BatonError } from '@baton/runtime';
+import { BatonError } from '@baton/core';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 

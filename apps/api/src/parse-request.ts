@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { BatonError } from '@baton/runtime';
+import { BatonError } from '@baton/core';
 import { formatPath, underField } from './problem-path';
 
 /**

@@ -1,4 +1,4 @@
-import { BatonError } from '@baton/runtime';
+import { BatonError } from '@baton/core';
 import { definitionHash } from '@baton/runtime';
 import { BoundedCache, parseWorkflow, validate, validateInput, type CompiledWorkflow, type WorkflowDefinition } from '@baton/workflow';
 import type { AgentDirectory } from './app-deps';

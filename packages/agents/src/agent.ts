@@ -1,13 +1,10 @@
+import type { Logger } from '@baton/core';
 import { AGENT_NAME } from '@baton/workflow';
 import type { z } from 'zod';
 import type { Handoff } from './handoff';
 
-/** The logging an agent gets: a port, implemented by the worker's logger. */
-export interface AgentLogger {
-  info(message: string, meta?: Record<string, unknown>): void;
-  warn(message: string, meta?: Record<string, unknown>): void;
-  error(message: string, meta?: Record<string, unknown>): void;
-}
+/** The logging an agent gets: `@baton/core`'s `Logger` port, implemented by the worker's logger. */
+export type AgentLogger = Logger;
 
 /**
  * The run's shared context as this step sees it: only the keys the step may read. Writes are

@@ -63,6 +63,8 @@ describe('executeAgent', () => {
   it('fails without retries on a NonRetryableError, also one from another copy of the package', async () => {
     const outcome = await executeAgent(returning(() => { throw new NonRetryableError('bad key'); }), jobOf(null), live());
     expect(outcome).toMatchObject({ type: 'failed', error: { code: 'AGENT_ERROR', message: 'bad key' }, retryable: false });
+    const coded = await executeAgent(returning(() => { throw new NonRetryableError('bad key', { code: 'BAD_CREDENTIALS' }); }), jobOf(null), live());
+    expect(coded).toMatchObject({ type: 'failed', error: { code: 'BAD_CREDENTIALS', message: 'bad key' }, retryable: false });
     const foreign = Object.assign(new Error('foreign'), { [Symbol.for('baton.agents.NonRetryableError')]: true });
     expect(await executeAgent(returning(() => { throw foreign; }), jobOf(null), live())).toMatchObject({ retryable: false });
   });

@@ -24,7 +24,7 @@ export interface ExecuteAgentOptions {
 /**
  * How an attempt ended. Everything but `cause` is JSON. `code` is `INVALID_INPUT` (the input does
  * not match the agent's schema), `INVALID_OUTPUT` (not JSON-serialisable), `AGENT_ERROR` (`run`
- * threw) or `ABORTED` (the signal was aborted).
+ * threw; a {@link NonRetryableError} may carry its own code) or `ABORTED` (the signal was aborted).
  */
 export type AgentOutcome =
   | { type: 'succeeded'; output: unknown; contextWrites?: Record<string, unknown> }
@@ -105,7 +105,7 @@ export async function executeAgent(agent: Agent, job: AgentJob, options: Execute
     result = await untilAborted(Promise.resolve().then(() => agent.run(parsed.data, ctx)), signal);
   } catch (error) {
     if (signal.aborted) return aborted(signal);
-    return failed('AGENT_ERROR', messageOf(error), !NonRetryableError.is(error), error);
+    return failed(NonRetryableError.codeOf(error), messageOf(error), !NonRetryableError.is(error), error);
   }
 
   const contextWrites = context.writes();

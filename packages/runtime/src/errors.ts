@@ -1,12 +1,2 @@
-/** Baton's one error family: a stable `code` the api maps to HTTP in a single place. */
-export class BatonError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly details: Array<{ path: string; message: string }> = [],
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+// The error family lives in @baton/core; re-exported so existing `@baton/runtime` imports keep working.
+export { BatonError } from '@baton/core';

@@ -1,3 +1,4 @@
+import type { Logger } from '@baton/core';
 import type { StepJob } from '@baton/queue';
 
 /** Where enqueue and cancel commands go once their transaction has committed. `BullmqStepQueue` is the adapter. */
@@ -6,9 +7,5 @@ export interface StepDispatcher {
   cancel(targets: Array<{ runId: string; key: string; attempt: number; agent: string | null }>): Promise<void>;
 }
 
-/** The logging port the runtime needs; `@baton/telemetry`'s logger satisfies it. */
-export interface RuntimeLogger {
-  info(message: string, meta?: Record<string, unknown>): void;
-  warn(message: string, meta?: Record<string, unknown>): void;
-  error(message: string, meta?: Record<string, unknown>): void;
-}
+/** The logging port the runtime needs: `@baton/core`'s `Logger`, which `@baton/telemetry`'s logger satisfies. */
+export type RuntimeLogger = Logger;

@@ -1,3 +1,4 @@
+import type { Logger as LoggerPort } from '@baton/core';
 import winston from 'winston';
 
 const SECRET_KEYS = /pass(word)?|secret|token|authorization|api[-_]?key|cookie/i;
@@ -11,11 +12,9 @@ export function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
-export interface Logger {
+/** Baton's logger: `@baton/core`'s `Logger` port, with `debug` and correlation fields. */
+export interface Logger extends LoggerPort {
   debug(message: string, meta?: Record<string, unknown>): void;
-  info(message: string, meta?: Record<string, unknown>): void;
-  warn(message: string, meta?: Record<string, unknown>): void;
-  error(message: string, meta?: Record<string, unknown>): void;
   /**
    * A logger whose every line also carries `fields` (a request id, a run id and step key): how
    * correlation ids travel. Explicit rather than AsyncLocalStorage, whose promise hooks cost the

@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import type { AppDeps } from '../app-deps';
-import { CAN, requireRole } from '../auth-middleware';
+import { requirePermission } from '../auth-middleware';
 
 export function agentRoutes({ agents }: Pick<AppDeps, 'agents'>): Router {
   const router = Router();
 
-  router.get('/v1/agents', requireRole(...CAN.read), async (_req, res) => {
+  router.get('/v1/agents', requirePermission('agent.read'), async (_req, res) => {
     res.json({ items: await agents.list() });
   });
 

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { BatonError } from '@baton/runtime';
+import { BatonError } from '@baton/core';
 import type { AppDeps } from '../app-deps';
 import { within } from '../readiness';
 

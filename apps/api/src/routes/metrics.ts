@@ -1,12 +1,12 @@
 import { Router } from 'express';
 import type { AppDeps } from '../app-deps';
-import { CAN, requireRole } from '../auth-middleware';
+import { requirePermission } from '../auth-middleware';
 
 /** `GET /metrics`: the process's Prometheus series, for authenticated scrapers. */
 export function metricsRoutes({ metrics }: Pick<AppDeps, 'metrics'>): Router {
   const router = Router();
 
-  router.get('/metrics', requireRole(...CAN.read), async (_req, res) => {
+  router.get('/metrics', requirePermission('metrics.read'), async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 

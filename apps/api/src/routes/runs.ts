@@ -2,9 +2,10 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { containsNul } from '@baton/db';
 import { FINAL_RUN_STATUSES, type RunStatus } from '@baton/engine';
-import { BatonError } from '@baton/runtime';
+import { can } from '@baton/auth';
+import { BatonError } from '@baton/core';
 import type { AppDeps } from '../app-deps';
-import { CAN, principalOf, requireRole } from '../auth-middleware';
+import { principalOf, requirePermission } from '../auth-middleware';
 import { bodyHash } from '../canonical-json';
 import { decodeCursor, encodeCursor, isUuid } from '../cursor';
 import { parseRequest } from '../parse-request';
@@ -73,7 +74,7 @@ function idempotencyKeyOf(req: Request): string | undefined {
 export function runRoutes({ runtime, db, agents }: Pick<AppDeps, 'runtime' | 'db' | 'agents'>): Router {
   const router = Router();
 
-  router.post('/v1/runs', requireRole(...CAN.submit), async (req, res) => {
+  router.post('/v1/runs', requirePermission('run.submit'), async (req, res) => {
     const principal = principalOf(req);
     const body = parseRequest(SubmitBody, req.body, 'request body');
     if (containsNul(req.body)) {
@@ -110,7 +111,7 @@ export function runRoutes({ runtime, db, agents }: Pick<AppDeps, 'runtime' | 'db
     res.status(result.created ? 202 : 200).json({ id: result.id, status: result.status, links: links(result.id) });
   });
 
-  router.get('/v1/runs', requireRole(...CAN.read), async (req, res) => {
+  router.get('/v1/runs', requirePermission('run.read'), async (req, res) => {
     const { tenant } = principalOf(req);
     const query = parseRequest(ListQuery, req.query, 'query', undefined);
     const limit = query.limit ?? 50;
@@ -124,7 +125,7 @@ export function runRoutes({ runtime, db, agents }: Pick<AppDeps, 'runtime' | 'db
     });
   });
 
-  router.get('/v1/runs/:id', requireRole(...CAN.read), async (req, res) => {
+  router.get('/v1/runs/:id', requirePermission('run.read'), async (req, res) => {
     const { tenant } = principalOf(req);
     const { id } = req.params;
     if (!isUuid(id)) throw runNotFound(id);
@@ -135,7 +136,7 @@ export function runRoutes({ runtime, db, agents }: Pick<AppDeps, 'runtime' | 'db
     res.json(await runtime.payloads.hydrate(toRunView(run, steps)));
   });
 
-  router.post('/v1/runs/:id/retry', requireRole(...CAN.operate), async (req, res) => {
+  router.post('/v1/runs/:id/retry', requirePermission('run.retry'), async (req, res) => {
     const { tenant } = principalOf(req);
     const { id } = req.params;
     if (!isUuid(id)) throw runNotFound(id);
@@ -147,14 +148,13 @@ export function runRoutes({ runtime, db, agents }: Pick<AppDeps, 'runtime' | 'db
     res.status(202).json({ id, status: after?.status ?? 'running' });
   });
 
-  router.post('/v1/runs/:id/cancel', requireRole(...CAN.cancel), async (req, res) => {
+  router.post('/v1/runs/:id/cancel', requirePermission('run.cancel'), async (req, res) => {
     const principal = principalOf(req);
     const { id } = req.params;
     if (!isUuid(id)) throw runNotFound(id);
     const run = await runtime.repos.runs.get(db.kysely, principal.tenant, id);
     if (!run) throw runNotFound(id);
-    const mayCancelAny = principal.role === 'admin' || principal.role === 'operator';
-    if (!mayCancelAny && run.submitted_by !== principal.subject) {
+    if (!can(principal, 'run.cancel', { tenant: run.tenant, submittedBy: run.submitted_by })) {
       throw new BatonError('FORBIDDEN', 'only an operator or the submitter of a run may cancel it');
     }
     if (isFinal(run.status)) throw new BatonError('RUN_FINISHED', `run is already ${run.status}`);

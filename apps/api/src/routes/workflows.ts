@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../app-deps';
-import { CAN, requireRole } from '../auth-middleware';
+import { requirePermission } from '../auth-middleware';
 import { parseRequest } from '../parse-request';
 import { checkWorkflow } from '../workflow-check';
 
@@ -16,7 +16,7 @@ export function workflowRoutes({ agents }: Pick<AppDeps, 'agents'>): Router {
   const router = Router();
 
   /** The same checks as a submission, without recording anything: 200 or a 400 listing every problem. */
-  router.post('/v1/workflows/validate', requireRole(...CAN.validate), async (req, res) => {
+  router.post('/v1/workflows/validate', requirePermission('workflow.validate'), async (req, res) => {
     const body = parseRequest(ValidateBody, req.body, 'request body');
     await checkWorkflow(body.workflow, agents);
     res.json({ valid: true });
