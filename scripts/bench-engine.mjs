@@ -1,13 +1,10 @@
 #!/usr/bin/env node
 // Drives whole runs through the built engine alone (no Redis, no Postgres) and prints how fast it decides.
 //   npm run bench:engine            (builds first)
-//   node scripts/bench-engine.mjs   (after `npx tsc -b packages/engine`)
-import { createRequire } from 'node:module';
+//   node scripts/bench-engine.mjs   (after `npx tsc -b packages/engine`: the packages resolve to their dist/)
 import { performance } from 'node:perf_hooks';
-
-const require = createRequire(import.meta.url);
-const { decide, applyDecisionInPlace, initialRun } = require('../packages/engine/dist/index.js');
-const { compileWorkflow, workflowSchema } = require('../packages/workflow/dist/index.js');
+import { applyDecisionInPlace, decide, initialRun } from '@baton/engine';
+import { compileWorkflow, workflowSchema } from '@baton/workflow';
 
 const LAYERS = 10;
 const WIDTH = 100;

@@ -1,8 +1,8 @@
 // Baton under test: its own database and queue prefix, the api and N workers as child processes.
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createTestDatabase } from '@baton/db';
 import pg from 'pg';
 import { CpuMeter, parentPid } from './cpu.mjs';
 import { IN_FLIGHT, log, REDIS_URL, ROOT } from './env.mjs';
@@ -11,12 +11,9 @@ import { redisPid } from './machine-info.mjs';
 import { Child, freePort } from './procs.mjs';
 import { state } from './teardown.mjs';
 
-const require = createRequire(import.meta.url);
-
 /** Creates the database, starts the processes and waits until every worker serves `echo`. */
 export async function startBaton(opts) {
   const prefix = `bench_${randomBytes(5).toString('hex')}`;
-  const { createTestDatabase } = require(join(ROOT, 'packages/db/dist/index.js'));
   state.testDb = await createTestDatabase({ prefix: 'baton_bench' });
   log(`baton: database ${state.testDb.name}, queue prefix ${prefix}`);
   state.pool = new pg.Pool({ connectionString: state.testDb.url, max: 3 });
