@@ -1,3 +1,4 @@
+import { setOwn } from './own-keys';
 import type { Decision, RunState } from './types';
 
 /** Folds a decision into `state` itself: a run field set to `undefined` is removed. */
@@ -7,7 +8,7 @@ export function applyDecisionInPlace(state: RunState, decision: Decision): void 
     if (value === undefined) delete run[field];
     else run[field] = value;
   }
-  for (const entry of decision.steps) state.steps[entry.key] = entry;
+  for (const entry of decision.steps) setOwn(state.steps, entry.key, entry);
 }
 
 /** A new state with the decision folded in; `state` is left as it was. */

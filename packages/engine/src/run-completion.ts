@@ -1,4 +1,5 @@
 import { ExpressionError } from '@baton/workflow';
+import { setOwn } from './own-keys';
 import type { RunDraft } from './run-draft';
 import { runScope } from './scope';
 import { FINAL_STEP_STATUSES, type StepError, type StepState } from './types';
@@ -43,7 +44,7 @@ async function runOutput(draft: RunDraft): Promise<unknown> {
   const output: Record<string, unknown> = {};
   for (const id of draft.workflow.sinks) {
     const value = draft.entry(id).output;
-    if (value !== undefined) output[id] = value;
+    if (value !== undefined) setOwn(output, id, value);
   }
   return output;
 }

@@ -32,7 +32,8 @@ export class RunDraft {
   }
 
   get(key: string): StepState | undefined {
-    return this.changed.get(key) ?? this.base.steps[key];
+    // Own entries only: a step id must never find a prototype member (`constructor`).
+    return this.changed.get(key) ?? (Object.hasOwn(this.base.steps, key) ? this.base.steps[key] : undefined);
   }
 
   /** The entry, known to exist. */

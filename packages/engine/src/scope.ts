@@ -1,4 +1,5 @@
 import type { Scope, StepDefinition } from '@baton/workflow';
+import { setOwn } from './own-keys';
 import type { RunDraft } from './run-draft';
 import { FINAL_STEP_STATUSES, isPayloadRef, type StepState } from './types';
 
@@ -41,7 +42,7 @@ export function readableContext(context: Record<string, unknown>, def: StepDefin
   const keys = def.contextAccess?.read;
   if (!keys) return context;
   const out: Record<string, unknown> = {};
-  for (const key of keys) if (Object.hasOwn(context, key)) out[key] = context[key];
+  for (const key of keys) if (Object.hasOwn(context, key)) setOwn(out, key, context[key]);
   return out;
 }
 

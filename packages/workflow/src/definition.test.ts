@@ -1,4 +1,4 @@
-import { AGENT_NAME, DEFAULT_MAX_HANDOFFS, MAX_STEPS, STEP_ID, WORKFLOW_NAME, stepSchema, workflowSchema } from './definition';
+import { AGENT_NAME, DEFAULT_MAX_HANDOFFS, MAX_STEPS, RESERVED_STEP_IDS, STEP_ID, WORKFLOW_NAME, stepSchema, workflowSchema } from './definition';
 
 describe('name patterns', () => {
   test.each<[RegExp, string, boolean]>([
@@ -43,5 +43,20 @@ describe('schemas', () => {
     const input = { type: 'object' };
     const parsed = workflowSchema.parse({ name: 'w', description: 'd', input, steps: [{ id: 'a', agent: 'echo' }], output: 5 });
     expect(parsed).toMatchObject({ name: 'w', description: 'd', input, output: 5 });
+  });
+});
+
+describe('reserved step ids', () => {
+  // Steps are keyed by id in objects: these would be read or written as prototype members.
+  test.each(['__proto__', 'constructor', 'prototype'])('%s is refused', (id) => {
+    const result = stepSchema.safeParse({ id, agent: 'echo' });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues).toEqual([expect.objectContaining({ path: ['id'], message: `'${id}' is reserved: choose another step id` })]);
+    expect(RESERVED_STEP_IDS.has(id)).toBe(true);
+  });
+
+  test('ids that merely contain them are fine', () => {
+    expect(stepSchema.safeParse({ id: '__proto__x', agent: 'echo' }).success).toBe(true);
+    expect(stepSchema.safeParse({ id: 'constructors', agent: 'echo' }).success).toBe(true);
   });
 });

@@ -3,6 +3,11 @@ import { z } from 'zod';
 /** Limits from WORKFLOWS.md; validation reports a problem for each value outside them. */
 export const WORKFLOW_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export const STEP_ID = /^[a-z0-9_-]{1,64}$/;
+/**
+ * Ids that every JavaScript object answers to (`obj['constructor']`, the `__proto__` accessor):
+ * a step so named would be read or written as a prototype member wherever steps are keyed by id.
+ */
+export const RESERVED_STEP_IDS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 export const AGENT_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export const MAX_STEPS = 1000;
 export const DEFAULT_MAX_HANDOFFS = 8;
@@ -29,7 +34,10 @@ const contextAccessSchema = z
 
 export const stepSchema = z
   .object({
-    id: z.string().regex(STEP_ID, 'must match [a-z0-9_-]{1,64}'),
+    id: z
+      .string()
+      .regex(STEP_ID, 'must match [a-z0-9_-]{1,64}')
+      .refine((id) => !RESERVED_STEP_IDS.has(id), (id) => ({ message: `'${id}' is reserved: choose another step id` })),
     agent: z.string().regex(AGENT_NAME, 'must match [a-z0-9][a-z0-9._-]{0,63}').optional(),
     workflow: z.string().regex(WORKFLOW_NAME, 'must match [a-z0-9][a-z0-9._-]{0,63}').optional(),
     version: z.number().int().min(1).optional(),

@@ -2,6 +2,7 @@ export {
   AGENT_NAME,
   DEFAULT_MAX_HANDOFFS,
   MAX_STEPS,
+  RESERVED_STEP_IDS,
   STEP_ID,
   WORKFLOW_NAME,
   stepSchema,
@@ -25,3 +26,4 @@ export type { ValidateOptions } from './validate-options';
 export { validateInput } from './input-schema';
 export type { Problem } from './problem';
 export { BoundedCache } from './bounded-cache';
+export { unstorableJson, unstorableStrings } from './storable-text';

@@ -3,6 +3,7 @@ import { BoundedCache } from './bounded-cache';
 import { describeError, syntaxErrors } from './expression-syntax';
 import { joinPath, type Problem } from './problem';
 import { splitTemplate } from './split-template';
+import { unstorableJson } from './storable-text';
 
 /** Per-evaluation limits: an expression can loop or build huge values, never for long or large. */
 export interface ExpressionLimits {
@@ -171,6 +172,8 @@ async function run(expr: Expression, field: string, ev: Evaluation): Promise<str
   } catch (err) {
     throw new ExpressionError(field, describeError(err));
   }
+  // Postgres stores no NUL and no lone surrogate (`$split('😀', '')`): refused, never replaced.
+  if (unstorableJson(text)) throw new ExpressionError(field, 'the result holds \\u0000 or a lone UTF-16 surrogate, which cannot be stored');
   // A UTF-16 length never exceeds the UTF-8 size, so a long text is refused before it is encoded.
   ev.remaining -= text.length > ev.remaining ? text.length : utf8.encode(text).byteLength;
   if (ev.remaining < 0) throw new ExpressionError(field, `results are larger than ${ev.limits.maxOutputBytes} bytes`);
@@ -206,7 +209,8 @@ async function evaluateNode(node: Node, ev: Evaluation): Promise<unknown> {
       const out: Record<string, unknown> = {};
       for (const [k, v] of node.entries) {
         const value = await evaluateNode(v, ev);
-        if (value !== undefined) out[k] = value;
+        // Defined, not assigned: a key `__proto__` is data, not the object's prototype.
+        if (value !== undefined) Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
       }
       return out;
     }
