@@ -6,7 +6,7 @@ describe('step.succeeded', () => {
   it('accepts a result that arrives without a started event, and starts the run', async () => {
     const d = await RunDriver.submit(workflowOf([{ id: 'a', agent: 'echo' }, { id: 'b', agent: 'echo' }]));
     const decision = await d.succeed('a', { big: 'x'.repeat(100) });
-    expect(decision.run).toEqual({ status: 'running', startedAt: '2025-01-01T00:00:00.000Z' });
+    expect(decision.run).toEqual({ status: 'running', startedAt: '2025-01-01T00:00:00.000Z', usedBytes: 2 + 2 + 110 });
     expect(d.entry('a')).toMatchObject({ status: 'succeeded', output: { big: 'x'.repeat(100) }, finishedAt: '2025-01-01T00:00:00.000Z' });
     // History events stay small: an output is never copied into one.
     expect(d.commands('emit').find((c) => c.event.type === 'step.succeeded')!.event).toEqual({ type: 'step.succeeded', key: 'a', data: { attempt: 1 } });

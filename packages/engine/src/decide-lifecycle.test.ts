@@ -72,7 +72,8 @@ describe('run.retried', () => {
     d.tick(1000);
 
     const decision = await d.send({ type: 'run.retried' });
-    expect(decision.run).toStrictEqual({ status: 'running', finishedAt: undefined, error: undefined });
+    // The re-run's input is evaluated again: 26 bytes before, 18 more.
+    expect(decision.run).toStrictEqual({ status: 'running', finishedAt: undefined, error: undefined, usedBytes: 44 });
     expect('finishedAt' in d.state || 'error' in d.state).toBe(false);
     expect(d.entry('ok')).toMatchObject({ status: 'succeeded', output: 'kept' });
     expect(d.entry('flaky')).toMatchObject({ status: 'queued', attempt: 3 });

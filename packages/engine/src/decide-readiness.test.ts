@@ -31,7 +31,8 @@ describe('run.submitted', () => {
   it('creates a pending entry per step and enqueues the steps without needs; the run stays queued', async () => {
     const d = new RunDriver(workflow, { input: { text: 'hi' }, priority: 7 });
     const decision = await d.send({ type: 'run.submitted' });
-    expect(decision.run).toEqual({});
+    // The inputs given to a and d, {"text":"hi"} and {}, are what the run holds.
+    expect(decision.run).toEqual({ usedBytes: 15 });
     expect(d.state.status).toBe('queued');
     expect(Object.values(d.state.steps).map((s) => [s.key, s.agent, s.status, s.attempt])).toEqual([
       ['a', 'echo', 'queued', 1],
@@ -303,6 +304,7 @@ describe('decide', () => {
     const d = await RunDriver.submit(workflowOf([echo('a'), echo('b'), echo('c')]));
     const decision = await d.succeed('b', 'x');
     expect(decision.steps.map((s) => s.key)).toEqual(['b']);
-    expect(decision.run).toEqual({ status: 'running', startedAt: '2025-01-01T00:00:00.000Z' });
+    // Three inputs {} and the output "x".
+    expect(decision.run).toEqual({ status: 'running', startedAt: '2025-01-01T00:00:00.000Z', usedBytes: 9 });
   });
 });

@@ -1,6 +1,7 @@
 import type { CompiledWorkflow } from '@baton/workflow';
 import { propagate } from './propagate';
 import { RunDraft } from './run-draft';
+import { DEFAULT_RUN_LIMITS } from './run-limits';
 import { cancelRun, retryRun, submitRun } from './run-lifecycle';
 import { stepFailed, stepStarted, stepSucceeded, stepTimedOut } from './step-results';
 import { FINAL_RUN_STATUSES, type Decision, type DecideOptions, type RunEvent, type RunState } from './types';
@@ -14,7 +15,7 @@ import { FINAL_RUN_STATUSES, type Decision, type DecideOptions, type RunEvent, t
  * @throws whatever a template throws that is not an `ExpressionError` (a bug, not a run's failure).
  */
 export async function decide(workflow: CompiledWorkflow, state: RunState, event: RunEvent, now: Date, options: DecideOptions = {}): Promise<Decision> {
-  const draft = new RunDraft(workflow, state, now, options.payloads);
+  const draft = new RunDraft(workflow, state, now, options.payloads, { ...DEFAULT_RUN_LIMITS, ...options.limits });
   if (FINAL_RUN_STATUSES.has(state.status) && event.type !== 'run.retried') return draft.decision();
   switch (event.type) {
     case 'run.submitted':

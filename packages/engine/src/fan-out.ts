@@ -88,7 +88,9 @@ async function advance(draft: RunDraft, parent: StepState, slots: number): Promi
 async function startChild(draft: RunDraft, step: CompiledStep, scope: Scope, child: StepState): Promise<boolean> {
   let input: unknown;
   try {
-    input = await step.input.evaluate(scope);
+    const evaluated = await draft.evaluate(step.input, scope);
+    input = evaluated.value;
+    draft.store(evaluated.bytes);
   } catch (err) {
     expressionFailed(draft, child, err);
     return false;

@@ -11,6 +11,7 @@ export type {
 } from './types';
 export { FINAL_RUN_STATUSES, FINAL_STEP_STATUSES, isPayloadRef, type PayloadRef, type DecideOptions } from './types';
 export { initialRun, type InitialRunOptions } from './initial-run';
+export { DEFAULT_RUN_LIMITS, LIMIT_EXCEEDED, type RunLimits } from './run-limits';
 export { decide } from './decide';
 export { applyDecision, applyDecisionInPlace } from './apply-decision';
 export { readableContext } from './scope';

@@ -1,6 +1,7 @@
 import type { CompiledStep } from '@baton/workflow';
 import { fanOut, skipChildren } from './fan-out';
 import type { RunDraft } from './run-draft';
+import { LIMIT_EXCEEDED, LIMIT_NAMES } from './run-limits';
 import { stepScope, truthy } from './scope';
 import { dispatch, expressionFailed, fail, skip } from './step-outcomes';
 import { FINAL_STEP_STATUSES, type StepError, type StepState } from './types';
@@ -52,18 +53,30 @@ async function start(draft: RunDraft, entry: StepState, step: CompiledStep): Pro
   // A forEach parent that ran before a re-run carries on over the same items, keeping its succeeded children.
   if (entry.items) return fanOut(draft, entry, entry.items);
   const scope = stepScope(draft, step.def);
+  const { maxForEachItems } = draft.limits;
   let value: unknown;
+  let bytes: number;
   try {
-    if (step.when && !truthy(await step.when.evaluate(scope))) {
+    if (step.when && !truthy((await draft.evaluate(step.when, scope)).value)) {
       skipStep(draft, entry, 'when was false');
       return;
     }
-    value = await (step.forEach ?? step.input).evaluate(scope);
+    const maxItems = step.forEach && { count: maxForEachItems, limit: LIMIT_NAMES.maxForEachItems };
+    ({ value, bytes } = await draft.evaluate(step.forEach ?? step.input, scope, maxItems));
   } catch (err) {
     expressionFailed(draft, entry, err);
     return;
   }
-  if (!step.forEach) dispatch(draft, entry, value, 0);
-  else if (Array.isArray(value)) await fanOut(draft, entry, value);
-  else fail(draft, entry, { code: 'EXPRESSION', message: `step ${entry.key}: forEach must produce an array, got ${kind(value)}` });
+  if (!step.forEach) {
+    draft.store(bytes);
+    dispatch(draft, entry, value, 0);
+  } else if (!Array.isArray(value)) {
+    fail(draft, entry, { code: 'EXPRESSION', message: `step ${entry.key}: forEach must produce an array, got ${kind(value)}` });
+  } else if (draft.entryCount() + value.length > draft.limits.maxRunSteps) {
+    const message = `step ${entry.key}: ${value.length} forEach items would make the run hold more than ${draft.limits.maxRunSteps} steps (${LIMIT_NAMES.maxRunSteps})`;
+    fail(draft, entry, { code: LIMIT_EXCEEDED, message });
+  } else {
+    draft.store(bytes);
+    await fanOut(draft, entry, value);
+  }
 }

@@ -1,6 +1,7 @@
-import { ExpressionError } from '@baton/workflow';
+import { ExpressionError, LimitExceededError } from '@baton/workflow';
 import { setOwn } from './own-keys';
 import type { RunDraft } from './run-draft';
+import { LIMIT_EXCEEDED } from './run-limits';
 import { runScope } from './scope';
 import { FINAL_STEP_STATUSES, type StepError, type StepState } from './types';
 
@@ -21,7 +22,7 @@ export async function completeIfDone(draft: RunDraft): Promise<void> {
     output = await runOutput(draft);
   } catch (err) {
     if (!(err instanceof ExpressionError)) throw err;
-    finish(draft, 'failed', { error: { code: 'EXPRESSION', message: err.message } });
+    finish(draft, 'failed', { error: { code: err instanceof LimitExceededError ? LIMIT_EXCEEDED : 'EXPRESSION', message: err.message } });
     return;
   }
   finish(draft, 'succeeded', { output });
@@ -40,7 +41,11 @@ function firstFailure(draft: RunDraft): StepState | undefined {
 
 /** `output` if the workflow has one, else the outputs of the sinks (a sink without output is left out). */
 async function runOutput(draft: RunDraft): Promise<unknown> {
-  if (draft.workflow.output) return draft.workflow.output.evaluate(runScope(draft));
+  if (draft.workflow.output) {
+    const { value, bytes } = await draft.evaluate(draft.workflow.output, runScope(draft));
+    draft.store(bytes);
+    return value;
+  }
   const output: Record<string, unknown> = {};
   for (const id of draft.workflow.sinks) {
     const value = draft.entry(id).output;

@@ -1,4 +1,5 @@
-import type { CompiledStep, CompiledWorkflow } from '@baton/workflow';
+import { ByteBudget, type CompiledStep, type CompiledTemplate, type CompiledWorkflow, type EvaluateOptions, type Scope } from '@baton/workflow';
+import { DEFAULT_RUN_LIMITS, type RunLimits } from './run-limits';
 import type { Command, Decision, EmittedEvent, RunState, RunStatus, StepState } from './types';
 
 type RunFields = Omit<RunState, 'steps' | 'id'>;
@@ -17,9 +18,14 @@ export class RunDraft {
   /** Whether a top-level entry became final, so that the run may be over. */
   topLevelSettled = false;
 
+  /** The bytes the run may still create, shared by every evaluation of this decision. */
+  readonly budget: ByteBudget;
+
   private readonly changed = new Map<string, StepState>();
   private readonly runChanges: Partial<RunFields> = {};
   private readonly commands: Command[] = [];
+  /** Bytes this decision added to what the run holds. */
+  private stored = 0;
 
   constructor(
     readonly workflow: CompiledWorkflow,
@@ -27,8 +33,41 @@ export class RunDraft {
     readonly now: Date,
     /** Stored values by reference id (`DecideOptions.payloads`). */
     readonly payloads?: ReadonlyMap<string, unknown>,
+    readonly limits: RunLimits = DEFAULT_RUN_LIMITS,
   ) {
     this.nowIso = now.toISOString();
+    this.budget = new ByteBudget(limits.maxRunBytes, base.usedBytes ?? 0);
+  }
+
+  /**
+   * Evaluates one of the run's templates against the decision's byte budget. `bytes` is the size
+   * of what it built: pass it to `store` if the value is kept.
+   * @throws ExpressionError, LimitExceededError (see `CompiledTemplate.evaluate`)
+   */
+  async evaluate(template: CompiledTemplate, scope: Scope, maxItems?: EvaluateOptions['maxItems']): Promise<{ value: unknown; bytes: number }> {
+    const before = this.budget.used;
+    const value = await template.evaluate(scope, { budget: this.budget, limits: this.limits.expressions, maxItems });
+    return { value, bytes: this.budget.used - before };
+  }
+
+  /** Adds bytes the decision stores (an evaluated value already charged to the budget) to the run's count. */
+  store(bytes: number): void {
+    this.stored += bytes;
+  }
+
+  /** Takes bytes that came from outside (a worker's output): false, and nothing taken, when the run cannot hold them. */
+  receive(bytes: number): boolean {
+    if (this.budget.used + bytes > this.budget.limit) return false;
+    this.budget.used += bytes;
+    this.stored += bytes;
+    return true;
+  }
+
+  /** How many entries the run holds, those this decision created included. */
+  entryCount(): number {
+    let count = Object.keys(this.base.steps).length;
+    for (const key of this.changed.keys()) if (!Object.hasOwn(this.base.steps, key)) count++;
+    return count;
   }
 
   get(key: string): StepState | undefined {
@@ -74,6 +113,8 @@ export class RunDraft {
   }
 
   decision(): Decision {
-    return { run: { ...this.runChanges }, steps: [...this.changed.values()], commands: this.commands };
+    const run: Partial<RunFields> = { ...this.runChanges };
+    if (this.stored > 0) run.usedBytes = (this.base.usedBytes ?? 0) + this.stored;
+    return { run, steps: [...this.changed.values()], commands: this.commands };
   }
 }

@@ -2,6 +2,7 @@ import { compileWorkflow, workflowSchema, type CompiledWorkflow, type WorkflowIn
 import { applyDecision } from './apply-decision';
 import { decide } from './decide';
 import { initialRun } from './initial-run';
+import type { RunLimits } from './run-limits';
 import { hasJob } from './step-outcomes';
 import type { Command, Decision, RunEvent, RunState, StepState } from './types';
 
@@ -15,6 +16,10 @@ export function workflowOf(steps: WorkflowInput['steps'], output?: unknown): Com
 export interface DriverOptions {
   input?: unknown;
   priority?: number;
+  /** Passed to every decision (`DecideOptions.limits`). */
+  limits?: Partial<RunLimits>;
+  /** What the run holds already (`RunState.usedBytes`). */
+  usedBytes?: number;
 }
 
 type StepResult = Omit<Extract<RunEvent, { type: 'step.succeeded' }>, 'type' | 'key' | 'attempt'>;
@@ -29,9 +34,10 @@ export class RunDriver {
 
   constructor(
     readonly workflow: CompiledWorkflow,
-    options: DriverOptions = {},
+    private readonly options: DriverOptions = {},
   ) {
     this.state = initialRun({ id: 'run-1', input: options.input ?? {}, priority: options.priority ?? 5, now: this.now() });
+    if (options.usedBytes !== undefined) this.state.usedBytes = options.usedBytes;
   }
 
   static async submit(workflow: CompiledWorkflow, options?: DriverOptions): Promise<RunDriver> {
@@ -49,7 +55,7 @@ export class RunDriver {
   }
 
   async send(event: RunEvent): Promise<Decision> {
-    const decision = await decide(this.workflow, this.state, event, this.now());
+    const decision = await decide(this.workflow, this.state, event, this.now(), { limits: this.options.limits });
     this.state = applyDecision(this.state, decision);
     this.decisions.push(decision);
     return decision;

@@ -1,6 +1,7 @@
-import { ExpressionError } from '@baton/workflow';
+import { ExpressionError, LimitExceededError } from '@baton/workflow';
 import { backoffDelay } from './backoff';
 import type { RunDraft } from './run-draft';
+import { LIMIT_EXCEEDED } from './run-limits';
 import { readableContext } from './scope';
 import type { StepError, StepState } from './types';
 
@@ -82,10 +83,13 @@ export function failAttempt(draft: RunDraft, entry: StepState, error: StepError,
   }
 }
 
-/** A failing `input`, `when` or `forEach` expression fails the entry at once; anything else is a bug and is thrown. */
+/**
+ * A failing `input`, `when` or `forEach` expression fails the entry at once (`LIMIT_EXCEEDED` when
+ * a configured limit stopped it); anything else is a bug and is thrown.
+ */
 export function expressionFailed(draft: RunDraft, entry: StepState, err: unknown): void {
   if (!(err instanceof ExpressionError)) throw err;
-  fail(draft, entry, { code: 'EXPRESSION', message: `step ${entry.key}: ${err.message}` });
+  fail(draft, entry, { code: err instanceof LimitExceededError ? LIMIT_EXCEEDED : 'EXPRESSION', message: `step ${entry.key}: ${err.message}` });
 }
 
 /** Skips the entry; the caller decides who hears of it. */

@@ -1,8 +1,10 @@
+import { RUN_BYTES_LIMIT, jsonBytes } from '@baton/workflow';
 import { applyContextWrites, forbiddenWrites } from './context-access';
 import { handOff } from './handoff-chain';
 import type { RunDraft } from './run-draft';
 import { fail, failAttempt, hasJob, markRunStarted, succeed } from './step-outcomes';
-import type { RunEvent, StepState } from './types';
+import { LIMIT_EXCEEDED } from './run-limits';
+import { isPayloadRef, type RunEvent, type StepState } from './types';
 
 type StepEvent<T extends RunEvent['type']> = Extract<RunEvent, { type: T }>;
 
@@ -29,14 +31,24 @@ export function stepSucceeded(draft: RunDraft, event: StepEvent<'step.succeeded'
   markRunStarted(draft);
   const writes = event.contextWrites ?? {};
   const forbidden = forbiddenWrites(draft.step(entry.stepId).def, writes);
+  const bytes = receivedBytes(event, writes);
   if (forbidden.length > 0) {
     fail(draft, entry, { code: 'CONTEXT_ACCESS', message: `step ${entry.key} may not write context ${forbidden.join(', ')}` });
+  } else if (!draft.receive(bytes)) {
+    const message = `step ${entry.key}: its result of ${bytes} bytes would make the run hold more than ${draft.limits.maxRunBytes} bytes (${RUN_BYTES_LIMIT})`;
+    fail(draft, entry, { code: LIMIT_EXCEEDED, message });
   } else if (event.handoff) {
     handOff(draft, entry, event.handoff, writes);
   } else {
     applyContextWrites(draft, writes);
     succeed(draft, entry, event.output);
   }
+}
+
+/** The JSON bytes a result brings into the run: output (a stored one by its size), context writes, a hand-off's input. */
+function receivedBytes(event: StepEvent<'step.succeeded'>, writes: Record<string, unknown>): number {
+  const size = (value: unknown): number => (isPayloadRef(value) ? value.bytes : jsonBytes(value));
+  return size(event.output) + (Object.keys(writes).length > 0 ? jsonBytes(writes) : 0) + size(event.handoff?.input);
 }
 
 export function stepFailed(draft: RunDraft, event: StepEvent<'step.failed'>): void {

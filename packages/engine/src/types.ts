@@ -1,3 +1,5 @@
+import type { RunLimits } from './run-limits';
+
 /** The run model the engine decides over. Every field is JSON so the runtime can store it as rows. */
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -6,7 +8,11 @@ export type StepStatus = 'pending' | 'queued' | 'running' | 'succeeded' | 'faile
 export const FINAL_STEP_STATUSES: ReadonlySet<StepStatus> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
 export const FINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 
-/** A step's or a run's failure. `code` is machine-readable: `AGENT_ERROR`, `TIMEOUT`, `EXPRESSION`, `CONTEXT_ACCESS`, `HANDOFF`, `NEED_FAILED`, `CANCELLED`, … */
+/**
+ * A step's or a run's failure. `code` is machine-readable: `AGENT_ERROR`, `TIMEOUT`, `EXPRESSION`,
+ * `LIMIT_EXCEEDED` (a configured limit of Baton's, named in the message), `CONTEXT_ACCESS`, `HANDOFF`,
+ * `NEED_FAILED`, `CANCELLED`, …
+ */
 export interface StepError {
   code: string;
   message: string;
@@ -72,6 +78,12 @@ export interface RunState {
   createdAt: string;
   startedAt?: string;
   finishedAt?: string;
+  /**
+   * JSON bytes the run has stored so far: the inputs the engine gave its steps, forEach items,
+   * outputs, context writes and hand-off inputs received, an evaluated `output`. Bounded by
+   * `RunLimits.maxRunBytes`. Absent is 0.
+   */
+  usedBytes?: number;
   steps: Record<string, StepState>;
 }
 
@@ -159,4 +171,6 @@ export function isPayloadRef(value: unknown): value is PayloadRef {
 export interface DecideOptions {
   /** Stored values by reference id: expressions see a referenced output as the value itself. */
   payloads?: ReadonlyMap<string, unknown>;
+  /** What a run may hold and build; the runtime passes its configuration. @defaultValue DEFAULT_RUN_LIMITS */
+  limits?: Partial<RunLimits>;
 }

@@ -1,6 +1,6 @@
 import { compileWorkflow } from './compiled-workflow';
 import { workflowSchema, type WorkflowInput } from './definition';
-import { ExpressionError } from './template';
+import { ExpressionError } from './expression-error';
 
 const definition = (input: WorkflowInput) => workflowSchema.parse(input);
 

@@ -1,5 +1,6 @@
 import jsonata from 'jsonata';
 import { BoundedCache } from './bounded-cache';
+import { regExpProblem } from './linear-regexp';
 import { skipQuoted } from './split-template';
 
 /** Sources known to parse. Only strings are kept, so it can hold many. */
@@ -30,16 +31,40 @@ export function syntaxErrors(sources: Iterable<string>): Map<string, string> {
   const parsedTogether = new Set(batch.length > 1 && parses(`[${batch.map((s) => `(${s})`).join(',')}]`) ? batch : []);
   for (const source of pending) {
     if (!parsedTogether.has(source)) {
+      let problem: string | undefined;
       try {
-        jsonata(source);
+        // A source with a regular expression has a `/`, so it is never parsed in a batch.
+        const ast = jsonata(source).ast();
+        problem = source.includes('/') ? regExpProblems(ast) : undefined;
       } catch (err) {
-        errors.set(source, describeError(err));
+        problem = describeError(err);
+      }
+      if (problem !== undefined) {
+        errors.set(source, problem);
         continue;
       }
     }
     known.set(source, true);
   }
   return errors;
+}
+
+/** Why the first regular expression in a syntax tree that the linear engine cannot run is refused. */
+function regExpProblems(ast: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  const pending = [ast];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (node === null || typeof node !== 'object' || seen.has(node)) continue;
+    seen.add(node);
+    if (node instanceof RegExp) {
+      const problem = regExpProblem(node);
+      if (problem !== undefined) return problem;
+      continue;
+    }
+    pending.push(...Object.values(node));
+  }
+  return undefined;
 }
 
 function parses(source: string): boolean {

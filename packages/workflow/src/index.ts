@@ -13,12 +13,15 @@ export {
 } from './definition';
 export {
   DEFAULT_LIMITS,
-  ExpressionError,
   compileTemplate,
   type CompiledTemplate,
+  type EvaluateOptions,
   type ExpressionLimits,
   type Scope,
 } from './template';
+export { ExpressionError, LimitExceededError } from './expression-error';
+export { ByteBudget, RUN_BYTES_LIMIT, jsonBytes } from './byte-budget';
+export { LINEAR_REGEX_ENGINE, LinearRegExp, UnsupportedRegExpError } from './linear-regexp';
 export { compileWorkflow, type CompiledStep, type CompiledWorkflow } from './compiled-workflow';
 export { parseWorkflow, type ParseResult } from './parse';
 export { validate, type ValidationResult } from './validate';

@@ -1,4 +1,4 @@
-import { inputSchemaError, validateInput } from './input-schema';
+import { DEFAULT_MAX_INPUT_ARRAY_ITEMS, inputSchemaError, validateInput } from './input-schema';
 
 const ticketSchema = {
   type: 'object',
@@ -67,7 +67,66 @@ describe('validateInput', () => {
       { path: 'input', message: expect.stringMatching(/^the workflow's input schema is invalid: schema is invalid: data\/type must be/) },
     ]);
   });
+});
 
+describe('validateInput: hostile inputs and schemas', () => {
+  test('pattern and patternProperties run on the linear engine: a pattern that backtracks answers at once', () => {
+    // Natively, 25 "a" and a "!" took 1.3 s, doubling with each character more.
+    const input = `${'a'.repeat(60)}!`;
+    expect(validateInput({ type: 'string', pattern: '^(a+)+$' }, input)).toEqual([{ path: 'input', message: 'must match pattern "^(a+)+$"' }]);
+    expect(validateInput({ type: 'string', pattern: '^(a+)+$' }, 'aaa')).toEqual([]);
+    const keyed = { type: 'object', patternProperties: { '^(a+)+$': { type: 'number' } }, additionalProperties: { type: 'string' } };
+    expect(validateInput(keyed, { [input]: 'x', aaa: 'y' })).toEqual([{ path: 'input.aaa', message: 'must be number' }]);
+  });
+
+  test.each([
+    ['url', 'http://example.com/a?b=c', 'http://' + ':'.repeat(20_000)], // natively quadratic: 0.9 s
+    ['url', 'http://8.8.8.8:8080/x', 'http://10.1.2.3/x'],
+    ['url', 'ftp://user:pw@host.example.org', 'http://172.16.0.1'],
+    ['hostname', 'a.example.com.', `${'a.'.repeat(127)}a`],
+    ['hostname', 'localhost', '-leading.dash'],
+    ['duration', 'P1Y2M3DT4H5M6S', 'PT'],
+    ['duration', 'P2W', 'P'],
+    ['duration', 'PT36H', 'P1YT'],
+    ['email', 'ann@example.com', 'ann@@example.com'],
+    ['ipv6', '::1', ':::1'],
+    ['uuid', '123e4567-e89b-12d3-a456-426614174000', '123e4567'],
+    ['uri-reference', '../a?b#c', 'a b'],
+  ])('format %s runs in linear time: accepts %j, refuses %j', (format, good, bad) => {
+    const schema = { type: 'string', format };
+    expect(validateInput(schema, good)).toEqual([]);
+    expect(validateInput(schema, bad)).toEqual([{ path: 'input', message: `must match format "${format}"` }]);
+  });
+
+  test('uniqueItems compares in linear time, with ajv\'s message; key order does not make items different', () => {
+    const items = Array.from({ length: 10_000 }, (_, i) => ({ i, tags: [i] }));
+    const schema = { type: 'array', uniqueItems: true };
+    expect(validateInput(schema, items)).toEqual([]);
+    expect(validateInput(schema, [...items.slice(0, 5), { tags: [3], i: 3 }])).toEqual([
+      { path: 'input', message: 'must NOT have duplicate items (items ## 3 and 5 are identical)' },
+    ]);
+    expect(validateInput(schema, [1, '1', null, 'null', [1], [1, 2], [2, 1], { a: 1 }, { a: '1' }, { a: 1, b: 2 }])).toEqual([]);
+    expect(validateInput({ type: 'array', uniqueItems: false }, [1, 1])).toEqual([]);
+    expect(validateInput({ properties: { a: { uniqueItems: true } } }, { a: 'not an array' })).toEqual([]);
+  });
+
+  test('an array longer than the limit is refused before the schema is checked, naming the limit', () => {
+    expect(DEFAULT_MAX_INPUT_ARRAY_ITEMS).toBe(10_000);
+    const input = { rows: Array.from({ length: 10_001 }, () => 'x'), nested: [[1, 2, 3]] };
+    const problem = { path: 'input.rows', message: 'has 10001 items, more than 10000 (BATON_MAX_INPUT_ARRAY_ITEMS)' };
+    expect(validateInput({ type: 'object', properties: { rows: { uniqueItems: true } } }, input)).toEqual([problem]);
+    expect(validateInput(undefined, input)).toEqual([problem]);
+    expect(validateInput(undefined, input, { maxArrayItems: 2 })).toEqual([
+      { path: 'input.nested[0]', message: 'has 3 items, more than 2 (BATON_MAX_INPUT_ARRAY_ITEMS)' },
+      problem.path === 'input.rows' ? { path: 'input.rows', message: 'has 10001 items, more than 2 (BATON_MAX_INPUT_ARRAY_ITEMS)' } : problem,
+    ]);
+    expect(validateInput(undefined, [1, 2], { maxArrayItems: 2 })).toEqual([]);
+  });
+
+  test('reports at most 20 long arrays', () => {
+    const input = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, [1, 2]]));
+    expect(validateInput(undefined, input, { maxArrayItems: 1 })).toHaveLength(20);
+  });
 });
 
 describe('inputSchemaError', () => {
@@ -82,6 +141,9 @@ describe('inputSchemaError', () => {
     [{ $ref: '#/definitions/missing' }, /^can't resolve reference #\/definitions\/missing/],
     [{ $ref: 'https://example.com/remote.json' }, /^can't resolve reference https:\/\/example.com\/remote.json/],
     [{ $schema: 'https://json-schema.org/draft/2020-12/schema' }, /^no schema with key or ref "https:\/\/json-schema.org\/draft\/2020-12\/schema"$/],
+    [{ type: 'string', pattern: '(a)\\1' }, /^regular expression \/\(a\)\\1\/ is not supported: invalid escape sequence/],
+    [{ patternProperties: { '^(?=x)': { type: 'number' } } }, /is not supported: invalid or unsupported Perl syntax: `\(\?=`/],
+    [{ type: 'string', pattern: '[' }, /^Invalid regular expression/],
   ])('%j', (schema, error) => {
     const result = inputSchemaError(schema);
     if (error === undefined) expect(result).toBeUndefined();

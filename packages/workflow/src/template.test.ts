@@ -1,4 +1,6 @@
-import { compileTemplate, DEFAULT_LIMITS, ExpressionError, inspectTemplates, type ExpressionLimits, type Scope } from './template';
+import { compileTemplate, DEFAULT_LIMITS, inspectTemplates, type ExpressionLimits, type Scope } from './template';
+import { ByteBudget, RUN_BYTES_LIMIT, jsonBytes } from './byte-budget';
+import { ExpressionError, LimitExceededError } from './expression-error';
 
 const scope: Scope = {
   input: { ticket: { body: 'Printer on fire', watchers: ['a@x.io', 'b@x.io'] }, n: 5, name: 'Ann' },
@@ -146,8 +148,8 @@ describe('compileTemplate: evaluation errors and limits', () => {
     ['{{ ($f := function($n){ $f($n + 1) }; $f(0)) }}', fast, /timeout after 20 milliseconds/],
     ['{{ $count($map([1..999999], function($x){ $x })) }}', fast, /timeout after 20 milliseconds/],
     ['{{ ($f := function($n){ 1 + $f($n + 1) }; $f(0)) }}', DEFAULT_LIMITS, /Stack overflow/],
-    ["{{ $pad('', 2000000, 'x') }}", { ...DEFAULT_LIMITS, maxOutputBytes: 1024 * 1024 }, /results are larger than 1048576 bytes$/],
-    ["{{ $pad('', 70000000, 'x') }}", DEFAULT_LIMITS, /results are larger than 67108864 bytes$/],
+    ["{{ $pad('', 2000000, 'x') }}", { ...DEFAULT_LIMITS, maxOutputBytes: 1024 * 1024 }, /results are larger than 1048576 bytes \(BATON_MAX_EXPRESSION_BYTES\)$/],
+    ["{{ $pad('', 20000000, 'x') }}", DEFAULT_LIMITS, /results are larger than 16777216 bytes \(BATON_MAX_EXPRESSION_BYTES\)$/],
   ])('%s', async (value, limits, message) => {
     const started = Date.now();
     const failure = evaluate(value, scope, limits);
@@ -166,7 +168,7 @@ describe('compileTemplate: evaluation errors and limits', () => {
   ])('with at most 10 bytes, %j fails at %s', async (value, field) => {
     const result = evaluate(value, scope, { timeoutMs: 100, maxOutputBytes: 10 });
     if (field === undefined) await expect(result).resolves.toBeDefined();
-    else await expect(result).rejects.toMatchObject({ field, message: `${field}: results are larger than 10 bytes` });
+    else await expect(result).rejects.toMatchObject({ field, message: `${field}: results are larger than 10 bytes (BATON_MAX_EXPRESSION_BYTES)` });
   });
 
   test('each evaluation has its own budget', async () => {
@@ -253,5 +255,100 @@ describe('compileTemplate: the clock', () => {
   it('falls back to JSONata’s own clock without one', async () => {
     const ms = (await compileTemplate('{{ $millis() }}', 'input').evaluate({})) as number;
     expect(Math.abs(ms - Date.now())).toBeLessThan(5_000);
+  });
+});
+
+describe('compileTemplate: a byte budget shared by evaluations', () => {
+  test('charges the JSON size of what is built, literal parts included', async () => {
+    const budget = new ByteBudget(1000);
+    const value = { to: '{{ $item }}', text: 'n={{ $index }}!', fixed: ['x', 1], none: '{{ $input.missing }}' };
+    const result = await compileTemplate(value, 'steps[0].input').evaluate(scope, { budget });
+    expect(result).toEqual({ to: 'a@x.io', text: 'n=1!', fixed: ['x', 1] });
+    // What is charged is about the result's JSON: the key of an undefined result is counted too.
+    expect(budget.used).toBeGreaterThanOrEqual(jsonBytes(result));
+    expect(budget.used).toBeLessThanOrEqual(jsonBytes(result) + '"none":,'.length + 2);
+    const literal = { a: ['b', { c: 'é' }] };
+    const before = budget.used;
+    await compileTemplate(literal, 'output').evaluate(scope, { budget });
+    expect(budget.used - before).toBe(jsonBytes(literal));
+  });
+
+  test('evaluations share it: the second to pass it fails, naming the limit, and once spent nothing runs', async () => {
+    const budget = new ByteBudget(25);
+    expect(RUN_BYTES_LIMIT).toBe('BATON_MAX_RUN_BYTES');
+    const template = compileTemplate('{{ $pad("", 10, "x") }}', 'steps[0].input');
+    await template.evaluate(scope, { budget }); // 12 bytes
+    await template.evaluate(scope, { budget }); // 24
+    const third = template.evaluate(scope, { budget });
+    await expect(third).rejects.toBeInstanceOf(LimitExceededError);
+    await expect(third).rejects.toMatchObject({
+      field: 'steps[0].input',
+      limit: 'BATON_MAX_RUN_BYTES',
+      message: 'steps[0].input: the run would hold more than 25 bytes (BATON_MAX_RUN_BYTES)',
+    });
+    expect(budget.exhausted).toBe(true);
+    // Spent: an expression that would build nothing fails too, before it runs.
+    await expect(compileTemplate('{{ $error("never") }}', 'x').evaluate(scope, { budget })).rejects.toMatchObject({ limit: 'BATON_MAX_RUN_BYTES' });
+    await expect(compileTemplate('literal', 'y').evaluate(scope, { budget })).rejects.toMatchObject({ field: 'y', limit: 'BATON_MAX_RUN_BYTES' });
+  });
+
+  test('a refused result is charged all the same, so the next large one fails without running', async () => {
+    const budget = new ByteBudget(3000);
+    const limits = { ...DEFAULT_LIMITS, maxOutputBytes: 2000 };
+    const big = compileTemplate('{{ $pad("", 2500, "x") }}', 'steps[0].input', limits);
+    await expect(big.evaluate(scope, { budget })).rejects.toMatchObject({ limit: 'BATON_MAX_EXPRESSION_BYTES' });
+    await expect(big.evaluate(scope, { budget })).rejects.toMatchObject({ limit: 'BATON_MAX_RUN_BYTES' });
+  });
+});
+
+describe('compileTemplate: options of one evaluation', () => {
+  test('limits given to evaluate replace the compiled ones', async () => {
+    const template = compileTemplate('{{ "aaaaaaaaaa" }}', 'output', { timeoutMs: 100, maxOutputBytes: 5 });
+    await expect(template.evaluate(scope)).rejects.toMatchObject({ limit: 'BATON_MAX_EXPRESSION_BYTES' });
+    expect(await template.evaluate(scope, { limits: { timeoutMs: 100, maxOutputBytes: 100 } })).toBe('aaaaaaaaaa');
+    await expect(template.evaluate(scope, { limits: { timeoutMs: 100, maxOutputBytes: 100, maxSequence: 3 } })).resolves.toBe('aaaaaaaaaa');
+    await expect(compileTemplate('{{ [1..5] }}', 'output').evaluate(scope, { limits: { timeoutMs: 100, maxOutputBytes: 100, maxSequence: 3 } })).rejects.toThrow(
+      /maximum sequence length of 5 was exceeded/, // JSONata names the length it refused
+    );
+  });
+
+  test.each<[string, RegExp | unknown[]]>([
+    ['{{ [1..1000000] }}', /^steps\[0\]\.forEach: more than 5 items \(BATON_MAX_FOREACH_ITEMS\)$/], // refused before it is built
+    ['{{ $input.ticket.watchers }}', ['a@x.io', 'b@x.io']],
+    ['{{ [1, 2, 3, 4, 5, 6] }}', /more than 5 items/],
+    ['{{ $append([1, 2, 3], [4, 5, 6]) }}', /more than 5 items/],
+    ['{{ "not a list" }}', ['not a list'] as unknown[]],
+    ['{{ $item }}', /more than 5 items/], // a bound array, not a sequence JSONata builds
+  ])('maxItems bounds a list and the sequences built for it: %s', async (value, expected) => {
+    const maxItems = { count: 5, limit: 'BATON_MAX_FOREACH_ITEMS' };
+    const result = compileTemplate(value, 'steps[0].forEach').evaluate({ ...scope, item: [1, 2, 3, 4, 5, 6] }, { maxItems });
+    if (expected instanceof RegExp) {
+      await expect(result).rejects.toBeInstanceOf(LimitExceededError);
+      await expect(result).rejects.toThrow(expected);
+    } else {
+      expect([await result].flat()).toEqual(expected);
+    }
+  });
+
+  test('other failures under maxItems are plain expression errors', async () => {
+    const result = compileTemplate('{{ $error("no") }}', 'steps[0].forEach').evaluate(scope, { maxItems: { count: 5, limit: 'X' } });
+    await expect(result).rejects.toThrow('steps[0].forEach: no');
+    await expect(result).rejects.not.toBeInstanceOf(LimitExceededError);
+  });
+});
+
+describe('compileTemplate: regular expressions match in linear time', () => {
+  test('a pattern that backtracks exponentially in JavaScript answers at once', async () => {
+    expect(await evaluate('{{ $match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", /(a+)+$/) }}')).toBeUndefined();
+    expect(await evaluate('{{ $replace($input.name, /n+/, "x") }}')).toBe('Ax');
+  });
+
+  test('a pattern it cannot run is a problem at compile time', () => {
+    expect(() => compileTemplate('{{ $match("aa", /(a)\\1/) }}', 'steps[0].when')).toThrow(
+      /^steps\[0\]\.when: expression does not parse: regular expression \/\(a\)\\1\/ is not supported/,
+    );
+    expect(inspectTemplates([{ value: '{{ $contains("ab", /a(?=b)/) }}', field: 'f' }])[0]!.problems).toEqual([
+      { path: 'f', message: expect.stringMatching(/lookarounds\)$/) as unknown as string },
+    ]);
   });
 });

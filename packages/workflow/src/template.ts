@@ -1,6 +1,9 @@
 import jsonata from 'jsonata';
 import { BoundedCache } from './bounded-cache';
+import { jsonBytes, utf8Bytes, type ByteBudget } from './byte-budget';
+import { ExpressionError, LimitExceededError } from './expression-error';
 import { describeError, syntaxErrors } from './expression-syntax';
+import { LINEAR_REGEX_ENGINE } from './linear-regexp';
 import { joinPath, type Problem } from './problem';
 import { splitTemplate } from './split-template';
 import { unstorableJson } from './storable-text';
@@ -9,15 +12,39 @@ import { unstorableJson } from './storable-text';
 export interface ExpressionLimits {
   /** Longest one expression may run, in milliseconds. @defaultValue 100 */
   timeoutMs: number;
-  /** Largest total UTF-8 size of the JSON-encoded expression results of one evaluation. @defaultValue 64 MiB */
+  /**
+   * Largest total UTF-8 size of the JSON-encoded expression results of one evaluation
+   * (`BATON_MAX_EXPRESSION_BYTES`). @defaultValue 16 MiB
+   */
   maxOutputBytes: number;
+  /** Most items of one sequence an expression builds (JSONata's `sequence` option). @defaultValue 1,000,000 */
+  maxSequence?: number;
 }
 
 /**
  * Large enough for a value passed on whole (large outputs travel by reference and are seen here as
- * values), small enough that no expression can fill the memory of the process evaluating it.
+ * values), small enough that no expression can fill the memory of the process evaluating it, and
+ * a quarter of a run's default byte budget (`BATON_MAX_RUN_BYTES`, 64 MiB).
  */
-export const DEFAULT_LIMITS: ExpressionLimits = Object.freeze({ timeoutMs: 100, maxOutputBytes: 64 * 1024 * 1024 });
+export const DEFAULT_LIMITS: ExpressionLimits = Object.freeze({ timeoutMs: 100, maxOutputBytes: 16 * 1024 * 1024, maxSequence: 1_000_000 });
+
+/** What one evaluation may use, beyond the limits compiled into the template. */
+export interface EvaluateOptions {
+  /** Limits for this evaluation instead of the compiled ones. */
+  limits?: ExpressionLimits;
+  /**
+   * Bytes shared with other evaluations (those of one engine decision): the JSON size of the value
+   * built, literal parts included, is charged to it as it grows, and an evaluation that would pass
+   * it fails with a `LimitExceededError`. Once it is spent, no expression runs.
+   */
+  budget?: ByteBudget;
+  /**
+   * A list (a `forEach`): the result may hold at most `count` items, and no sequence built on the
+   * way may be longer, so that `[1..1000000]` fails before it is built. `limit` names the limit in
+   * the error (`BATON_MAX_FOREACH_ITEMS`).
+   */
+  maxItems?: { count: number; limit: string };
+}
 
 /** The variables an expression sees: `$input`, `$steps`, `$context`, `$item`, `$index`, `$run`. */
 export interface Scope {
@@ -34,17 +61,6 @@ export interface Scope {
   clock?: Date;
 }
 
-/** A failed parse or evaluation; `field` names where in the definition it stands (`steps[1].input.to`). */
-export class ExpressionError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
-    this.name = 'ExpressionError';
-  }
-}
-
 /**
  * A value with its `{{ … }}` strings compiled once. `evaluate` walks it against a scope:
  * a string that is exactly one expression yields the expression's typed value, a string with
@@ -55,22 +71,30 @@ export class ExpressionError extends Error {
 export interface CompiledTemplate {
   /** Whether anything in the value needs evaluating. */
   readonly dynamic: boolean;
-  /** @throws ExpressionError naming the field when an expression fails, times out or produces too much. */
-  evaluate(scope: Scope): Promise<unknown>;
+  /**
+   * @throws ExpressionError naming the field when an expression fails, times out or produces too
+   * much; a `LimitExceededError` (one) when a limit of Baton's was what stopped it.
+   */
+  evaluate(scope: Scope, options?: EvaluateOptions): Promise<unknown>;
 }
 
 /** An expression known to parse; JSONata builds it on first use (see `syntaxErrors` for why). */
 interface Expression {
   source: string;
-  built?: jsonata.Expression;
+  /** The last build, with the options it was built with. */
+  built?: { expression: jsonata.Expression; timeoutMs: number; sequence: number };
 }
 
+/**
+ * A compiled value. `bytes` is the JSON size of what does not depend on the scope: all of a
+ * literal; the quotes and text around a `text` node's expressions; brackets, keys and commas.
+ */
 type Node =
-  | { kind: 'literal'; value: unknown }
-  | { kind: 'whole'; expr: Expression; field: string }
-  | { kind: 'text'; parts: (string | Expression)[]; field: string }
-  | { kind: 'array'; items: Node[] }
-  | { kind: 'object'; entries: [string, Node][] };
+  | { kind: 'literal'; value: unknown; bytes: number }
+  | { kind: 'whole'; expr: Expression; field: string; bytes: 0 }
+  | { kind: 'text'; parts: (string | Expression)[]; field: string; bytes: number }
+  | { kind: 'array'; items: Node[]; bytes: number }
+  | { kind: 'object'; entries: [string, Node][]; bytes: number };
 
 /** What compiling a value found besides its nodes, in the order met. */
 interface Findings {
@@ -87,42 +111,60 @@ const SECRETS = /\$secrets\b/;
 // (its syntax tree keeps JSONata's parser alive), hence the small bound.
 const built = new BoundedCache<jsonata.Expression>(2_000);
 
-function build(expr: Expression, limits: ExpressionLimits): jsonata.Expression {
-  const key = `${limits.timeoutMs}\u0000${expr.source}`;
+function build(expr: Expression, timeoutMs: number, sequence: number): jsonata.Expression {
+  const last = expr.built;
+  if (last?.timeoutMs === timeoutMs && last.sequence === sequence) return last.expression;
+  const key = `${timeoutMs}\u0000${sequence}\u0000${expr.source}`;
   let hit = built.get(key);
-  if (!hit) built.set(key, (hit = jsonata(expr.source, { timeout: limits.timeoutMs, stack: 500, sequence: 1_000_000 })));
-  return (expr.built = hit);
+  if (!hit) {
+    hit = jsonata(expr.source, { timeout: timeoutMs, stack: 500, sequence, RegexEngine: LINEAR_REGEX_ENGINE });
+    built.set(key, hit);
+  }
+  expr.built = { expression: hit, timeoutMs, sequence };
+  return hit;
+}
+
+function literal(value: unknown): Node {
+  return { kind: 'literal', value, bytes: jsonBytes(value) };
 }
 
 function compileString(value: string, field: string, found: Findings): Node {
   const split = splitTemplate(value);
   if (!split.ok) {
     found.checks.push({ path: field, message: split.message });
-    return { kind: 'literal', value };
+    return literal(value);
   }
   const parts = split.parts.map((part) => ('text' in part ? part.text : { source: part.expression }));
   const expressions = parts.filter((p): p is Expression => typeof p !== 'string');
   for (const { source } of expressions) found.checks.push({ path: field, source });
-  if (expressions.length === 0) return { kind: 'literal', value };
+  if (expressions.length === 0) return literal(value);
   if (expressions.some((e) => SECRETS.test(e.source))) {
     found.secrets.push(field);
-    return { kind: 'literal', value };
+    return literal(value);
   }
-  if (parts.length === 1) return { kind: 'whole', expr: expressions[0]!, field };
-  return { kind: 'text', parts, field };
+  if (parts.length === 1) return { kind: 'whole', expr: expressions[0]!, field, bytes: 0 };
+  const text = parts.reduce((sum: number, p) => sum + (typeof p === 'string' ? jsonBytes(p) - 2 : 0), 2);
+  return { kind: 'text', parts, field, bytes: text };
 }
+
+/** Brackets and commas of a container of `n` items. */
+const punctuation = (n: number): number => 2 + Math.max(0, n - 1);
 
 function compileNode(value: unknown, field: string, found: Findings): Node {
   if (typeof value === 'string') return compileString(value, field, found);
   if (Array.isArray(value)) {
     const items = value.map((item, i) => compileNode(item, joinPath(field, i), found));
-    return items.every((n) => n.kind === 'literal') ? { kind: 'literal', value } : { kind: 'array', items };
+    const own = punctuation(items.length);
+    if (items.every((n) => n.kind === 'literal')) return { kind: 'literal', value, bytes: items.reduce((sum, n) => sum + n.bytes, own) };
+    return { kind: 'array', items, bytes: own };
   }
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value).map(([k, v]): [string, Node] => [k, compileNode(v, joinPath(field, k), found)]);
-    return entries.every(([, n]) => n.kind === 'literal') ? { kind: 'literal', value } : { kind: 'object', entries };
+    const own = entries.reduce((sum, [k]) => sum + jsonBytes(k) + 1, punctuation(entries.length));
+    if (entries.every(([, n]) => n.kind === 'literal')) return { kind: 'literal', value, bytes: entries.reduce((sum, [, n]) => sum + n.bytes, own) };
+    return { kind: 'object', entries, bytes: own };
   }
-  return { kind: 'literal', value };
+  return literal(value);
 }
 
 /** Compiles several values at once, checking all their expressions' syntax in one batch. */
@@ -149,9 +191,11 @@ interface Evaluation {
   bindings: Record<string, unknown>;
   limits: ExpressionLimits;
   remaining: number;
+  budget?: ByteBudget;
+  maxItems?: { count: number; limit: string };
+  /** The template's field, for what is charged outside any expression. */
+  field: string;
 }
-
-const utf8 = new TextEncoder();
 
 /** JSONata values that are not JSON: lambdas, built-in functions and regular expressions. */
 function jsonOnly(_key: string, value: unknown): unknown {
@@ -163,24 +207,40 @@ function jsonOnly(_key: string, value: unknown): unknown {
 
 /** Runs one expression; its result as JSON text, or undefined when it has none. */
 async function run(expr: Expression, field: string, ev: Evaluation): Promise<string | undefined> {
+  ev.budget?.check(field);
+  const { maxItems } = ev;
+  const sequence = Math.min(ev.limits.maxSequence ?? DEFAULT_SEQUENCE, maxItems?.count ?? Infinity);
   let text: string;
   try {
-    const result: unknown = await (expr.built ?? build(expr, ev.limits)).evaluate(ev.input, ev.bindings);
+    const result: unknown = await build(expr, ev.limits.timeoutMs, sequence).evaluate(ev.input, ev.bindings);
     if (result === undefined) return undefined;
+    if (maxItems && Array.isArray(result) && result.length > maxItems.count) throw new Error(TOO_MANY);
     // JSON text also strips JSONata's sequence flags and detaches the result from the scope.
     text = JSON.stringify(result, jsonOnly);
   } catch (err) {
+    const { code, message } = err as { code?: unknown; message?: unknown };
+    if (maxItems && (message === TOO_MANY || code === 'D2015')) {
+      throw new LimitExceededError(field, `more than ${maxItems.count} items`, maxItems.limit);
+    }
     throw new ExpressionError(field, describeError(err));
   }
   // Postgres stores no NUL and no lone surrogate (`$split('😀', '')`): refused, never replaced.
   if (unstorableJson(text)) throw new ExpressionError(field, 'the result holds \\u0000 or a lone UTF-16 surrogate, which cannot be stored');
   // A UTF-16 length never exceeds the UTF-8 size, so a long text is refused before it is encoded.
-  ev.remaining -= text.length > ev.remaining ? text.length : utf8.encode(text).byteLength;
-  if (ev.remaining < 0) throw new ExpressionError(field, `results are larger than ${ev.limits.maxOutputBytes} bytes`);
+  const bytes = text.length > ev.remaining ? text.length : utf8Bytes(text);
+  ev.budget?.charge(bytes, field);
+  ev.remaining -= bytes;
+  if (ev.remaining < 0) throw new LimitExceededError(field, `results are larger than ${ev.limits.maxOutputBytes} bytes`, EXPRESSION_BYTES);
   return text;
 }
 
+const DEFAULT_SEQUENCE = 1_000_000;
+const TOO_MANY = 'too many items';
+/** The configuration variable behind `maxOutputBytes`, named in its errors. */
+const EXPRESSION_BYTES = 'BATON_MAX_EXPRESSION_BYTES';
+
 async function evaluateNode(node: Node, ev: Evaluation): Promise<unknown> {
+  if (node.bytes > 0) ev.budget?.charge(node.bytes, 'field' in node ? node.field : ev.field);
   switch (node.kind) {
     case 'literal':
       return node.value;
@@ -245,8 +305,12 @@ export function compileTemplate(value: unknown, field: string, limits: Expressio
   if (first) throw new ExpressionError(first.path, first.message);
   return {
     dynamic: root.kind !== 'literal',
-    evaluate: (scope) =>
-      evaluateNode(root, { input: scope.input ?? {}, bindings: bindings(scope), limits, remaining: limits.maxOutputBytes }),
+    evaluate: (scope, options = {}) => {
+      const use = options.limits ?? limits;
+      return evaluateNode(root, {
+        input: scope.input ?? {}, bindings: bindings(scope), limits: use, remaining: use.maxOutputBytes, budget: options.budget, maxItems: options.maxItems, field,
+      });
+    },
   };
 }
 

@@ -1,10 +1,15 @@
 import jsonata from 'jsonata';
 import { z } from 'zod';
+import { LINEAR_REGEX_ENGINE } from '@baton/workflow';
 import { defineAgent } from '../agent';
 import { NonRetryableError } from '../non-retryable-error';
 
-/** Bounds on one evaluation: wall time (ms), recursion depth, sequence length. */
-const LIMITS = { timeout: 1000, stack: 500, sequence: 1_000_000 };
+/**
+ * Bounds on one evaluation: wall time (ms), recursion depth, sequence length; and regular
+ * expressions that match in linear time, since JSONata checks the time only between its steps and
+ * a backtracking match is one step (26 characters against `/(a+)+$/` ran 4.9 s).
+ */
+const LIMITS = { timeout: 1000, stack: 500, sequence: 1_000_000, RegexEngine: LINEAR_REGEX_ENGINE };
 
 const explain = (error: unknown): string => {
   const { message, position } = error as { message?: unknown; position?: unknown };
