@@ -21,6 +21,8 @@ const Schema = z.object({
   WORKER_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   RECONCILE_EVERY_MS: z.coerce.number().int().min(200).default(5_000),
+  /** Times the reconciler runs one attempt again after its job was lost (a dead worker); then it fails with WORKER_LOST. */
+  BATON_MAX_REQUEUES: z.coerce.number().int().min(0).max(100).default(3),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
 });
 
@@ -36,6 +38,7 @@ export interface WorkerConfig {
   lockMs: number;
   shutdownGraceMs: number;
   reconcileEveryMs: number;
+  maxRequeues: number;
   logLevel: string;
 }
 
@@ -59,6 +62,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     lockMs: c.WORKER_LOCK_MS,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
     reconcileEveryMs: c.RECONCILE_EVERY_MS,
+    maxRequeues: c.BATON_MAX_REQUEUES,
     logLevel: c.LOG_LEVEL,
   };
 }

@@ -81,13 +81,15 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
       concurrency: config.concurrency,
       lockDuration: config.lockMs,
       stalledInterval: Math.min(30_000, config.lockMs),
+      // A job whose worker died fails at once; the reconciler re-runs it, counting (BATON_MAX_REQUEUES).
+      maxStalledCount: 0,
     });
     worker.on('error', (err) => logger.warn('worker error', { agent: agent.name, error: err.message }));
     workers.push(worker);
   }
 
   // The reconciler: a job scheduler fires one job per tick, so one worker of the fleet runs it.
-  const reconciler = new Reconciler({ runtime, presence: dispatcher, logger });
+  const reconciler = new Reconciler({ runtime, presence: dispatcher, logger, maxRequeues: config.maxRequeues });
   const systemWorker = new Worker(SYSTEM_QUEUE, () => reconciler.tick(), { connection: redis, prefix: config.queuePrefix, concurrency: 1 });
   systemWorker.on('error', (err) => logger.warn('reconciler error', { error: err.message }));
   workers.push(systemWorker);

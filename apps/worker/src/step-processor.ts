@@ -1,9 +1,10 @@
-import type { Agent } from '@baton/agents';
+import type { Agent, AgentOutcome } from '@baton/agents';
 import { executeAgent } from '@baton/agents';
 import type { RunEvent } from '@baton/engine';
 import type { StepJob } from '@baton/queue';
 import type { Runtime } from '@baton/runtime';
 import type { Logger, Metrics } from '@baton/telemetry';
+import { unstorableJson, unstorableStrings } from '@baton/workflow';
 
 const START_RECORD_DELAY_MS = 20;
 
@@ -70,13 +71,7 @@ export class StepProcessor {
         this.deps.metrics?.stepDuration.observe({ agent: job.agent }, (Date.now() - startedAt.getTime()) / 1000);
         if (timedOut) event = { type: 'step.timedOut', key, attempt };
         else if (controller.signal.aborted) event = undefined; // cancelled: the run already says so
-        else if (outcome.type === 'succeeded') {
-          const output = await runtime.payloads.offload(runId, outcome.output);
-          event = { type: 'step.succeeded', key, attempt, output, contextWrites: outcome.contextWrites };
-        }
-        else if (outcome.type === 'handoff') {
-          event = { type: 'step.succeeded', key, attempt, contextWrites: outcome.contextWrites, handoff: { to: outcome.to, input: outcome.input, reason: outcome.reason } };
-        } else event = { type: 'step.failed', key, attempt, error: outcome.error, retryable: outcome.retryable };
+        else event = await this.resultEvent(job, outcome);
       } finally {
         clearTimeout(startTimer);
         recordStart();
@@ -84,7 +79,49 @@ export class StepProcessor {
         this.running.delete(id);
       }
       this.deps.metrics?.steps.inc({ agent: job.agent, status: event?.type.replace('step.', '') ?? 'cancelled' });
-      if (event) await runtime.apply(runId, event);
+      if (!event) return;
+      try {
+        await runtime.apply(runId, event);
+      } catch (err) {
+        // The job fails: BullMQ keeps it as failed, and the reconciler runs the attempt again (up to BATON_MAX_REQUEUES).
+        logger.error('recording the result failed', { event: event.type, error: String(err) });
+        throw err;
+      }
     }
   }
+
+  /** What the attempt's outcome tells the run; a result that cannot be stored fails the step. */
+  private async resultEvent({ runId, key, attempt }: StepJob, outcome: AgentOutcome): Promise<RunEvent> {
+    if (outcome.type === 'failed') {
+      const error = { code: visible(outcome.error.code), message: visible(outcome.error.message) };
+      return { type: 'step.failed', key, attempt, error, retryable: outcome.retryable };
+    }
+    const refused = unstorable(outcome);
+    if (refused) return { type: 'step.failed', key, attempt, retryable: false, error: { code: 'OUTPUT_NOT_STORABLE', message: `step ${key}: ${refused}` } };
+    if (outcome.type === 'handoff') {
+      return { type: 'step.succeeded', key, attempt, contextWrites: outcome.contextWrites, handoff: { to: outcome.to, input: outcome.input, reason: outcome.reason } };
+    }
+    const output = await this.deps.runtime.payloads.offload(runId, outcome.output);
+    return { type: 'step.succeeded', key, attempt, output, contextWrites: outcome.contextWrites };
+  }
 }
+
+/**
+ * Why an agent's output, context writes or hand-off cannot be stored (a NUL, a lone surrogate),
+ * or undefined when they can. Such a step fails with the reason: a write would fail its whole
+ * group-commit batch, and replacing the characters would change the data unseen.
+ */
+function unstorable(outcome: Exclude<AgentOutcome, { type: 'failed' }>): string | undefined {
+  const result =
+    outcome.type === 'succeeded'
+      ? { output: outcome.output, context: outcome.contextWrites }
+      : { handoff: { to: outcome.to, input: outcome.input, reason: outcome.reason }, context: outcome.contextWrites };
+  if (!unstorableJson(JSON.stringify(result))) return undefined;
+  const problems = unstorableStrings(result, '', 5);
+  return `the result cannot be stored: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`;
+}
+
+// NULs and lone surrogates in an error message (for people, not data) are shown as escapes.
+// eslint-disable-next-line no-control-regex -- the NUL is what it looks for
+const INVISIBLE = /\u0000|\p{Cs}/gu;
+const visible = (text: string): string => text.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

@@ -1,6 +1,6 @@
 export { createDb, ensureDatabase, type Db, type DbOptions } from './create-db';
 export { migrate } from './migrations';
-export { containsNul, toJsonb } from './json';
+export { UnstorableValueError, containsNul, toJsonb } from './json';
 export type { Database, RunRow, StepRow, RunEventRow } from './schema';
 export { KyselyRunRepository, type RunHead, type RunUpdate, type RunListFilter } from './run-repository';
 export { KyselyStepRepository, type StepWrite, type LiveStep } from './step-repository';

@@ -52,6 +52,8 @@ export interface StepsTable {
   /** forEach parent: children started so far and children succeeded (the engine's counters). */
   next_child: number | null;
   children_succeeded: number | null;
+  /** Times the reconciler re-enqueued the current attempt after its job was lost (0 for a new attempt). */
+  requeues: Generated<number>;
 }
 
 export interface RunEventsTable {

@@ -36,6 +36,8 @@ export interface GroupCommitOptions {
   afterCommit: (batch: CommittedCommands[]) => Promise<void>;
   /** Most events in one transaction. @defaultValue 500 */
   maxBatch?: number;
+  /** Whether a failed batch is retried in parts, so that only the events at fault fail (see `BatchQueue`). */
+  isolate?: (err: unknown) => boolean;
   /** Runs whose state is kept between batches (checked against `runs.version`). @defaultValue 2000 */
   cacheSize?: number;
 }
@@ -70,7 +72,8 @@ export class GroupCommit {
 
   constructor(private readonly options: GroupCommitOptions) {
     this.cacheSize = options.cacheSize ?? 2000;
-    this.queue = new BatchQueue((batch) => this.flush(batch), options.maxBatch ?? 500);
+    // A transaction that fails is retried in parts: one event that cannot be written fails alone.
+    this.queue = new BatchQueue((batch) => this.flush(batch), { maxBatch: options.maxBatch, isolate: options.isolate });
   }
 
   /** Resolves once the event is durably applied (or recognised as a no-op). */
@@ -166,7 +169,8 @@ export class GroupCommit {
     }
     const stale = heads.filter((h) => this.cache.get(h.id)?.version !== h.version).map((h) => h.id);
     const rows = stale.length > 0 ? await repos.steps.forRuns(tx, stale) : [];
-    const stepsByRun = new Map<string, Record<string, StepState>>(stale.map((id) => [id, {}]));
+    // Prototype-less: a step key is data, never `__proto__` or `constructor` of Object.
+    const stepsByRun = new Map<string, Record<string, StepState>>(stale.map((id) => [id, Object.create(null) as Record<string, StepState>]));
     for (const row of rows) stepsByRun.get(row.run_id)![row.key] = stepFromRow(row);
     const out = new Map<string, Loaded>();
     for (const head of heads) {

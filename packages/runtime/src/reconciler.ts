@@ -1,4 +1,5 @@
 import type { LiveStep } from '@baton/db';
+import type { RunEvent } from '@baton/engine';
 import type { Runtime } from './runtime';
 import type { RuntimeLogger } from './step-dispatcher';
 
@@ -19,32 +20,52 @@ export interface ReconcilerOptions {
   deadlineGraceMs?: number;
   /** Most steps examined per tick. @defaultValue 5000 */
   limit?: number;
+  /**
+   * Times one attempt whose job was lost is enqueued again (`BATON_MAX_REQUEUES`); lost once more,
+   * it fails with `WORKER_LOST` instead of taking down worker after worker. @defaultValue 3
+   */
+  maxRequeues?: number;
 }
 
 /**
  * Makes Redis agree with Postgres: re-enqueues live steps whose job Redis no longer holds
- * (a flushed or failed-over Redis, a crash between commit and enqueue), and times out attempts
- * past their deadline whose worker died. One worker runs it per tick.
+ * (a flushed or failed-over Redis, a crash between commit and enqueue, a worker that died with the
+ * job: BullMQ fails a stalled job), and times out attempts past their deadline whose worker died.
+ * An attempt lost more than `maxRequeues` times fails. One worker runs it per tick.
  */
 export class Reconciler {
   constructor(private readonly options: ReconcilerOptions) {}
 
-  async tick(now = new Date()): Promise<{ timedOut: number; requeued: number }> {
+  async tick(now = new Date()): Promise<{ timedOut: number; requeued: number; lost: number }> {
     const { runtime, presence } = this.options;
     const live = await runtime.repos.steps.live(runtime.db, new Date(now.getTime() - (this.options.settleMs ?? 2000)), this.options.limit ?? 5000);
     const grace = this.options.deadlineGraceMs ?? 1000;
     const expired = live.filter((s) => s.status === 'running' && s.deadline_at && s.deadline_at.getTime() + grace < now.getTime());
     await Promise.all(expired.map((s) => runtime.apply(s.run_id, { type: 'step.timedOut', key: s.key, attempt: s.attempt })));
     const candidates = live.filter((s): s is LiveStep & { agent: string } => s.agent !== null && !expired.includes(s));
-    if (candidates.length === 0) return { timedOut: expired.length, requeued: 0 };
-    const targets = candidates.map((s) => ({ runId: s.run_id, key: s.key, attempt: s.attempt, agent: s.agent }));
+    if (candidates.length === 0) return { timedOut: expired.length, requeued: 0, lost: 0 };
+    const targets = candidates.map((s) => ({ runId: s.run_id, key: s.key, attempt: s.attempt, agent: s.agent, requeues: s.requeues }));
     const held = await presence.held(targets);
-    const lost = targets.filter((_, i) => !held[i]);
-    for (const t of lost) await presence.release(t);
-    await runtime.enqueueJobs(await runtime.jobsFor(lost));
-    if (lost.length > 0 || expired.length > 0) {
-      this.options.logger.warn('reconciled', { requeued: lost.length, timedOut: expired.length });
+    const max = this.options.maxRequeues ?? 3;
+    const missing = targets.filter((_, i) => !held[i]);
+    const again = missing.filter((t) => t.requeues < max);
+    const lost = missing.filter((t) => t.requeues >= max);
+    // Counted before the enqueue: a crash in between costs a re-run, never a count.
+    await runtime.repos.steps.countRequeues(runtime.db, again);
+    for (const t of again) await presence.release(t);
+    await runtime.enqueueJobs(await runtime.jobsFor(again));
+    await Promise.all(lost.map((t) => runtime.apply(t.runId, workerLost(t, max))));
+    if (missing.length > 0 || expired.length > 0) {
+      this.options.logger.warn('reconciled', { requeued: again.length, lost: lost.length, timedOut: expired.length });
     }
-    return { timedOut: expired.length, requeued: lost.length };
+    return { timedOut: expired.length, requeued: again.length, lost: lost.length };
   }
+}
+
+/** The failure of an attempt whose job was lost once more than `max` re-runs allow. */
+function workerLost(t: { key: string; attempt: number; requeues: number }, max: number): RunEvent {
+  const message =
+    `worker lost: step ${t.key} (attempt ${t.attempt}) lost its job ${t.requeues + 1} times in a row (its worker died, ` +
+    `or could not record a result); not run again past BATON_MAX_REQUEUES=${max}`;
+  return { type: 'step.failed', key: t.key, attempt: t.attempt, retryable: false, error: { code: 'WORKER_LOST', message } };
 }

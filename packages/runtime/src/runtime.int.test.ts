@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { createDb, createTestDatabase, type Db, type TestDatabase } from '@baton/db';
-import { BullmqStepQueue, createRedis, queueName, type StepJob } from '@baton/queue';
+import { BullmqStepQueue, createRedis, queueName, stepJobId, type StepJob } from '@baton/queue';
 import { validate, type WorkflowDefinition } from '@baton/workflow';
 import type { Redis } from 'ioredis';
 import { createBullmqDispatcher } from './bullmq-dispatcher';
+import { Reconciler } from './reconciler';
 import { Runtime } from './runtime';
 
 jest.setTimeout(60_000);
@@ -16,8 +17,8 @@ let prefix: string;
 const opened: Array<{ db: Db; queue: BullmqStepQueue }> = [];
 
 /** One runtime, as one process (api or worker) has it. */
-function runtime(): Runtime {
-  const db = createDb({ url: database.url, poolSize: 4 });
+function runtime(url = database.url): Runtime {
+  const db = createDb({ url, poolSize: 4 });
   const queue = new BullmqStepQueue({ connection: redis, prefix });
   opened.push({ db, queue });
   return new Runtime({ db, dispatcher: createBullmqDispatcher(queue, redis, prefix), logger: silent });
@@ -125,4 +126,105 @@ test('duplicate submissions in one batch make one run; another body is a conflic
   expect(run).toHaveLength(1);
   const steps = await db.selectFrom('steps').select('key').where('run_id', '=', ok[0]!.id).execute();
   expect(steps).toHaveLength(1);
+});
+
+describe('one bad member of a batch fails alone', () => {
+  test('a submission holding a lone surrogate is its own 400; the others of its admission batch are admitted', async () => {
+    const rt = runtime();
+    const workflow = chain('mixed', 2);
+    const results = await Promise.allSettled([
+      ...Array.from({ length: 20 }, (_, n) => rt.submit({ tenant: 't', workflow, input: { n } })),
+      rt.submit({ tenant: 't', workflow, input: { s: '\ud800' } }),
+      ...Array.from({ length: 20 }, (_, n) => rt.submit({ tenant: 't', workflow, input: { n } })),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([...Array(20).fill('fulfilled'), 'rejected', ...Array(20).fill('fulfilled')]);
+    expect((results[20] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: [{ path: 'input.s', message: expect.stringMatching(/surrogate/) }],
+    });
+    const ids = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.id] : []));
+    const db = opened.at(-1)!.db.kysely;
+    expect(await db.selectFrom('runs').select('id').where('id', 'in', ids).execute()).toHaveLength(40);
+  });
+
+  test('a result that cannot be stored fails alone; the results sharing its transaction commit', async () => {
+    const rt = runtime();
+    const workflow = chain('results', 1);
+    const ids = await Promise.all(Array.from({ length: 30 }, () => rt.submit({ tenant: 't', workflow, input: {} }).then((r) => r.id)));
+    // Applied in one tick: one group-commit batch, which fails as a whole on the bad output.
+    const results = await Promise.allSettled(
+      ids.map((id, n) => rt.apply(id, { type: 'step.succeeded', key: 's0', attempt: 1, output: n === 7 ? { s: '\udfff' } : { n } })),
+    );
+    expect(results.map((r) => r.status)).toEqual(ids.map((_, n) => (n === 7 ? 'rejected' : 'fulfilled')));
+    expect((results[7] as PromiseRejectedResult).reason).toMatchObject({ code: 'VALUE_NOT_STORABLE' });
+    const db = opened.at(-1)!.db.kysely;
+    const runs = await db.selectFrom('runs').select(['id', 'status', 'output']).where('id', 'in', ids).execute();
+    const byId = new Map(runs.map((r) => [r.id, r]));
+    expect(ids.map((id) => byId.get(id)!.status)).toEqual(ids.map((_, n) => (n === 7 ? 'queued' : 'succeeded')));
+    expect(byId.get(ids[3]!)!.output).toEqual({ s0: { n: 3 } });
+  });
+});
+
+describe('the reconciler', () => {
+  // A database of its own: the runs of the other tests have live steps too.
+  let own: TestDatabase;
+  let first: number;
+  beforeAll(async () => {
+    own = await createTestDatabase();
+    first = opened.length;
+  });
+  afterAll(async () => {
+    for (const { db, queue } of opened.splice(first)) {
+      await queue.close();
+      await db.destroy();
+    }
+    await own.drop();
+  });
+
+  /** Postgres and BullMQ as a worker would have them, and a way to lose a step's job as a dead worker does. */
+  function reconciling(maxRequeues: number) {
+    const rt = runtime(own.url);
+    const { queue } = opened.at(-1)!;
+    const presence = createBullmqDispatcher(queue, redis, prefix);
+    const reconciler = new Reconciler({ runtime: rt, presence, logger: silent, settleMs: 0, maxRequeues });
+    const lose = async (runId: string, key: string, attempt: number) => {
+      expect(await queue.removeJob('echo', stepJobId(runId, key, attempt))).toBe(true);
+    };
+    return { rt, reconciler, lose, db: opened.at(-1)!.db.kysely };
+  }
+
+  test('re-enqueues a lost job BATON_MAX_REQUEUES times, then fails the step with WORKER_LOST', async () => {
+    const { rt, reconciler, lose, db } = reconciling(2);
+    const { id } = await rt.submit({ tenant: 't', workflow: chain('lost', 2), input: {} });
+    const step = () => db.selectFrom('steps').select(['status', 'attempt', 'requeues', 'error']).where('run_id', '=', id).where('key', '=', 's0').executeTakeFirstOrThrow();
+    for (let n = 1; n <= 2; n++) {
+      await lose(id, 's0', 1);
+      expect(await reconciler.tick()).toMatchObject({ requeued: 1, lost: 0 });
+      expect(await step()).toMatchObject({ status: 'queued', attempt: 1, requeues: n });
+      expect((await jobs()).filter((j) => j.runId === id).map((j) => j.key)).toEqual(['s0']);
+    }
+    await lose(id, 's0', 1);
+    expect(await reconciler.tick()).toMatchObject({ requeued: 0, lost: 1 });
+    expect(await step()).toMatchObject({
+      status: 'failed',
+      error: { code: 'WORKER_LOST', message: expect.stringMatching(/^worker lost: step s0 \(attempt 1\) lost its job 3 times .*BATON_MAX_REQUEUES=2$/) },
+    });
+    const run = await db.selectFrom('runs').select(['status', 'error']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(run).toMatchObject({ status: 'failed', error: { code: 'WORKER_LOST', step: 's0' } });
+    // nothing is left to re-run
+    expect(await reconciler.tick()).toMatchObject({ requeued: 0, lost: 0 });
+  });
+
+  test('a new attempt starts with no requeues', async () => {
+    const { rt, reconciler, lose, db } = reconciling(1);
+    const valid = validate({ name: 'retried', steps: [{ id: 's0', agent: 'echo', retry: { attempts: 2 } }] });
+    if (!valid.ok) throw new Error('invalid');
+    const { id } = await rt.submit({ tenant: 't', workflow: valid.workflow, input: {} });
+    await lose(id, 's0', 1);
+    await reconciler.tick();
+    const step = () => db.selectFrom('steps').select(['attempt', 'requeues']).where('run_id', '=', id).where('key', '=', 's0').executeTakeFirstOrThrow();
+    expect(await step()).toEqual({ attempt: 1, requeues: 1 });
+    await rt.apply(id, { type: 'step.failed', key: 's0', attempt: 1, retryable: true, error: { code: 'AGENT_ERROR', message: 'x' } });
+    expect(await step()).toEqual({ attempt: 2, requeues: 0 });
+  });
 });

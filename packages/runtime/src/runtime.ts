@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import {
-  KyselyRunRepository, KyselyStepRepository, claimIdempotencyKeys, insertRuns, type Db, type NewRun,
+  KyselyRunRepository, KyselyStepRepository, UnstorableValueError, claimIdempotencyKeys, insertRuns, type Db, type NewRun,
 } from '@baton/db';
 import { applyDecisionInPlace, decide, initialRun, readableContext, type Command, type RunEvent, type RunState } from '@baton/engine';
 import { BatchQueue } from './batch-queue';
 import type { StepJob } from '@baton/queue';
-import type { CompiledWorkflow, WorkflowDefinition } from '@baton/workflow';
+import { unstorableStrings, type CompiledWorkflow, type WorkflowDefinition } from '@baton/workflow';
+import { unavailableDependency } from './dependency-errors';
 import { BatonError } from './errors';
 import { GroupCommit, type CommittedCommands } from './group-commit';
 import { PayloadStore } from './payload-store';
@@ -63,13 +64,16 @@ export class Runtime {
 
   constructor(private readonly options: RuntimeOptions) {
     this.payloads = new PayloadStore(options.db, options.payloadThresholdBytes);
-    this.intake = new BatchQueue((batch) => this.admit(batch), options.maxBatch ?? 500);
+    // A batch that fails is retried in parts, so that one submission's fault is its answer alone.
+    const isolate = (err: unknown) => unavailableDependency(err) === undefined;
+    this.intake = new BatchQueue((batch) => this.admit(batch), { maxBatch: options.maxBatch, isolate });
     this.commit = new GroupCommit({
       payloads: this.payloads,
       db: options.db.kysely,
       repos: this.repos,
       workflows: this.workflows,
       maxBatch: options.maxBatch,
+      isolate,
       afterCommit: (batch) => this.dispatch(batch),
       onEventFailed: (runId, event, err) => options.logger.error('the engine could not decide an event', { runId, event: event.type, error: err.message, stack: err.stack }),
     });
@@ -84,7 +88,8 @@ export class Runtime {
    * Records a new run and its first steps, then enqueues them. Submissions arriving together are
    * admitted in one transaction (one statement for the idempotency keys, one for runs, steps and
    * events) with synchronous commit: an accepted run is never lost.
-   * @throws BatonError IDEMPOTENCY_CONFLICT when the key was used with another body.
+   * @throws BatonError IDEMPOTENCY_CONFLICT when the key was used with another body; VALIDATION_FAILED
+   * naming the paths when the definition or input holds text Postgres cannot store.
    */
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     const hash = request.definitionHash ?? definitionHash(request.workflow);
@@ -94,7 +99,9 @@ export class Runtime {
     const state = initialRun({ id, input: request.input ?? {}, priority: request.priority ?? 5, now });
     const decision = await decide(compiled, state, { type: 'run.submitted' }, now);
     applyDecisionInPlace(state, decision);
-    return this.intake.push({ request, hash, state, commands: decision.commands, now });
+    return this.intake.push({ request, hash, state, commands: decision.commands, now }).catch((err: unknown) => {
+      throw unstorableSubmission(err, request);
+    });
   }
 
   private async admit(batch: Admission[]): Promise<Array<SubmitResult | Error>> {
@@ -239,6 +246,17 @@ interface Admission {
   state: RunState;
   commands: Command[];
   now: Date;
+}
+
+/**
+ * A submission that could not be stored because of its own text (a YAML definition may hold a lone
+ * surrogate the JSON body check never saw) is the client's 400, naming where.
+ */
+function unstorableSubmission(err: unknown, request: SubmitRequest): unknown {
+  if (!(err instanceof UnstorableValueError)) return err;
+  const problems = unstorableStrings({ workflow: request.workflow, input: request.input });
+  if (problems.length === 0) return err;
+  return new BatonError('VALIDATION_FAILED', 'the submission holds text that cannot be stored', problems);
 }
 
 const emitted = (commands: Command[]) => commands.flatMap((c) => (c.type === 'emit' ? [c.event] : []));

@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { containsNul } from '@baton/db';
 import { FINAL_RUN_STATUSES, type RunStatus } from '@baton/engine';
+import { unstorableJson, unstorableStrings } from '@baton/workflow';
 import { can } from '@baton/auth';
 import { BatonError } from '@baton/core';
 import type { AppDeps } from '../app-deps';
@@ -45,23 +45,6 @@ const links = (id: string) => ({ self: `/v1/runs/${id}`, events: `/v1/runs/${id}
 /** A 404 for a run that does not exist, is not a UUID or belongs to another tenant: all look alike. */
 const runNotFound = (id: string) => new BatonError('RUN_NOT_FOUND', `run ${id.slice(0, 100)} not found`);
 
-/** Where every problem with a body containing `\u0000` is (Postgres stores no NUL in text or jsonb). */
-function nulPaths(value: unknown, path = '', out: string[] = []): string[] {
-  if (out.length >= 20) return out;
-  if (typeof value === 'string') {
-    if (value.includes('\u0000')) out.push(path);
-  } else if (Array.isArray(value)) {
-    value.forEach((v, i) => nulPaths(v, `${path}[${i}]`, out));
-  } else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      const at = path ? `${path}.${k}` : k;
-      if (k.includes('\u0000')) out.push(at);
-      nulPaths(v, at, out);
-    }
-  }
-  return out;
-}
-
 function idempotencyKeyOf(req: Request): string | undefined {
   const key = req.get('idempotency-key');
   if (key === undefined) return undefined;
@@ -77,9 +60,9 @@ export function runRoutes({ runtime, db, agents }: Pick<AppDeps, 'runtime' | 'db
   router.post('/v1/runs', requirePermission('run.submit'), async (req, res) => {
     const principal = principalOf(req);
     const body = parseRequest(SubmitBody, req.body, 'request body');
-    if (containsNul(req.body)) {
-      throw new BatonError('VALIDATION_FAILED', 'the request holds \\u0000, which cannot be stored',
-        nulPaths(req.body).map((path) => ({ path, message: 'must not contain \\u0000' })));
+    // Postgres stores no NUL and no lone surrogate: refused before admission, where they are named.
+    if (unstorableJson(JSON.stringify(req.body))) {
+      throw new BatonError('VALIDATION_FAILED', 'the request holds text that cannot be stored (\\u0000 or a lone UTF-16 surrogate)', unstorableStrings(req.body));
     }
     const idempotencyKey = idempotencyKeyOf(req);
     if (body.template !== undefined && body.workflow !== undefined) {
