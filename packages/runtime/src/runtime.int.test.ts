@@ -228,3 +228,24 @@ describe('the reconciler', () => {
     expect(await step()).toEqual({ attempt: 2, requeues: 0 });
   });
 });
+
+test('steps named like Object.prototype members are stored, reloaded and run like any other', async () => {
+  // Validation refuses these ids; the runtime must not depend on it.
+  const workflow = {
+    name: 'proto-steps',
+    steps: [
+      { id: '__proto__', agent: 'echo', needs: [], onFailure: 'fail' as const, input: { n: 1 } },
+      { id: 'constructor', agent: 'echo', needs: ['__proto__'], onFailure: 'fail' as const },
+    ],
+  };
+  const { id } = await runtime().submit({ tenant: 't', workflow, input: {} });
+  const db = opened.at(-1)!.db.kysely;
+  const keys = async () => (await db.selectFrom('steps').select(['key', 'status']).where('run_id', '=', id).orderBy('key').execute()).map((s) => `${s.key}:${s.status}`);
+  expect(await keys()).toEqual(['__proto__:queued', 'constructor:pending']);
+  // Another runtime: states come from the rows, not from a cache.
+  await runtime().apply(id, { type: 'step.succeeded', key: '__proto__', attempt: 1, output: 1 });
+  expect(await keys()).toEqual(['__proto__:succeeded', 'constructor:queued']);
+  await runtime().apply(id, { type: 'step.succeeded', key: 'constructor', attempt: 1, output: 2 });
+  const run = await db.selectFrom('runs').select(['status', 'output']).where('id', '=', id).executeTakeFirstOrThrow();
+  expect(run).toEqual({ status: 'succeeded', output: { constructor: 2 } });
+});
