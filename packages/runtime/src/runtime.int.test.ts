@@ -249,3 +249,20 @@ test('steps named like Object.prototype members are stored, reloaded and run lik
   const run = await db.selectFrom('runs').select(['status', 'output']).where('id', '=', id).executeTakeFirstOrThrow();
   expect(run).toEqual({ status: 'succeeded', output: { constructor: 2 } });
 });
+
+test('a large input of a submission retried after its batch failed is stored again, not left dangling', async () => {
+  const rt = runtime();
+  const valid = validate({ name: 'big-input', steps: [{ id: 'a', agent: 'echo', input: { big: '{{ $input.big }}' } }] });
+  if (!valid.ok) throw new Error('invalid');
+  const big = 'x'.repeat(100_000);
+  const [ok, bad] = await Promise.allSettled([
+    rt.submit({ tenant: 't', workflow: valid.workflow, input: { big } }),
+    rt.submit({ tenant: 't', workflow: valid.workflow, input: { big: 'y', s: '\ud800' } }),
+  ]);
+  expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'VALIDATION_FAILED' } });
+  const { id } = (ok as PromiseFulfilledResult<{ id: string }>).value;
+  const db = opened.at(-1)!.db.kysely;
+  const step = await db.selectFrom('steps').select('input').where('run_id', '=', id).executeTakeFirstOrThrow();
+  expect(await rt.payloads.hydrate(step.input)).toEqual({ big });
+  expect((await jobs()).find((j) => j.runId === id)?.input).toEqual(step.input);
+});

@@ -107,6 +107,13 @@ export class Runtime {
   private async admit(batch: Admission[]): Promise<Array<SubmitResult | Error>> {
     let taken = new Map<string, { bodyHash: string; runId: string }>();
     const holderOf = (a: Admission) => a.request.idempotency && taken.get(`${a.request.tenant}\u0000${a.request.idempotency.key}`);
+    // Compaction rewrites step inputs in place: they are put back if the transaction fails, so that
+    // a retry of these submissions stores their payloads again.
+    const inputs = batch.flatMap((a) => a.commands.flatMap((c) => (c.type === 'enqueue' ? [{ a, c, input: c.input }] : [])));
+    const restore = (err: unknown) => {
+      for (const { a, c, input } of inputs) a.state.steps[c.key]!.input = c.input = input;
+      throw err;
+    };
     const { statuses } = await this.options.db.kysely.transaction().execute(async (tx) => {
       const claims = batch.flatMap(({ request, state, now }) =>
         request.idempotency
@@ -136,7 +143,7 @@ export class Runtime {
       const replayed = [...new Set([...taken.values()].map((t) => t.runId))];
       const statuses = new Map(replayed.length > 0 ? (await this.repos.runs.heads(tx, replayed)).map((h) => [h.id, h.status]) : []);
       return { statuses };
-    });
+    }).catch(restore);
     const results = batch.map((a): SubmitResult | Error => {
       const holder = holderOf(a);
       if (!holder || holder.runId === a.state.id) return { id: a.state.id, status: a.state.status, created: true };
