@@ -67,6 +67,15 @@ export default tseslint.config(
     },
   },
   {
+    // Logging, metrics and tracing libraries live behind core's ports, in packages/telemetry only.
+    // (The purity rule below replaces this one for engine, workflow and core, and bans them too.)
+    files: ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts'],
+    ignores: ['packages/telemetry/src/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['winston', 'prom-client', '@opentelemetry/*'], message: 'only @baton/telemetry imports these; take a Logger, Meter or Tracer (@baton/core)' }] }],
+    },
+  },
+  {
     // The language, the engine and core are pure: no I/O, no clock, no logger (ARCHITECTURE.md).
     files: ['packages/engine/src/**/*.ts', 'packages/workflow/src/**/*.ts', 'packages/core/src/**/*.ts'],
     rules: {
