@@ -36,7 +36,7 @@ describe('the bytes a run may hold', () => {
     expect(failed).toHaveLength(58);
     expect(failed[0]!.error).toEqual({
       code: 'LIMIT_EXCEEDED',
-      message: 'step s2: steps[2].input.blob: the run would hold more than 120000 bytes (BATON_MAX_RUN_BYTES)',
+      message: 'step s2: steps[2].input.blob: $pad to 50000 characters: the run would hold more than 120000 bytes (BATON_MAX_RUN_BYTES)',
     });
     // Once spent, the rest fail before their expressions run.
     expect(failed[57]!.error).toEqual({ code: 'LIMIT_EXCEEDED', message: 'step s59: steps[59].input: the run would hold more than 120000 bytes (BATON_MAX_RUN_BYTES)' });
@@ -85,7 +85,7 @@ describe('the bytes a run may hold', () => {
     await big.succeed('a');
     expect(big.state).toMatchObject({
       status: 'failed',
-      error: { code: 'LIMIT_EXCEEDED', message: 'output: the run would hold more than 50 bytes (BATON_MAX_RUN_BYTES)' },
+      error: { code: 'LIMIT_EXCEEDED', message: 'output: $pad to 100 characters: the run would hold more than 50 bytes (BATON_MAX_RUN_BYTES)' },
     });
   });
 
@@ -93,7 +93,7 @@ describe('the bytes a run may hold', () => {
     const d = await RunDriver.submit(workflowOf([pad('a', 100)]), { limits: { expressions: { timeoutMs: 100, maxOutputBytes: 50 } } });
     expect(d.entry('a').error).toEqual({
       code: 'LIMIT_EXCEEDED',
-      message: 'step a: steps[0].input.blob: results are larger than 50 bytes (BATON_MAX_EXPRESSION_BYTES)',
+      message: 'step a: steps[0].input.blob: $pad to 100 characters: results are larger than 50 bytes (BATON_MAX_EXPRESSION_BYTES)',
     });
   });
 

@@ -276,7 +276,7 @@ describe('compileTemplate: a byte budget shared by evaluations', () => {
   test('evaluations share it: the second to pass it fails, naming the limit, and once spent nothing runs', async () => {
     const budget = new ByteBudget(25);
     expect(RUN_BYTES_LIMIT).toBe('BATON_MAX_RUN_BYTES');
-    const template = compileTemplate('{{ $pad("", 10, "x") }}', 'steps[0].input');
+    const template = compileTemplate('{{ "xxxxxxxxxx" }}', 'steps[0].input');
     await template.evaluate(scope, { budget }); // 12 bytes
     await template.evaluate(scope, { budget }); // 24
     const third = template.evaluate(scope, { budget });
@@ -295,9 +295,30 @@ describe('compileTemplate: a byte budget shared by evaluations', () => {
   test('a refused result is charged all the same, so the next large one fails without running', async () => {
     const budget = new ByteBudget(3000);
     const limits = { ...DEFAULT_LIMITS, maxOutputBytes: 2000 };
-    const big = compileTemplate('{{ $pad("", 2500, "x") }}', 'steps[0].input', limits);
+    const big = compileTemplate(`{{ "${'x'.repeat(2500)}" }}`, 'steps[0].input', limits);
     await expect(big.evaluate(scope, { budget })).rejects.toMatchObject({ limit: 'BATON_MAX_EXPRESSION_BYTES' });
     await expect(big.evaluate(scope, { budget })).rejects.toMatchObject({ limit: 'BATON_MAX_RUN_BYTES' });
+  });
+
+  test('$pad refuses a width no result could hold before it builds the string, and charges it', async () => {
+    const budget = new ByteBudget(1000);
+    const limits = { ...DEFAULT_LIMITS, maxOutputBytes: 600 };
+    const padded = (width: number) => compileTemplate(`{{ $pad("ab", ${width}, "-") }}`, 'steps[0].input', limits).evaluate(scope, { budget });
+    expect(await padded(-5)).toBe('---ab');
+    await expect(padded(50_000_000)).rejects.toMatchObject({
+      limit: 'BATON_MAX_EXPRESSION_BYTES',
+      message: 'steps[0].input: $pad to 50000000 characters: results are larger than 600 bytes (BATON_MAX_EXPRESSION_BYTES)',
+    });
+    expect(budget.used).toBe(7);
+    expect(await padded(500)).toHaveLength(500); // 502 bytes charged
+    await expect(padded(-500)).rejects.toMatchObject({
+      limit: 'BATON_MAX_RUN_BYTES',
+      message: 'steps[0].input: $pad to 500 characters: the run would hold more than 1000 bytes (BATON_MAX_RUN_BYTES)',
+    });
+    expect(budget.exhausted).toBe(true);
+    // Without a budget only the result limit applies; JSONata still checks the arguments.
+    expect(await compileTemplate('{{ $pad("a", 3) }}', 'x').evaluate(scope)).toBe('a  ');
+    await expect(compileTemplate('{{ $pad("a", "3") }}', 'x').evaluate(scope)).rejects.toThrow(/does not match function signature/);
   });
 });
 

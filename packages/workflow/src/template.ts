@@ -1,6 +1,6 @@
 import jsonata from 'jsonata';
 import { BoundedCache } from './bounded-cache';
-import { jsonBytes, utf8Bytes, type ByteBudget } from './byte-budget';
+import { RUN_BYTES_LIMIT, jsonBytes, utf8Bytes, type ByteBudget } from './byte-budget';
 import { ExpressionError, LimitExceededError } from './expression-error';
 import { describeError, syntaxErrors } from './expression-syntax';
 import { LINEAR_REGEX_ENGINE } from './linear-regexp';
@@ -210,6 +210,7 @@ async function run(expr: Expression, field: string, ev: Evaluation): Promise<str
   ev.budget?.check(field);
   const { maxItems } = ev;
   const sequence = Math.min(ev.limits.maxSequence ?? DEFAULT_SEQUENCE, maxItems?.count ?? Infinity);
+  ev.bindings.pad ??= guardedPad(ev, await BUILTIN_PAD);
   let text: string;
   try {
     const result: unknown = await build(expr, ev.limits.timeoutMs, sequence).evaluate(ev.input, ev.bindings);
@@ -218,20 +219,53 @@ async function run(expr: Expression, field: string, ev: Evaluation): Promise<str
     // JSON text also strips JSONata's sequence flags and detaches the result from the scope.
     text = JSON.stringify(result, jsonOnly);
   } catch (err) {
-    const { code, message } = err as { code?: unknown; message?: unknown };
+    const { code, message, limit } = err as { code?: unknown; message?: unknown; limit?: unknown };
     if (maxItems && (message === TOO_MANY || code === 'D2015')) {
       throw new LimitExceededError(field, `more than ${maxItems.count} items`, maxItems.limit);
     }
+    if (code === PAD_TOO_WIDE) throw new LimitExceededError(field, message as string, limit as string);
     throw new ExpressionError(field, describeError(err));
   }
-  // Postgres stores no NUL and no lone surrogate (`$split('😀', '')`): refused, never replaced.
-  if (unstorableJson(text)) throw new ExpressionError(field, 'the result holds \\u0000 or a lone UTF-16 surrogate, which cannot be stored');
   // A UTF-16 length never exceeds the UTF-8 size, so a long text is refused before it is encoded.
   const bytes = text.length > ev.remaining ? text.length : utf8Bytes(text);
   ev.budget?.charge(bytes, field);
   ev.remaining -= bytes;
   if (ev.remaining < 0) throw new LimitExceededError(field, `results are larger than ${ev.limits.maxOutputBytes} bytes`, EXPRESSION_BYTES);
+  // Postgres stores no NUL and no lone surrogate (`$split('😀', '')`): refused, never replaced.
+  if (unstorableJson(text)) throw new ExpressionError(field, 'the result holds \\u0000 or a lone UTF-16 surrogate, which cannot be stored');
   return text;
+}
+
+/** A JSONata built-in function as an expression sees it. */
+interface JsonataFunction {
+  implementation: (...args: unknown[]) => unknown;
+}
+
+// JSONata's own `$pad`, wrapped below (evaluating `$pad` gives the function with its signature).
+const BUILTIN_PAD = jsonata('$pad').evaluate({}) as Promise<JsonataFunction>;
+const PAD_TOO_WIDE = 'BATON_PAD_TOO_WIDE';
+
+/**
+ * `$pad` refusing, before it builds anything, a width that no result of this evaluation could
+ * hold: `$pad("", 50000000)` is a few bytes of expression and 50 MB of string. A refused width is
+ * charged to the budget, as a refused result is.
+ */
+function guardedPad(ev: Evaluation, builtin: JsonataFunction): JsonataFunction {
+  const tooWide = (message: string, limit: string) => ({ code: PAD_TOO_WIDE, message, limit });
+  return {
+    ...builtin,
+    // JSONata has checked the arguments against `$pad`'s signature: width is a number.
+    implementation: (str: unknown, width: unknown, char?: unknown) => {
+      const wide = Math.abs(Math.trunc(width as number));
+      if (wide > ev.remaining) throw tooWide(`$pad to ${wide} characters: results are larger than ${ev.limits.maxOutputBytes} bytes`, EXPRESSION_BYTES);
+      const { budget } = ev;
+      if (budget && budget.used + wide > budget.limit) {
+        budget.used += wide;
+        throw tooWide(`$pad to ${wide} characters: the run would hold more than ${budget.limit} bytes`, RUN_BYTES_LIMIT);
+      }
+      return builtin.implementation(str, width, char);
+    },
+  };
 }
 
 const DEFAULT_SEQUENCE = 1_000_000;
