@@ -98,6 +98,12 @@ const migrations: Record<string, Migration> = {
       await sql`ALTER TABLE steps ADD COLUMN requeues integer NOT NULL DEFAULT 0`.execute(db);
     },
   },
+  '0003_run_used_bytes': {
+    // The JSON bytes a run has stored (the engine's RunState.usedBytes, bounded by BATON_MAX_RUN_BYTES).
+    async up(db: Kysely<unknown>) {
+      await sql`ALTER TABLE runs ADD COLUMN used_bytes integer NOT NULL DEFAULT 0`.execute(db);
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

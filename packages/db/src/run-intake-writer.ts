@@ -24,6 +24,7 @@ export interface NewRun {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  used_bytes: number;
 }
 
 export interface IdempotencyClaim {
@@ -62,13 +63,13 @@ export async function insertRuns(db: Kysely<Database>, batch: { runs: NewRun[]; 
   await sql`
     WITH r AS (
       INSERT INTO runs (id, tenant, status, workflow_name, template, template_version, definition, definition_hash, input,
-        output, error, context, priority, event_seq, submitted_by, created_at, started_at, finished_at)
+        output, error, context, priority, event_seq, submitted_by, created_at, started_at, finished_at, used_bytes)
       SELECT id, tenant, status, workflow_name, template, template_version, definition, definition_hash, input,
-        output, error, context, priority, event_seq, submitted_by, created_at, started_at, finished_at
+        output, error, context, priority, event_seq, submitted_by, created_at, started_at, finished_at, used_bytes
       FROM jsonb_to_recordset(${toJsonb(batch.runs)}::jsonb) AS n(id uuid, tenant text, status text, workflow_name text,
         template text, template_version integer, definition jsonb, definition_hash text, input jsonb, output jsonb,
         error jsonb, context jsonb, priority smallint, event_seq integer, submitted_by text, created_at timestamptz,
-        started_at timestamptz, finished_at timestamptz)
+        started_at timestamptz, finished_at timestamptz, used_bytes integer)
       RETURNING 1),
     s AS (${stepsUpsertSql(batch.steps)} RETURNING 1),
     e AS (${eventsInsertSql(batch.events)} RETURNING 1)

@@ -16,6 +16,7 @@ export interface RunUpdate {
   started_at: Date | string | null;
   finished_at: Date | string | null;
   event_seq: number;
+  used_bytes: number;
 }
 
 export interface RunListFilter {
@@ -32,16 +33,16 @@ export function runsUpdateSql(updates: RunUpdate[]) {
   const records = updates.map((u) => ({ ...u, output: u.output ?? null, error: u.error ?? null }));
   return sql`
     UPDATE runs SET status = r.status, output = r.output, error = r.error, context = r.context,
-      started_at = r.started_at, finished_at = r.finished_at, event_seq = r.event_seq, version = runs.version + 1
+      started_at = r.started_at, finished_at = r.finished_at, event_seq = r.event_seq, used_bytes = r.used_bytes, version = runs.version + 1
     FROM jsonb_to_recordset(${toJsonb(records)}::jsonb) AS r(
       id uuid, status text, output jsonb, error jsonb, context jsonb,
-      started_at timestamptz, finished_at timestamptz, event_seq integer)
+      started_at timestamptz, finished_at timestamptz, event_seq integer, used_bytes integer)
     WHERE runs.id = r.id`;
 }
 
 const HEAD_COLUMNS = [
   'id', 'tenant', 'status', 'workflow_name', 'template', 'template_version', 'definition_hash', 'input', 'output', 'error',
-  'context', 'priority', 'version', 'event_seq', 'submitted_by', 'created_at', 'started_at', 'finished_at',
+  'context', 'priority', 'version', 'event_seq', 'submitted_by', 'created_at', 'started_at', 'finished_at', 'used_bytes',
 ] as const;
 
 export class KyselyRunRepository {

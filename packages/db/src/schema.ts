@@ -27,6 +27,8 @@ export interface RunsTable {
   created_at: Timestamp;
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
+  /** JSON bytes the run has stored (the engine's `usedBytes`). */
+  used_bytes: Generated<number>;
 }
 
 export interface StepsTable {

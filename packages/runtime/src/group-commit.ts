@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { writeTransitions, type Database, type EventWrite, type KyselyRunRepository, type KyselyStepRepository, type RunHead } from '@baton/db';
-import { FINAL_RUN_STATUSES, applyDecisionInPlace, decide, type Command, type Decision, type RunEvent, type RunState, type StepState } from '@baton/engine';
+import { FINAL_RUN_STATUSES, applyDecisionInPlace, decide, type Command, type Decision, type RunEvent, type RunState, type RunLimits, type StepState } from '@baton/engine';
 import type { CompiledWorkflow, WorkflowDefinition } from '@baton/workflow';
 import { BatchQueue } from './batch-queue';
 import { collectRefs, type LoadedPayload, type PayloadCompactor, type PayloadStore } from './payload-store';
@@ -40,6 +40,8 @@ export interface GroupCommitOptions {
   isolate?: (err: unknown) => boolean;
   /** Runs whose state is kept between batches (checked against `runs.version`). @defaultValue 2000 */
   cacheSize?: number;
+  /** Passed to the engine (`DecideOptions.limits`). */
+  limits?: Partial<RunLimits>;
 }
 
 const MAX_CACHED_PAYLOAD_BYTES = 8 * 1024 * 1024;
@@ -122,7 +124,7 @@ export class GroupCommit {
         const { head, state, workflow } = loaded;
         let decision: Decision;
         try {
-          decision = await decide(workflow, state, p.event, p.at, { payloads: loaded.values });
+          decision = await decide(workflow, state, p.event, p.at, { payloads: loaded.values, limits: this.options.limits });
           if (decision.steps.length === 0 && decision.commands.length === 0 && Object.keys(decision.run).length === 0) continue;
           compactDecision(compactor, p.runId, decision);
         } catch (err) {

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import {
   KyselyRunRepository, KyselyStepRepository, UnstorableValueError, claimIdempotencyKeys, insertRuns, type Db, type NewRun,
 } from '@baton/db';
-import { applyDecisionInPlace, decide, initialRun, readableContext, type Command, type RunEvent, type RunState } from '@baton/engine';
+import { applyDecisionInPlace, decide, initialRun, readableContext, type Command, type RunEvent, type RunLimits, type RunState } from '@baton/engine';
 import { BatchQueue } from './batch-queue';
 import type { StepJob } from '@baton/queue';
 import { unstorableStrings, type CompiledWorkflow, type WorkflowDefinition } from '@baton/workflow';
 import { unavailableDependency } from './dependency-errors';
 import { BatonError } from './errors';
+import { refuseOverLimit } from './refuse-over-limit';
 import { GroupCommit, type CommittedCommands } from './group-commit';
 import { PayloadStore } from './payload-store';
 import { stepToRow } from './state-rows';
@@ -23,6 +24,8 @@ export interface RuntimeOptions {
   maxBatch?: number;
   /** Outputs larger than this (JSON bytes) are stored once and passed by reference. @defaultValue 65536 */
   payloadThresholdBytes?: number;
+  /** What a run may hold and build (bytes, forEach items, entries); the engine's defaults where absent. */
+  limits?: Partial<RunLimits>;
 }
 
 export interface SubmitRequest {
@@ -74,6 +77,7 @@ export class Runtime {
       workflows: this.workflows,
       maxBatch: options.maxBatch,
       isolate,
+      limits: options.limits,
       afterCommit: (batch) => this.dispatch(batch),
       onEventFailed: (runId, event, err) => options.logger.error('the engine could not decide an event', { runId, event: event.type, error: err.message, stack: err.stack }),
     });
@@ -97,7 +101,8 @@ export class Runtime {
     const id = randomUUID();
     const now = new Date();
     const state = initialRun({ id, input: request.input ?? {}, priority: request.priority ?? 5, now });
-    const decision = await decide(compiled, state, { type: 'run.submitted' }, now);
+    const decision = await decide(compiled, state, { type: 'run.submitted' }, now, { limits: this.options.limits });
+    refuseOverLimit(compiled, decision);
     applyDecisionInPlace(state, decision);
     return this.intake.push({ request, hash, state, commands: decision.commands, now }).catch((err: unknown) => {
       throw unstorableSubmission(err, request);
@@ -275,6 +280,6 @@ function newRunRow({ request, hash, state, commands }: Admission): NewRun {
     definition: request.workflow, definition_hash: hash, input: state.input, output: state.output ?? null,
     error: state.error ?? null, context: state.context, priority: state.priority, event_seq: emitted(commands).length,
     submitted_by: request.submittedBy ?? null, created_at: state.createdAt, started_at: state.startedAt ?? null,
-    finished_at: state.finishedAt ?? null,
+    finished_at: state.finishedAt ?? null, used_bytes: state.usedBytes ?? 0,
   };
 }

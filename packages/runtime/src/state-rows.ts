@@ -72,6 +72,7 @@ export function runFromHead(head: RunHead, steps: Record<string, StepState>): Ru
     createdAt: head.created_at.toISOString(),
     startedAt: iso(head.started_at),
     finishedAt: iso(head.finished_at),
+    usedBytes: head.used_bytes > 0 ? head.used_bytes : undefined,
     steps,
   });
 }
@@ -86,5 +87,6 @@ export function runUpdate(state: RunState, eventSeq: number): RunUpdate {
     started_at: state.startedAt ?? null,
     finished_at: state.finishedAt ?? null,
     event_seq: eventSeq,
+    used_bytes: state.usedBytes ?? 0,
   };
 }
