@@ -33,7 +33,7 @@ const { 'import-x/resolver': _defaultResolver, ...importSettings } = importX.fla
 
 const tests = ['**/*.test.ts', '**/test-*.ts', '**/*.test-helper.ts'];
 // Root files (this config, jest's, scripts/) are tooling: the root's devDependencies serve them.
-const tooling = ['*.mjs', '*.ts', 'scripts/**'];
+const tooling = ['*.mjs', '*.ts', '.*.mjs', 'scripts/**', 'scripts/**/.*'];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'bench/**', '**/*.js'] },
