@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-const PACKAGES = ['@baton/core', '@baton/workflow', '@baton/engine', '@baton/db', '@baton/queue', '@baton/auth',
+const PACKAGES = ['@baton/agent-sdk', '@baton/core', '@baton/workflow', '@baton/engine', '@baton/db', '@baton/queue', '@baton/auth',
   '@baton/telemetry', '@baton/agents', '@baton/runtime'];
 
 /**
@@ -18,6 +18,8 @@ const PACKAGES = ['@baton/core', '@baton/workflow', '@baton/engine', '@baton/db'
  * is the api and the worker in one process. A new workspace gets a line here.
  */
 export const ALLOWED = {
+  // The SDK a user's agent project depends on: nothing of Baton's (zod is its peer).
+  '@baton/agent-sdk': [],
   '@baton/core': [],
   '@baton/workflow': ['@baton/core'],
   '@baton/engine': ['@baton/workflow', '@baton/core'],
@@ -25,7 +27,7 @@ export const ALLOWED = {
   '@baton/queue': ['@baton/core'],
   '@baton/auth': ['@baton/core'],
   '@baton/telemetry': ['@baton/core'],
-  '@baton/agents': ['@baton/workflow', '@baton/core'],
+  '@baton/agents': ['@baton/agent-sdk', '@baton/workflow', '@baton/core'],
   '@baton/runtime': ['@baton/engine', '@baton/workflow', '@baton/db', '@baton/queue', '@baton/auth', '@baton/agents',
     '@baton/telemetry', '@baton/core'],
   '@baton/app-api': PACKAGES,

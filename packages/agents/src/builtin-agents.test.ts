@@ -1,14 +1,19 @@
-import type { Agent } from './agent';
+import { AGENT_NAME as SDK_AGENT_NAME, executeAgent, type Agent, type AgentJob } from '@baton/agent-sdk';
+import { AGENT_NAME } from '@baton/workflow';
 import { builtinAgents } from './builtin-agents';
 import { delayAgent } from './builtins/delay';
 import { echoAgent } from './builtins/echo';
 import { failAgent } from './builtins/fail';
 import { handoffAgent } from './builtins/handoff';
-import { transformAgent } from './builtins/transform';
-import { executeAgent, type AgentJob } from './execute-agent';
+import { transformAgent } from './builtins/transform/transform';
 import { jobOf, live, memoryLogger } from './test-support';
 
 const run = (agent: Agent, input: unknown, over: Partial<AgentJob> = {}) => executeAgent(agent, jobOf(input, over), live());
+
+test('the SDK checks agent names with the language\'s pattern', () => {
+  expect(SDK_AGENT_NAME.source).toBe(AGENT_NAME.source);
+  expect(SDK_AGENT_NAME.flags).toBe(AGENT_NAME.flags);
+});
 
 describe('builtinAgents', () => {
   it('holds the agents that need no configuration, each described', () => {

@@ -1,18 +1,34 @@
+// The agent SDK, re-exported: code inside the monorepo may keep importing it from here. A project
+// of its own depends on @baton/agent-sdk alone.
 export {
+  AGENT_NAME,
+  AgentConfigError,
+  Handoff,
+  NonRetryableError,
   defineAgent,
+  executeAgent,
+  isAgent,
+  startAgent,
   type Agent,
   type AgentContext,
   type AgentDefinition,
+  type AgentJob,
   type AgentLogger,
+  type AgentOutcome,
   type AgentResult,
+  type AgentSetupContext,
+  type ExecuteAgentOptions,
+  type StartedAgent,
   type StepContext,
-} from './agent';
-export { Handoff } from './handoff';
-export { NonRetryableError } from './non-retryable-error';
-export { executeAgent, type AgentJob, type AgentOutcome, type ExecuteAgentOptions } from './execute-agent';
+} from '@baton/agent-sdk';
+export { AgentCatalog, type StartAgentsOptions } from './agent-catalog';
+export { LoadedAgents } from './loaded-agents';
+export { AgentLoadError } from './agent-load-error';
+export { agentsOfModule } from './agents-of-module';
+export { loadAgentModule } from './load-agent-module';
 export { builtinAgents } from './builtin-agents';
 export { echoAgent } from './builtins/echo';
 export { delayAgent } from './builtins/delay';
 export { failAgent } from './builtins/fail';
-export { transformAgent } from './builtins/transform';
+export { transformAgent } from './builtins/transform/transform';
 export { handoffAgent } from './builtins/handoff';

@@ -1,6 +1,5 @@
 // Shared by the unit tests (excluded from the build).
-import type { AgentLogger } from './agent';
-import type { AgentJob } from './execute-agent';
+import type { AgentJob, AgentLogger } from '@baton/agent-sdk';
 
 export interface LogLine {
   level: 'info' | 'warn' | 'error';

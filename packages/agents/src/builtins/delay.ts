@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { defineAgent } from '../agent';
+import { defineAgent } from '@baton/agent-sdk';
 
 /** The longest timer Node honours (about 24.8 days). */
 const MAX_DELAY_MS = 2_147_483_647;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineAgent } from '../agent';
+import { defineAgent } from '@baton/agent-sdk';
 
 /** Returns its input, whatever it is. */
 export const echoAgent = defineAgent({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineAgent } from '../agent';
+import { defineAgent } from '@baton/agent-sdk';
 
 /**
  * Fails with `message` (retryably, to exercise retries); with `untilAttempt: n` it fails attempts

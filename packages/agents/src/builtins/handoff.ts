@@ -1,6 +1,6 @@
 import { AGENT_NAME } from '@baton/workflow';
 import { z } from 'zod';
-import { defineAgent } from '../agent';
+import { defineAgent } from '@baton/agent-sdk';
 
 /** Hands the step to agent `to` with `input` (null when absent): rule-based routing. */
 export const handoffAgent = defineAgent({

@@ -1,5 +1,5 @@
-import type { z } from 'zod';
 import type { Agent, AgentContext, AgentLogger } from './agent';
+import { describeIssues } from './describe-issues';
 import { Handoff } from './handoff';
 import { NonRetryableError } from './non-retryable-error';
 import { RecordingStepContext } from './step-context';
@@ -19,6 +19,8 @@ export interface ExecuteAgentOptions {
   /** Aborted on timeout or cancellation. */
   signal: AbortSignal;
   logger: AgentLogger;
+  /** The agent's `ctx.deps`: what its `setup` returned (`startAgent` gives it). @defaultValue undefined */
+  deps?: unknown;
 }
 
 /**
@@ -55,9 +57,6 @@ const aborted = (signal: AbortSignal): Failed => {
   return failed('ABORTED', reason ? `aborted: ${reason}` : 'aborted', true);
 };
 
-const describeIssues = (agent: string, issues: z.ZodIssue[]): string =>
-  `invalid input for agent "${agent}": ` + issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(input)'}: ${issue.message}`).join('; ');
-
 /** Settles with `work`, or rejects as soon as the signal aborts (an agent that ignores it cannot hold the worker). */
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -84,7 +83,7 @@ export async function executeAgent(agent: Agent, job: AgentJob, options: Execute
   const { signal, logger } = options;
   if (signal.aborted) return aborted(signal);
   const parsed = agent.input.safeParse(job.input);
-  if (!parsed.success) return failed('INVALID_INPUT', describeIssues(agent.name, parsed.error.issues), false);
+  if (!parsed.success) return failed('INVALID_INPUT', `invalid input for agent "${agent.name}": ${describeIssues(parsed.error.issues)}`, false);
 
   const context = new RecordingStepContext(job.context);
   const ctx: AgentContext = {
@@ -94,6 +93,7 @@ export async function executeAgent(agent: Agent, job: AgentJob, options: Execute
     attempt: job.attempt,
     logger,
     context,
+    deps: options.deps,
     handoff: (to, input, reason) => {
       if (typeof to !== 'string' || to.length === 0) throw new NonRetryableError('ctx.handoff needs the name of the agent to hand off to');
       return new Handoff(to, input === undefined ? job.input : input, reason);

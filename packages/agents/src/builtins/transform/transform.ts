@@ -1,8 +1,7 @@
 import jsonata from 'jsonata';
 import { z } from 'zod';
 import { LINEAR_REGEX_ENGINE } from '@baton/workflow';
-import { defineAgent } from '../agent';
-import { NonRetryableError } from '../non-retryable-error';
+import { defineAgent, NonRetryableError } from '@baton/agent-sdk';
 
 /**
  * Bounds on one evaluation: wall time (ms), recursion depth, sequence length; and regular
