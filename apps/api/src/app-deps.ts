@@ -26,6 +26,9 @@ export interface Readiness {
   postgres(): Promise<boolean>;
 }
 
+/** Bytes of a `GET /v1/runs/:id` answer when the config does not say (`BATON_RUN_VIEW_BUDGET`). */
+export const DEFAULT_RUN_VIEW_BUDGET = 1024 * 1024;
+
 /** Everything `createApp` needs, built by the composition root (`startApi`). */
 export interface AppDeps {
   runtime: Runtime;
@@ -34,7 +37,8 @@ export interface AppDeps {
   readiness: Readiness;
   logger: Logger;
   metrics: Metrics;
-  config: Pick<Config, 'bodyLimit' | 'adminKey'>;
+  /** `runViewBudgetBytes` defaults to {@link DEFAULT_RUN_VIEW_BUDGET}. */
+  config: Pick<Config, 'bodyLimit' | 'adminKey'> & Partial<Pick<Config, 'runViewBudgetBytes'>>;
   /**
    * Who the callers are.
    * @defaultValue `adminKeyAuthenticator(config.adminKey)` when an admin key is configured, else `openAuthenticator()`

@@ -12,6 +12,8 @@ describe('loadConfig', () => {
       logLevel: 'info',
       dbPoolSize: 10,
       payloadThresholdBytes: 65536,
+      runViewBudgetBytes: 1048576,
+      http: { headersTimeoutMs: 10000, requestTimeoutMs: 30000, keepAliveTimeoutMs: 5000, socketTimeoutMs: 120000, maxHeaderBytes: 16384 },
     });
   });
 
@@ -19,11 +21,15 @@ describe('loadConfig', () => {
     const config = loadConfig({
       PORT: '8080', HOST: '127.0.0.1', REDIS_URL: 'rediss://cache:6380', DATABASE_URL: 'postgresql://u:p@db/baton',
       BATON_QUEUE_PREFIX: 'staging', BATON_ADMIN_KEY: 'x'.repeat(16), BODY_LIMIT: '512kb', LOG_LEVEL: 'debug', DB_POOL_SIZE: '25',
+      BATON_RUN_VIEW_BUDGET: '4096', HTTP_HEADERS_TIMEOUT_MS: '2000', HTTP_REQUEST_TIMEOUT_MS: '4000', HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000',
+      HTTP_SOCKET_TIMEOUT_MS: '9000', HTTP_MAX_HEADER_BYTES: '8192',
       UNRELATED: 'ignored',
     });
     expect(config).toEqual({
       port: 8080, host: '127.0.0.1', redisUrl: 'rediss://cache:6380', databaseUrl: 'postgresql://u:p@db/baton',
       queuePrefix: 'staging', adminKey: 'x'.repeat(16), bodyLimit: '512kb', logLevel: 'debug', dbPoolSize: 25, payloadThresholdBytes: 65536,
+      runViewBudgetBytes: 4096,
+      http: { headersTimeoutMs: 2000, requestTimeoutMs: 4000, keepAliveTimeoutMs: 65000, socketTimeoutMs: 9000, maxHeaderBytes: 8192 },
     });
   });
 
@@ -65,6 +71,16 @@ describe('loadConfig', () => {
       expect.objectContaining({ message: expect.not.stringMatching(/hunter2|pw@db/) }),
     );
   });
+
+  it('refuses a headers timeout above the request timeout, naming both', () => {
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '40000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS: must not be above HTTP_REQUEST_TIMEOUT_MS/);
+    expect(loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '40000', HTTP_REQUEST_TIMEOUT_MS: '40000' }).http.headersTimeoutMs).toBe(40000);
+  });
+
+  it.each([['BATON_RUN_VIEW_BUDGET', '100'], ['HTTP_HEADERS_TIMEOUT_MS', '0'], ['HTTP_SOCKET_TIMEOUT_MS', 'never'], ['HTTP_MAX_HEADER_BYTES', '10']])(
+    'refuses %s=%s with a message naming it', (name, value) => {
+      expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}: must be an integer between`));
+    });
 
   it.each(['65536', '-1', '3.5', '1e3'])('refuses PORT=%s', (port) => {
     expect(() => loadConfig({ PORT: port })).toThrow(/PORT: must be an integer between 0 and 65535/);

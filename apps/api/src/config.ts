@@ -43,6 +43,17 @@ const Schema = z.object({
   LOG_LEVEL: z.preprocess(optional, z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info')),
   DB_POOL_SIZE: z.preprocess(optional, integer(1, 1000).default('10')),
   BATON_PAYLOAD_THRESHOLD: z.preprocess(optional, integer(1024, 1024 * 1024 * 1024).default('65536')),
+  BATON_RUN_VIEW_BUDGET: z.preprocess(optional, integer(1024, 1024 * 1024 * 1024).default('1048576')),
+  HTTP_HEADERS_TIMEOUT_MS: z.preprocess(optional, integer(100, 3_600_000).default('10000')),
+  HTTP_REQUEST_TIMEOUT_MS: z.preprocess(optional, integer(100, 3_600_000).default('30000')),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.preprocess(optional, integer(100, 3_600_000).default('5000')),
+  HTTP_SOCKET_TIMEOUT_MS: z.preprocess(optional, integer(100, 3_600_000).default('120000')),
+  HTTP_MAX_HEADER_BYTES: z.preprocess(optional, integer(1024, 1024 * 1024).default('16384')),
+}).superRefine((c, ctx) => {
+  // Node refuses a headers timeout above the request timeout: say so here, naming the variables.
+  if (c.HTTP_HEADERS_TIMEOUT_MS > c.HTTP_REQUEST_TIMEOUT_MS) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['HTTP_HEADERS_TIMEOUT_MS'], message: 'must not be above HTTP_REQUEST_TIMEOUT_MS' });
+  }
 });
 
 /** The api's settings, validated once at startup (STYLE rule 6). */
@@ -67,6 +78,28 @@ export interface Config {
   dbPoolSize: number;
   /** `BATON_PAYLOAD_THRESHOLD`: values above this many JSON bytes travel by reference. @defaultValue 65536 */
   payloadThresholdBytes: number;
+  /**
+   * `BATON_RUN_VIEW_BUDGET`: bytes of a `GET /v1/runs/:id` answer. Values stored by reference are
+   * inlined while the answer stays within it; the rest are `{ "$ref": "/v1/payloads/<id>" }` links.
+   * @defaultValue 1048576 (1 MiB)
+   */
+  runViewBudgetBytes: number;
+  /** HTTP server timeouts and limits against slow or oversized clients. */
+  http: HttpServerConfig;
+}
+
+/** How the HTTP server treats slow clients (Node's own defaults are far too patient for an API). */
+export interface HttpServerConfig {
+  /** `HTTP_HEADERS_TIMEOUT_MS`: a client must send its whole header within this (408 after). @defaultValue 10000 */
+  headersTimeoutMs: number;
+  /** `HTTP_REQUEST_TIMEOUT_MS`: ... and its whole request, body included, within this (408 after). @defaultValue 30000 */
+  requestTimeoutMs: number;
+  /** `HTTP_KEEP_ALIVE_TIMEOUT_MS`: an idle keep-alive connection is closed after this; keep it above a load balancer's idle timeout. @defaultValue 5000 */
+  keepAliveTimeoutMs: number;
+  /** `HTTP_SOCKET_TIMEOUT_MS`: a connection on which no byte moves either way for this long is closed (a client that stops reading). @defaultValue 120000 */
+  socketTimeoutMs: number;
+  /** `HTTP_MAX_HEADER_BYTES`: request headers above this are a 431. @defaultValue 16384 */
+  maxHeaderBytes: number;
 }
 
 /** Variables whose values may be secret or hold credentials: never echoed in an error. */
@@ -99,5 +132,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: c.LOG_LEVEL,
     dbPoolSize: c.DB_POOL_SIZE,
     payloadThresholdBytes: c.BATON_PAYLOAD_THRESHOLD,
+    runViewBudgetBytes: c.BATON_RUN_VIEW_BUDGET,
+    http: {
+      headersTimeoutMs: c.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: c.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: c.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      socketTimeoutMs: c.HTTP_SOCKET_TIMEOUT_MS,
+      maxHeaderBytes: c.HTTP_MAX_HEADER_BYTES,
+    },
   };
 }

@@ -4,12 +4,15 @@ import { authenticate } from './auth-middleware';
 import { adminKeyAuthenticator, openAuthenticator } from '@baton/auth';
 import { errorMiddleware, notFound } from './error-middleware';
 import { jsonBody } from './json-body';
+import { DEFAULT_RUN_VIEW_BUDGET } from './app-deps';
 import { requestContext } from './request-context';
 import { agentRoutes } from './routes/agents';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
+import { payloadRoutes } from './routes/payloads';
 import { runRoutes } from './routes/runs';
 import { workflowRoutes } from './routes/workflows';
+import { wellFormedPath } from './well-formed-path';
 
 /**
  * The HTTP gateway as an Express app, with no I/O of its own: everything it talks to comes in
@@ -23,10 +26,13 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
 
   app.use(requestContext(logger, metrics));
+  app.use(wellFormedPath);
   app.use(healthRoutes(deps));
   app.use(['/v1', '/metrics'], authenticate(authenticator));
   app.use(jsonBody(config.bodyLimit));
-  app.use(runRoutes(deps));
+  const budget = config.runViewBudgetBytes ?? DEFAULT_RUN_VIEW_BUDGET;
+  app.use(runRoutes(deps, budget));
+  app.use(payloadRoutes(deps, budget));
   app.use(workflowRoutes(deps));
   app.use(agentRoutes(deps));
   app.use(metricsRoutes(deps));

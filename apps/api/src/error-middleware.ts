@@ -22,14 +22,24 @@ const answer = (status: number, code: string, message: string, details: ErrorDet
   body: { error: { code, message, details } },
 });
 
-/** Errors of express.json (body-parser) carry a `type`. */
-function bodyParserAnswer(err: { type?: unknown; limit?: unknown; status?: unknown }): Answer | undefined {
+const ENCODINGS = 'identity, gzip, deflate or br';
+
+/** Errors of express.json (body-parser) carry a `type`; those of decompression a zlib `code`. */
+function bodyParserAnswer(err: { type?: unknown; limit?: unknown; status?: unknown; code?: unknown; encoding?: unknown }): Answer | undefined {
+  if (typeof err.code === 'string' && /^(Z_|ERR_BROTLI|ERR__ERROR)/.test(err.code) && err.status === 400) {
+    return answer(400, 'BAD_REQUEST', 'request body could not be decompressed: it is not what its Content-Encoding says', [
+      { path: 'Content-Encoding', message: 'does not match the body' },
+    ]);
+  }
   switch (err.type) {
     case 'entity.too.large':
       return answer(413, 'PAYLOAD_TOO_LARGE', `request body is larger than the limit of ${String(err.limit)} bytes`);
     case 'entity.parse.failed':
       return answer(400, 'INVALID_JSON', 'request body is not valid JSON (an object or array)');
     case 'encoding.unsupported':
+      return answer(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${String(err.encoding).slice(0, 100)} is not supported; send ${ENCODINGS}`, [
+        { path: 'Content-Encoding', message: `must be ${ENCODINGS}` },
+      ]);
     case 'charset.unsupported':
       return answer(415, 'UNSUPPORTED_MEDIA_TYPE', 'request body must be UTF-8 application/json');
     case 'request.aborted':
@@ -37,6 +47,10 @@ function bodyParserAnswer(err: { type?: unknown; limit?: unknown; status?: unkno
     case 'parameters.too.many':
       return answer(400, 'BAD_REQUEST', 'request body could not be read');
     default:
+      // Any other client error of the body reader (http-errors marks them `expose`) is still the client's.
+      if ((err as { expose?: unknown }).expose === true && typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
+        return answer(400, 'BAD_REQUEST', 'request body could not be read');
+      }
       return undefined;
   }
 }
@@ -52,6 +66,10 @@ export function toErrorAnswer(err: unknown): Answer {
   if (err !== null && typeof err === 'object') {
     const parser = bodyParserAnswer(err as { type?: unknown });
     if (parser) return parser;
+  }
+  if (err instanceof URIError) {
+    // The router's decoding of a path parameter; `wellFormedPath` normally answers first.
+    return answer(404, 'NOT_FOUND', 'no resource at a path that is not valid percent-encoding');
   }
   const dependency = unavailableDependency(err);
   if (dependency) {

@@ -17,8 +17,9 @@ function hasBody(headers: { 'content-length'?: string; 'transfer-encoding'?: str
 export function jsonBody(limit: string): RequestHandler[] {
   const requireJson: RequestHandler = (req, _res, next) => {
     if (hasBody(req.headers) && !req.is(JSON_TYPES)) {
+      const type = req.get('content-type')?.trim();
       throw new BatonError('UNSUPPORTED_MEDIA_TYPE', 'request body must be application/json', [
-        { path: 'Content-Type', message: `${req.get('content-type') ?? 'none'} is not application/json` },
+        { path: 'Content-Type', message: type ? `${JSON.stringify(type.slice(0, 100))} is not application/json` : 'is missing: send application/json' },
       ]);
     }
     next();

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import { KyselyAgentRepository, createDb, type Db } from '@baton/db';
 import { AgentRegistry, BullmqStepQueue, createRedis } from '@baton/queue';
@@ -7,6 +7,7 @@ import { Runtime, createBullmqDispatcher, migrateWhenReachable } from '@baton/ru
 import { createLogger, createMetrics, type Logger } from '@baton/telemetry';
 import type { Config } from './config';
 import { createApp } from './create-app';
+import { createHttpServer } from './http-server';
 import type { AppDeps } from './app-deps';
 import { createReadiness } from './readiness';
 import { Resources } from './resources';
@@ -133,7 +134,7 @@ export async function startApi(
       config,
     });
 
-    const server = res.own('http server', createServer(app), closeServer);
+    const server = res.own('http server', createHttpServer(app, config.http), closeServer);
     const port = await listen(server, config.port, config.host);
     logger.info('api listening', { host: config.host, port });
 

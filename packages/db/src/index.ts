@@ -8,5 +8,6 @@ export type { EventWrite } from './event-repository';
 export { createTestDatabase, serverUrl, type TestDatabase } from './test-database';
 export { KyselyAgentRepository } from './agent-repository';
 export { KyselyPayloadRepository } from './payload-repository';
+export { tenantPayloads } from './tenant-payloads';
 export { writeTransitions, type Transitions } from './transition-writer';
 export { claimIdempotencyKeys, insertRuns, type NewRun, type IdempotencyClaim } from './run-intake-writer';

@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
+import { tenantPayloads } from '@baton/db';
 import { FINAL_RUN_STATUSES, type RunStatus } from '@baton/engine';
 import { unstorableJson, unstorableStrings } from '@baton/workflow';
 import { can } from '@baton/auth';
@@ -8,7 +9,9 @@ import type { AppDeps } from '../app-deps';
 import { principalOf, requirePermission } from '../auth-middleware';
 import { bodyHash } from '../canonical-json';
 import { decodeCursor, encodeCursor, isUuid } from '../cursor';
+import { hydrateWithin } from '../hydrate-within';
 import { parseRequest } from '../parse-request';
+import { allowQuery } from '../query-params';
 import { toRunSummary, toRunView } from '../run-view';
 import { checkInput, checkWorkflow } from '../workflow-check';
 
@@ -40,7 +43,8 @@ const ListQuery = z.object({
   cursor: single('cursor').optional(),
 });
 
-const links = (id: string) => ({ self: `/v1/runs/${id}`, events: `/v1/runs/${id}/events` });
+// `events` joins these when `GET /v1/runs/:id/events` exists: a link must never lead nowhere.
+const links = (id: string) => ({ self: `/v1/runs/${id}` });
 
 /** A 404 for a run that does not exist, is not a UUID or belongs to another tenant: all look alike. */
 const runNotFound = (id: string) => new BatonError('RUN_NOT_FOUND', `run ${id.slice(0, 100)} not found`);
@@ -54,10 +58,14 @@ function idempotencyKeyOf(req: Request): string | undefined {
   return key;
 }
 
-export function runRoutes({ runtime, db, agents }: Pick<AppDeps, 'runtime' | 'db' | 'agents'>): Router {
+/**
+ * The run routes. `budgetBytes` bounds a `GET /v1/runs/:id` answer: stored values that do not fit
+ * are links to `GET /v1/payloads/:id`.
+ */
+export function runRoutes({ runtime, db, agents }: Pick<AppDeps, 'runtime' | 'db' | 'agents'>, budgetBytes: number): Router {
   const router = Router();
 
-  router.post('/v1/runs', requirePermission('run.submit'), async (req, res) => {
+  router.post('/v1/runs', requirePermission('run.submit'), allowQuery(), async (req, res) => {
     const principal = principalOf(req);
     const body = parseRequest(SubmitBody, req.body, 'request body');
     // Postgres stores no NUL and no lone surrogate: refused before admission, where they are named.
@@ -94,7 +102,7 @@ export function runRoutes({ runtime, db, agents }: Pick<AppDeps, 'runtime' | 'db
     res.status(result.created ? 202 : 200).json({ id: result.id, status: result.status, links: links(result.id) });
   });
 
-  router.get('/v1/runs', requirePermission('run.read'), async (req, res) => {
+  router.get('/v1/runs', requirePermission('run.read'), allowQuery('status', 'template', 'limit', 'cursor'), async (req, res) => {
     const { tenant } = principalOf(req);
     const query = parseRequest(ListQuery, req.query, 'query', undefined);
     const limit = query.limit ?? 50;
@@ -108,18 +116,18 @@ export function runRoutes({ runtime, db, agents }: Pick<AppDeps, 'runtime' | 'db
     });
   });
 
-  router.get('/v1/runs/:id', requirePermission('run.read'), async (req, res) => {
+  router.get('/v1/runs/:id', requirePermission('run.read'), allowQuery(), async (req, res) => {
     const { tenant } = principalOf(req);
     const { id } = req.params;
     if (!isUuid(id)) throw runNotFound(id);
     const run = await runtime.repos.runs.get(db.kysely, tenant, id);
     if (!run) throw runNotFound(id);
     const steps = await runtime.repos.steps.forRun(db.kysely, id);
-    // Large outputs are stored by reference; a client sees them as plain values.
-    res.json(await runtime.payloads.hydrate(toRunView(run, steps)));
+    // Large outputs are stored by reference; a client sees them as plain values, as many as fit the budget.
+    res.json(await hydrateWithin(toRunView(run, steps), budgetBytes, (ids) => tenantPayloads(db.kysely, tenant, ids)));
   });
 
-  router.post('/v1/runs/:id/retry', requirePermission('run.retry'), async (req, res) => {
+  router.post('/v1/runs/:id/retry', requirePermission('run.retry'), allowQuery(), async (req, res) => {
     const { tenant } = principalOf(req);
     const { id } = req.params;
     if (!isUuid(id)) throw runNotFound(id);
@@ -131,7 +139,7 @@ export function runRoutes({ runtime, db, agents }: Pick<AppDeps, 'runtime' | 'db
     res.status(202).json({ id, status: after?.status ?? 'running' });
   });
 
-  router.post('/v1/runs/:id/cancel', requirePermission('run.cancel'), async (req, res) => {
+  router.post('/v1/runs/:id/cancel', requirePermission('run.cancel'), allowQuery(), async (req, res) => {
     const principal = principalOf(req);
     const { id } = req.params;
     if (!isUuid(id)) throw runNotFound(id);
