@@ -1,5 +1,6 @@
 import type { KeepJobs } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { StepJob } from './step-job';
 
 /** Which finished jobs BullMQ keeps: `true` removes at once, a number keeps that many. */
 export type KeepFinished = boolean | number | KeepJobs;
@@ -30,4 +31,11 @@ export interface BullmqStepQueueOptions {
    * ignored: they also reach callers as rejected promises.
    */
   onError?: (error: Error) => void;
+  /**
+   * The W3C `traceparent` of the span that enqueues `job`, for a job that carries none: a worker
+   * answers with the step whose result made the job ready, so that a run's steps share the trace
+   * its submission started. Called synchronously inside `enqueue`; a malformed answer is ignored.
+   * @defaultValue none: such a job gets its run's root context (the run id as the trace id)
+   */
+  traceparentOf?: (job: StepJob) => string | undefined;
 }

@@ -6,6 +6,7 @@ import { queueName } from './queue-name';
 import type { StepJob } from './step-job';
 import { stepJobId } from './step-job-id';
 import { deleteKeys, eventually, REDIS_URL, testPrefix } from './test-redis';
+import { runTraceparent } from './traceparent';
 
 const job = (over: Partial<StepJob> = {}): StepJob => ({
   runId: 'run-1',
@@ -61,6 +62,29 @@ describe('BullmqStepQueue', () => {
     expect(consumed.name).toBe('classify');
     expect(consumed.data).toEqual(traced);
     expect(consumed.opts).toMatchObject({ attempts: 1, priority: 6, removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 86400, count: 5000 } });
+  });
+
+  it("gives every job a traceparent: its own when valid, else traceparentOf's, else its run's root", async () => {
+    const parent = '00-4bf92f3577b34da6a3ce929d0e0e4736-1111111111111111-01';
+    const traced = new BullmqStepQueue({ connection: client, prefix, traceparentOf: (j) => (j.runId === 'child-of' ? parent : j.runId === 'junk' ? 'junk' : undefined) });
+    try {
+      const own = '00-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-2222222222222222-00';
+      await traced.enqueue([
+        { job: job({ runId: 'own', traceparent: own }), priority: 5, delayMs: 0 },
+        { job: job({ runId: 'child-of' }), priority: 5, delayMs: 0 },
+        { job: job({ runId: 'child-of', key: 'bad', traceparent: 'not one' }), priority: 5, delayMs: 0 },
+        { job: job({ runId: 'junk' }), priority: 5, delayMs: 0 },
+        { job: job({ runId: '0f8d2b84-3c1e-4c55-9a4b-2e1d6c7f8a90' }), priority: 5, delayMs: 0 },
+      ]);
+      const stored = async (runId: string, key = 'classify') => (await traced.queue('echo').getJob(stepJobId(runId, key, 1)))?.data.traceparent;
+      expect(await stored('own')).toBe(own);
+      expect(await stored('child-of')).toBe(parent);
+      expect(await stored('child-of', 'bad')).toBe(parent);
+      expect(await stored('junk')).toBe(runTraceparent('junk'));
+      expect(await stored('0f8d2b84-3c1e-4c55-9a4b-2e1d6c7f8a90')).toMatch(/^00-0f8d2b843c1e4c559a4b2e1d6c7f8a90-[0-9a-f]{16}-01$/);
+    } finally {
+      await traced.close();
+    }
   });
 
   it('groups by agent queue', async () => {

@@ -4,6 +4,7 @@ import type { BullmqStepQueueOptions, KeepFinished } from './bullmq-step-queue-o
 import { DEFAULT_PREFIX, queueName } from './queue-name';
 import type { StepJob } from './step-job';
 import { stepJobId } from './step-job-id';
+import { parseTraceparent, runTraceparent } from './traceparent';
 
 /** One step attempt to enqueue. `priority` is Baton's 1..10 (10 most urgent). */
 export interface EnqueueRequest {
@@ -37,6 +38,7 @@ export class BullmqStepQueue {
   private readonly removeOnComplete: KeepFinished;
   private readonly removeOnFail: KeepFinished;
   private readonly onError: (error: Error) => void;
+  private readonly traceparentOf: (job: StepJob) => string | undefined;
   private readonly queues = new Map<string, AgentQueue>();
   private closed = false;
 
@@ -46,6 +48,7 @@ export class BullmqStepQueue {
     this.removeOnComplete = options.removeOnComplete ?? DEFAULT_REMOVE_ON_COMPLETE;
     this.removeOnFail = options.removeOnFail ?? DEFAULT_REMOVE_ON_FAIL;
     this.onError = options.onError ?? (() => undefined);
+    this.traceparentOf = options.traceparentOf ?? (() => undefined);
   }
 
   /** The (cached) BullMQ queue of an agent, e.g. for Bull Board. */
@@ -63,7 +66,8 @@ export class BullmqStepQueue {
 
   /**
    * Adds the jobs, one `addBulk` round trip per agent queue. A job whose id already exists is left
-   * as it is, so enqueueing twice is harmless.
+   * as it is, so enqueueing twice is harmless. Every job leaves with a `traceparent`: its own when
+   * valid, else `traceparentOf`'s, else its run's root (see {@link StepJob.traceparent}).
    * @throws RangeError for a priority outside 1..10; the Redis error when Redis is unavailable.
    */
   async enqueue(jobs: readonly EnqueueRequest[]): Promise<void> {
@@ -79,8 +83,9 @@ export class BullmqStepQueue {
         removeOnFail: this.removeOnFail,
       };
       if (delayMs > 0) opts.delay = delayMs;
+      const traceparent = this.traceparentFor(job);
       const group = byAgent.get(job.agent) ?? [];
-      group.push({ name: job.key, data: job, opts });
+      group.push({ name: job.key, data: traceparent === job.traceparent ? job : { ...job, traceparent }, opts });
       byAgent.set(job.agent, group);
     }
     await Promise.all([...byAgent].map(([agent, group]) => this.queue(agent).addBulk(group)));
@@ -121,6 +126,12 @@ export class BullmqStepQueue {
     const queues = [...this.queues.values()];
     this.queues.clear();
     await Promise.all(queues.map((queue) => queue.close()));
+  }
+
+  private traceparentFor(job: StepJob): string {
+    if (parseTraceparent(job.traceparent)) return job.traceparent!;
+    const parent = this.traceparentOf(job);
+    return parent !== undefined && parseTraceparent(parent) ? parent : runTraceparent(job.runId);
   }
 
   // A fail-fast (client) connection must fail fast here too: BullMQ would otherwise wait for `ready`.

@@ -6,3 +6,7 @@ export { BullmqStepQueue, bullmqPriority, type EnqueueRequest, type AgentQueue }
 export type { BullmqStepQueueOptions, KeepFinished } from './bullmq-step-queue-options';
 export { cancelChannel, publishCancel, subscribeCancel, type CancelMessage, type CancelSubscription, type SubscribeCancelOptions } from './cancel';
 export { AgentRegistry, type AgentDescriptor, type AgentSummary, type AgentRegistryOptions } from './agent-registry';
+export { BullmqStepConsumer } from './bullmq-step-consumer';
+export type { BullmqStepConsumerOptions, StepDelivery, StepHandler } from './bullmq-step-consumer-options';
+export { BullmqSchedule, type BullmqScheduleOptions } from './bullmq-schedule';
+export { formatTraceparent, parseTraceparent, runTraceId, runTraceparent, stepSpanId, type TraceContext } from './traceparent';

@@ -16,6 +16,12 @@ export interface StepJob {
   /** The context keys this step may read, with their values. */
   context: Record<string, unknown>;
   tenant?: string;
-  /** W3C trace context of the enqueuing span, so the worker's span joins the same trace. */
+  /**
+   * W3C trace context of the span that enqueued the job, so that the worker's span joins the same
+   * trace (its logs carry the trace id). Whoever builds a job may set it: the api, from the
+   * submitting request's `traceparent` header, for a run's first steps. `BullmqStepQueue.enqueue`
+   * fills in one that is missing or malformed (see `BullmqStepQueueOptions.traceparentOf`), so a
+   * consumed job always has one.
+   */
   traceparent?: string;
 }

@@ -1,0 +1,49 @@
+import { Worker, type Job } from 'bullmq';
+import type { BullmqStepConsumerOptions } from './bullmq-step-consumer-options';
+import { DEFAULT_PREFIX, queueName } from './queue-name';
+import type { StepJob } from './step-job';
+
+const DEFAULT_CONCURRENCY = 100;
+const DEFAULT_LOCK_MS = 30_000;
+
+/**
+ * Consumes the step jobs of some agents: one BullMQ `Worker` per `agent.<name>` queue, each
+ * handing `job.data` to the handler. It starts at once.
+ */
+export class BullmqStepConsumer {
+  private readonly workers: Array<Worker<StepJob>>;
+
+  constructor(options: BullmqStepConsumerOptions) {
+    const { connection, handler } = options;
+    const lockMs = options.lockMs ?? DEFAULT_LOCK_MS;
+    const onError = options.onError ?? (() => undefined);
+    const process = (job: Job<StepJob>) => handler(job.data, { jobId: job.id!, readyAt: job.timestamp + (job.opts.delay ?? 0) });
+    this.workers = options.agents.map((agent) => {
+      const worker = new Worker<StepJob>(queueName(agent), process, {
+        connection,
+        prefix: options.prefix ?? DEFAULT_PREFIX,
+        concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+        lockDuration: lockMs,
+        stalledInterval: Math.min(30_000, lockMs),
+        // A job whose worker died fails at once; the reconciler re-runs it, counting (BATON_MAX_REQUEUES).
+        maxStalledCount: 0,
+      });
+      worker.on('error', (error) => onError(error, agent));
+      return worker;
+    });
+  }
+
+  /** Takes no new job, and resolves once the active ones have finished. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+  }
+
+  /**
+   * Stops now, without waiting for active jobs (abort their handlers first: they go on otherwise,
+   * and what they return is not recorded in BullMQ). Their locks lapse, and the fleet's stalled
+   * checks and the reconciler take the attempts from there. Safe during or after `close()`.
+   */
+  async forceClose(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close(true)));
+  }
+}
