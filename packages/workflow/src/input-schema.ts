@@ -21,19 +21,20 @@ export const DEFAULT_MAX_INPUT_ARRAY_ITEMS = 10_000;
 /** `pattern` and `patternProperties` run on the linear engine; a lookaround or backreference does not compile. */
 const linearRegExp: RegExpEngine = Object.assign((pattern: string, flags: string) => new LinearRegExp(pattern, flags), { code: 'LinearRegExp' });
 
-/** JSON text with sorted keys: two values are equal in JSON Schema's sense when theirs are equal. */
-function canonical(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  let out = Array.isArray(value) ? '[' : '{';
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + canonical(value[i]);
-    return `${out}]`;
-  }
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).sort();
-  for (let i = 0; i < keys.length; i++) out += `${i > 0 ? ',' : ''}${JSON.stringify(keys[i])}:${canonical(record[keys[i]!])}`;
-  return `${out}}`;
+/** Objects with their keys sorted, for `JSON.stringify`: most already are (one key, or written in order). */
+function sortedKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const keys = Object.keys(value);
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = keys[i - 1]! < keys[i]!;
+  if (sorted) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of keys.sort()) out[key] = (value as Record<string, unknown>)[key];
+  return out;
 }
+
+/** JSON text with sorted keys: two values are equal in JSON Schema's sense when theirs are equal. */
+const canonical = (value: unknown): string => JSON.stringify(value, sortedKeys);
 
 /** ajv's `uniqueItems` check, in linear time, with ajv's message. */
 const unique = Object.assign(
@@ -141,15 +142,23 @@ function segments(pointer: string, data: unknown): (string | number)[] {
 /** Where `input` holds an array of more than `max` items (at most 20 places). */
 function longArrays(input: unknown, max: number): Problem[] {
   const problems: Problem[] = [];
-  const pending: { value: unknown; at: (string | number)[] }[] = [{ value: input, at: [] }];
+  // Depth first; `at` is the path of the node last taken, which holds that of the next one's parent.
+  const pending: { value: object; key: string | number; depth: number }[] = [];
+  const push = (value: unknown, key: string | number, depth: number) => {
+    if (value !== null && typeof value === 'object') pending.push({ value, key, depth });
+  };
+  const at: (string | number)[] = [];
+  push(input, '', 0);
   while (pending.length > 0 && problems.length < 20) {
-    const { value, at } = pending.pop()!;
-    if (value === null || typeof value !== 'object') continue;
-    if (Array.isArray(value) && value.length > max) {
-      problems.push({ path: formatPath(at, 'input'), message: `has ${value.length} items, more than ${max} (BATON_MAX_INPUT_ARRAY_ITEMS)` });
-      continue;
+    const { value, key, depth } = pending.pop()!;
+    at.length = Math.max(0, depth - 1);
+    if (depth > 0) at.push(key);
+    if (Array.isArray(value)) {
+      if (value.length > max) problems.push({ path: formatPath(at, 'input'), message: `has ${value.length} items, more than ${max} (BATON_MAX_INPUT_ARRAY_ITEMS)` });
+      else for (let i = 0; i < value.length; i++) push(value[i], i, depth + 1);
+    } else {
+      for (const k of Object.keys(value)) push((value as Record<string, unknown>)[k], k, depth + 1);
     }
-    for (const [key, item] of Object.entries(value)) pending.push({ value: item, at: [...at, Array.isArray(value) ? Number(key) : key] });
   }
   return problems;
 }
