@@ -39,9 +39,9 @@ export class BullmqStepConsumer {
   }
 
   /**
-   * Stops now, without waiting for active jobs (abort their handlers first: they go on otherwise,
-   * and what they return is not recorded in BullMQ). Their locks lapse, and the fleet's stalled
-   * checks and the reconciler take the attempts from there. Safe during or after `close()`.
+   * Stops without waiting for active jobs; but after `close()` BullMQ keeps waiting for them, so
+   * abort their handlers first either way. A job whose handler still runs is not recorded in
+   * BullMQ; its lock lapses, and the fleet's stalled checks and the reconciler take it from there.
    */
   async forceClose(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.close(true)));
