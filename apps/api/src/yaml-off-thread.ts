@@ -76,3 +76,12 @@ export async function parseOffThread(source: string, options: ParseOptions = {})
   });
   return answer.ok ? { ok: true, definition: JSON.parse(answer.json) as unknown } : { ok: false, problems: answer.problems };
 }
+
+/** Stops the YAML reader now (it stops by itself once idle); definitions waiting on it are refused. */
+export async function closeYamlReader(): Promise<void> {
+  const current = worker;
+  clearTimeout(idleTimer);
+  if (!current) return;
+  failAll('not valid YAML: the YAML reader stopped');
+  await current.terminate();
+}
