@@ -33,8 +33,15 @@ function sortedKeys(_key: string, value: unknown): unknown {
   return out;
 }
 
-/** JSON text with sorted keys: two values are equal in JSON Schema's sense when theirs are equal. */
-const canonical = (value: unknown): string => JSON.stringify(value, sortedKeys);
+/**
+ * A key equal for two items exactly when they are equal in JSON Schema's sense: JSON text with
+ * sorted keys, or for a string or number (the common case) the value with its type, unencoded.
+ */
+function canonical(value: unknown): string {
+  if (typeof value === 'string') return `s${value}`;
+  if (typeof value === 'number') return `n${value}`;
+  return `j${JSON.stringify(value, sortedKeys)}`;
+}
 
 /** ajv's `uniqueItems` check, in linear time, with ajv's message. */
 const unique = Object.assign(
