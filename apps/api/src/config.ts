@@ -49,6 +49,13 @@ const Schema = z.object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: z.preprocess(optional, integer(100, 3_600_000).default('5000')),
   HTTP_SOCKET_TIMEOUT_MS: z.preprocess(optional, integer(100, 3_600_000).default('120000')),
   HTTP_MAX_HEADER_BYTES: z.preprocess(optional, integer(1024, 1024 * 1024).default('16384')),
+  // What one client's run may hold and build (issue 7): see LimitsConfig. The same names in the worker.
+  BATON_MAX_RUN_BYTES: z.preprocess(optional, integer(1024, 1_000_000_000).default(String(64 * 1024 * 1024))),
+  BATON_MAX_EXPRESSION_BYTES: z.preprocess(optional, integer(1024, 1_000_000_000).default(String(16 * 1024 * 1024))),
+  BATON_MAX_FOREACH_ITEMS: z.preprocess(optional, integer(1, 1_000_000).default('10000')),
+  BATON_MAX_RUN_STEPS: z.preprocess(optional, integer(1000, 10_000_000).default('20000')),
+  BATON_MAX_INPUT_ARRAY_ITEMS: z.preprocess(optional, integer(1, 1_000_000).default('10000')),
+  BATON_MAX_YAML_NODES: z.preprocess(optional, integer(100, 100_000_000).default('200000')),
 }).superRefine((c, ctx) => {
   // Node refuses a headers timeout above the request timeout: say so here, naming the variables.
   if (c.HTTP_HEADERS_TIMEOUT_MS > c.HTTP_REQUEST_TIMEOUT_MS) {
@@ -86,6 +93,24 @@ export interface Config {
   runViewBudgetBytes: number;
   /** HTTP server timeouts and limits against slow or oversized clients. */
   http: HttpServerConfig;
+  /** What one run may hold and build; exceeding a limit is a 400 (or a failed step) naming its variable. */
+  limits: LimitsConfig;
+}
+
+/** Limits on what a client's run may hold and build. The worker reads the first four too, under the same names. */
+export interface LimitsConfig {
+  /** `BATON_MAX_RUN_BYTES`: JSON bytes one run may store (step inputs and outputs, forEach items, context writes, an evaluated output); the evaluations of one decision share what is left. @defaultValue 67108864 (64 MiB) */
+  maxRunBytes: number;
+  /** `BATON_MAX_EXPRESSION_BYTES`: JSON bytes the expression results of one template evaluation may total. @defaultValue 16777216 (16 MiB) */
+  maxExpressionBytes: number;
+  /** `BATON_MAX_FOREACH_ITEMS`: items one forEach may produce (and sequences built on the way). @defaultValue 10000 */
+  maxForEachItems: number;
+  /** `BATON_MAX_RUN_STEPS`: entries one run may hold: its steps and every forEach child. @defaultValue 20000 */
+  maxRunSteps: number;
+  /** `BATON_MAX_INPUT_ARRAY_ITEMS`: items of any one array in a run's input, checked before its schema. @defaultValue 10000 */
+  maxInputArrayItems: number;
+  /** `BATON_MAX_YAML_NODES`: nodes of a YAML definition once its aliases are expanded. @defaultValue 200000 */
+  maxYamlNodes: number;
 }
 
 /** How the HTTP server treats slow clients (Node's own defaults are far too patient for an API). */
@@ -139,6 +164,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       keepAliveTimeoutMs: c.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       socketTimeoutMs: c.HTTP_SOCKET_TIMEOUT_MS,
       maxHeaderBytes: c.HTTP_MAX_HEADER_BYTES,
+    },
+    limits: {
+      maxRunBytes: c.BATON_MAX_RUN_BYTES,
+      maxExpressionBytes: c.BATON_MAX_EXPRESSION_BYTES,
+      maxForEachItems: c.BATON_MAX_FOREACH_ITEMS,
+      maxRunSteps: c.BATON_MAX_RUN_STEPS,
+      maxInputArrayItems: c.BATON_MAX_INPUT_ARRAY_ITEMS,
+      maxYamlNodes: c.BATON_MAX_YAML_NODES,
     },
   };
 }
