@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       payloadThresholdBytes: 65536,
       runViewBudgetBytes: 1048576,
       http: { headersTimeoutMs: 10000, requestTimeoutMs: 30000, keepAliveTimeoutMs: 5000, socketTimeoutMs: 120000, maxHeaderBytes: 16384 },
+      limits: { maxRunBytes: 67108864, maxExpressionBytes: 16777216, maxForEachItems: 10000, maxRunSteps: 20000, maxInputArrayItems: 10000, maxYamlNodes: 200000 },
     });
   });
 
@@ -30,6 +31,7 @@ describe('loadConfig', () => {
       queuePrefix: 'staging', adminKey: 'x'.repeat(16), bodyLimit: '512kb', logLevel: 'debug', dbPoolSize: 25, payloadThresholdBytes: 65536,
       runViewBudgetBytes: 4096,
       http: { headersTimeoutMs: 2000, requestTimeoutMs: 4000, keepAliveTimeoutMs: 65000, socketTimeoutMs: 9000, maxHeaderBytes: 8192 },
+      limits: { maxRunBytes: 67108864, maxExpressionBytes: 16777216, maxForEachItems: 10000, maxRunSteps: 20000, maxInputArrayItems: 10000, maxYamlNodes: 200000 },
     });
   });
 
