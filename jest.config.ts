@@ -3,7 +3,12 @@ import type { Config } from 'jest';
 const shared = {
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] as [string, Record<string, unknown>] },
   // Apps first: `@baton/app-api` must not fall through to the packages pattern.
-  moduleNameMapper: { '^@baton/app-([a-z-]+)$': '<rootDir>/apps/$1/src', '^@baton/([a-z-]+)$': '<rootDir>/packages/$1/src' },
+  // A package's subpath export (`@baton/db/testing`) maps to the source file of that name.
+  moduleNameMapper: {
+    '^@baton/app-([a-z-]+)$': '<rootDir>/apps/$1/src',
+    '^@baton/([a-z-]+)$': '<rootDir>/packages/$1/src',
+    '^@baton/([a-z-]+)/([a-z-]+)$': '<rootDir>/packages/$1/src/$2',
+  },
   testEnvironment: 'node',
 };
 

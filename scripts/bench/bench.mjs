@@ -26,7 +26,7 @@
 //                        --env DB_POOL_SIZE=20
 //   --save               write the JSON to bench/results/<YYYY-MM-DD>.json; --out FILE elsewhere
 //
-// What it does: creates its own database (createTestDatabase of @baton/db) and Redis key
+// What it does: creates its own database (createTestDatabase of @baton/db/testing) and Redis key
 // prefix, starts `apps/api/dist/main.js` and N × `apps/worker/dist/main.js` as separate processes,
 // runs raw BullMQ (scripts/bench/raw-bullmq.mjs, a child process, its own prefix, no Postgres) and
 // then the Baton scenarios over HTTP, reading results from Postgres. Prints a table and one

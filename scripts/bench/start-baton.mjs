@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTestDatabase } from '@baton/db';
+import { createTestDatabase } from '@baton/db/testing';
 import pg from 'pg';
 import { CpuMeter, parentPid } from './cpu.mjs';
 import { IN_FLIGHT, log, REDIS_URL, ROOT } from './env.mjs';

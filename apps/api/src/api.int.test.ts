@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createDb, createTestDatabase, type Db, type TestDatabase } from '@baton/db';
+import { KyselyRunQueries, KyselyRunStore, createDb, type Db } from '@baton/db';
+import { createTestDatabase, type TestDatabase } from '@baton/db/testing';
 import { AgentRegistry, createRedis } from '@baton/queue';
 import { Runtime } from '@baton/runtime';
 import { createLogger, createMetrics } from '@baton/telemetry';
@@ -333,8 +334,8 @@ describe('when a dependency is down', () => {
     const logger = createLogger({ service: 'api-test', silent: true });
     const deadDb = createDb({ url: 'postgres://postgres@127.0.0.1:1/none', poolSize: 1 });
     const app = createApp({
-      runtime: new Runtime({ db: deadDb, dispatcher: { enqueue: async () => undefined, cancel: async () => undefined }, logger }),
-      db: deadDb,
+      runtime: new Runtime({ store: new KyselyRunStore(deadDb.kysely), dispatcher: { enqueue: async () => undefined, cancel: async () => undefined }, logger }),
+      queries: new KyselyRunQueries(deadDb.kysely),
       agents: new AgentRegistry({ connection: redis, prefix }),
       readiness: createReadiness(redis, deadDb),
       logger,

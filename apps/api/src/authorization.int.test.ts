@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Authenticator, Principal } from '@baton/auth';
-import { createDb, createTestDatabase, type Db, type TestDatabase } from '@baton/db';
+import { KyselyRunQueries, KyselyRunStore, createDb, type Db } from '@baton/db';
+import { createTestDatabase, type TestDatabase } from '@baton/db/testing';
 import { AgentRegistry, createRedis } from '@baton/queue';
 import { Runtime } from '@baton/runtime';
 import { createLogger, createMetrics } from '@baton/telemetry';
@@ -44,8 +45,8 @@ beforeAll(async () => {
   const logger = createLogger({ service: 'authz-test', silent: true });
   const app = createApp({
     // Nothing is enqueued for real: these tests are about who may act, not about running steps.
-    runtime: new Runtime({ db, dispatcher: { enqueue: async () => undefined, cancel: async () => undefined }, logger }),
-    db,
+    runtime: new Runtime({ store: new KyselyRunStore(db.kysely), dispatcher: { enqueue: async () => undefined, cancel: async () => undefined }, logger }),
+    queries: new KyselyRunQueries(db.kysely),
     agents,
     readiness: createReadiness(redis, db),
     logger,

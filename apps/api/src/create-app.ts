@@ -2,6 +2,7 @@ import express from 'express';
 import type { AppDeps } from './app-deps';
 import { authenticate } from './auth-middleware';
 import { adminKeyAuthenticator, openAuthenticator } from '@baton/auth';
+import type { UseCaseDeps } from '@baton/runtime';
 import { errorMiddleware, notFound } from './error-middleware';
 import { jsonBody } from './json-body';
 import { DEFAULT_RUN_VIEW_BUDGET } from './app-deps';
@@ -13,6 +14,7 @@ import { payloadRoutes } from './routes/payloads';
 import { runRoutes } from './routes/runs';
 import { workflowRoutes } from './routes/workflows';
 import { wellFormedPath } from './well-formed-path';
+import { parseOffThread } from './yaml-off-thread';
 
 /**
  * The HTTP gateway as an Express app, with no I/O of its own: everything it talks to comes in
@@ -30,10 +32,18 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRoutes(deps));
   app.use(['/v1', '/metrics'], authenticate(authenticator));
   app.use(jsonBody(config.bodyLimit));
-  const budget = config.runViewBudgetBytes ?? DEFAULT_RUN_VIEW_BUDGET;
-  app.use(runRoutes(deps, budget));
-  app.use(payloadRoutes(deps, budget));
-  app.use(workflowRoutes(deps));
+  // The use cases' dependencies: the routes are adapters of those use cases.
+  const cases: UseCaseDeps = {
+    runtime: deps.runtime,
+    queries: deps.queries,
+    agents: deps.agents,
+    readDefinition: parseOffThread,
+    limits: config.limits,
+    viewBudgetBytes: config.runViewBudgetBytes ?? DEFAULT_RUN_VIEW_BUDGET,
+  };
+  app.use(runRoutes(cases));
+  app.use(payloadRoutes(cases));
+  app.use(workflowRoutes(cases));
   app.use(agentRoutes(deps));
   app.use(metricsRoutes(deps));
   app.use(notFound);

@@ -1,5 +1,6 @@
 import express, { type RequestHandler } from 'express';
 import { BatonError } from '@baton/core';
+import { MAX_DEPTH, nestedDeeperThan } from '@baton/runtime';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
@@ -33,19 +34,4 @@ export function jsonBody(limit: string): RequestHandler[] {
     next();
   };
   return [requireJson, express.json({ limit, type: JSON_TYPES, strict: true }), limitDepth];
-}
-
-/** Deeper JSON is no real workflow or input, and recursive code further on would overflow on it. */
-export const MAX_DEPTH = 64;
-
-/** Iterative, so the check itself cannot overflow the stack. */
-export function nestedDeeperThan(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (depth >= max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
-  }
-  return false;
 }

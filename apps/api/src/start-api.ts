@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
-import { KyselyAgentRepository, createDb, type Db } from '@baton/db';
+import { KyselyAgentRepository, KyselyRunQueries, KyselyRunStore, createDb, type Db } from '@baton/db';
 import { AgentRegistry, BullmqStepQueue, createRedis } from '@baton/queue';
 import { BatonError } from '@baton/core';
-import { Runtime, createBullmqDispatcher, migrateWhenReachable } from '@baton/runtime';
+import { Runtime, configuredLimits, createBullmqDispatcher, migrateWhenReachable } from '@baton/runtime';
 import { createLogger, createMetrics, type Logger } from '@baton/telemetry';
 import type { Config } from './config';
 import { createApp } from './create-app';
@@ -118,15 +118,16 @@ export async function startApi(
 
     const metrics = createMetrics();
     const runtime = new Runtime({
-      db,
+      store: new KyselyRunStore(db.kysely),
       dispatcher: createBullmqDispatcher(queue, redis, config.queuePrefix),
       logger,
       payloadThresholdBytes: config.payloadThresholdBytes,
+      limits: configuredLimits(config.limits),
       onRunFinished: ({ status }) => metrics.runs.inc({ status }),
     });
     const app = createApp({
       runtime,
-      db,
+      queries: new KyselyRunQueries(db.kysely),
       agents: knownAgents(new AgentRegistry({ connection: redis, prefix: config.queuePrefix }), db, redis),
       readiness: createReadiness(redis, db),
       logger,

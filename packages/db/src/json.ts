@@ -1,13 +1,5 @@
-// In JSON text a NUL is `\u0000` preceded by an even number of backslashes (an odd count escapes the `\`).
-const NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
-// A lone UTF-16 surrogate, which `JSON.stringify` writes as an escape (a pair it never escapes).
+// A NUL or a lone UTF-16 surrogate, as `JSON.stringify` writes them: an escape after an even number of backslashes.
 const UNSTORABLE = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f])/i;
-
-/** Postgres refuses `\u0000` in jsonb and text: the api rejects such input with a 400. */
-export function containsNul(value: unknown): boolean {
-  const text = JSON.stringify(value);
-  return text !== undefined && text.includes('u0000') && new RegExp(NUL.source).test(text);
-}
 
 /**
  * A value Postgres cannot store as jsonb: it holds a NUL or a lone UTF-16 surrogate. Callers check
@@ -30,8 +22,4 @@ export function toJsonb(value: unknown): string {
   const text = JSON.stringify(value ?? null);
   if ((text.includes('\\u0000') || text.includes('\\ud')) && UNSTORABLE.test(text)) throw new UnstorableValueError();
   return text;
-}
-
-export function toJsonbOrNull(value: unknown): string | null {
-  return value === undefined ? null : toJsonb(value);
 }

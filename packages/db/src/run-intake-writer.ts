@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema';
-import { eventsInsertSql, type EventWrite } from './event-repository';
-import { stepsUpsertSql, type StepWrite } from './step-repository';
+import { eventsInsertSql, type EventWrite } from './events-insert-sql';
+import { stepsUpsertSql, type StepWrite } from './steps-upsert-sql';
 import { toJsonb } from './json';
 
 /** A new run, with the state the engine gave it at submission. */
@@ -35,13 +35,21 @@ export interface IdempotencyClaim {
   created_at: string;
 }
 
+/** The claim that holds a key: its request's hash and the run it made. */
+export interface IdempotencyHolder {
+  tenant: string;
+  key: string;
+  bodyHash: string;
+  runId: string;
+}
+
 /**
- * Claims idempotency keys for a batch of submissions in one statement. Returns, for each key that
- * was already taken (before or by an earlier submission of the same batch), the claim that holds it.
+ * Claims idempotency keys for a batch of submissions in one statement. Returns the holder of each
+ * key that was already taken (before, or by an earlier claim of the same batch); a claim that won
+ * is not in the answer.
  */
-export async function claimIdempotencyKeys(db: Kysely<Database>, claims: IdempotencyClaim[]): Promise<Map<string, { bodyHash: string; runId: string }>> {
-  const taken = new Map<string, { bodyHash: string; runId: string }>();
-  if (claims.length === 0) return taken;
+export async function claimIdempotencyKeys(db: Kysely<Database>, claims: IdempotencyClaim[]): Promise<IdempotencyHolder[]> {
+  if (claims.length === 0) return [];
   const won = await sql<{ run_id: string }>`
     INSERT INTO idempotency_keys (tenant, key, body_hash, run_id, created_at)
     SELECT * FROM jsonb_to_recordset(${toJsonb(claims)}::jsonb)
@@ -50,16 +58,22 @@ export async function claimIdempotencyKeys(db: Kysely<Database>, claims: Idempot
     RETURNING run_id`.execute(db);
   const winners = new Set(won.rows.map((r) => r.run_id));
   const lost = claims.filter((c) => !winners.has(c.run_id));
-  if (lost.length === 0) return taken;
+  if (lost.length === 0) return [];
   const holders = await sql<{ tenant: string; key: string; body_hash: string; run_id: string }>`
     SELECT k.tenant, k.key, k.body_hash, k.run_id FROM idempotency_keys k
     JOIN jsonb_to_recordset(${toJsonb(lost)}::jsonb) AS c(tenant text, key text) ON k.tenant = c.tenant AND k.key = c.key`.execute(db);
-  for (const h of holders.rows) taken.set(`${h.tenant}\u0000${h.key}`, { bodyHash: h.body_hash, runId: h.run_id });
-  return taken;
+  return holders.rows.map((h) => ({ tenant: h.tenant, key: h.key, bodyHash: h.body_hash, runId: h.run_id }));
+}
+
+/** New runs with the first steps and events of each. */
+export interface NewRuns {
+  runs: NewRun[];
+  steps: StepWrite[];
+  events: EventWrite[];
 }
 
 /** Inserts new runs with their first steps and events in one statement. */
-export async function insertRuns(db: Kysely<Database>, batch: { runs: NewRun[]; steps: StepWrite[]; events: EventWrite[] }): Promise<void> {
+export async function insertRuns(db: Kysely<Database>, batch: NewRuns): Promise<void> {
   await sql`
     WITH r AS (
       INSERT INTO runs (id, tenant, status, workflow_name, template, template_version, definition, definition_hash, input,

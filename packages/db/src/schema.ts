@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 type Json = ColumnType<unknown, string, string>;
 type NullableJson = ColumnType<unknown | null, string | null, string | null>;
@@ -101,6 +101,4 @@ export interface Database {
 }
 
 export type RunRow = Selectable<RunsTable>;
-export type NewRunRow = Insertable<RunsTable>;
 export type StepRow = Selectable<StepsTable>;
-export type RunEventRow = Selectable<RunEventsTable>;

@@ -1,8 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema';
-import { eventsInsertSql, type EventWrite } from './event-repository';
-import { runsUpdateSql, type RunUpdate } from './run-repository';
-import { stepsUpsertSql, type StepWrite } from './step-repository';
+import { eventsInsertSql, type EventWrite } from './events-insert-sql';
+import { runsUpdateSql, type RunUpdate } from './runs-update-sql';
+import { stepsUpsertSql, type StepWrite } from './steps-upsert-sql';
 
 export interface Transitions {
   steps: StepWrite[];

@@ -1,9 +1,10 @@
-import type { Kysely } from 'kysely';
-import { writeTransitions, type Database, type EventWrite, type KyselyRunRepository, type KyselyStepRepository, type RunHead } from '@baton/db';
+import type { EventWrite, RunHead } from '@baton/db';
 import { FINAL_RUN_STATUSES, applyDecisionInPlace, decide, type Command, type Decision, type RunEvent, type RunState, type RunLimits, type StepState } from '@baton/engine';
-import type { CompiledWorkflow, WorkflowDefinition } from '@baton/workflow';
+import type { CompiledWorkflow } from '@baton/workflow';
 import { BatchQueue } from './batch-queue';
+import { refuseChildRuns } from './child-runs';
 import { collectRefs, type LoadedPayload, type PayloadCompactor, type PayloadStore } from './payload-store';
+import type { RunStore, RunStoreTransaction } from './run-store';
 import { runFromHead, runUpdate, stepFromRow, stepToRow } from './state-rows';
 import type { WorkflowCache } from './workflow-cache';
 
@@ -11,11 +12,8 @@ interface Pending {
   runId: string;
   event: RunEvent;
   at: Date;
-}
-
-export interface Repositories {
-  runs: KyselyRunRepository;
-  steps: KyselyStepRepository;
+  /** When given, the event applies only to a run of this tenant (another's is as unknown). */
+  tenant?: string;
 }
 
 /** What a committed batch asks the outside world to do, per run. */
@@ -26,8 +24,7 @@ export interface CommittedCommands {
 }
 
 export interface GroupCommitOptions {
-  db: Kysely<Database>;
-  repos: Repositories;
+  store: RunStore;
   workflows: WorkflowCache;
   payloads: PayloadStore;
   /** Told of an event the engine could not decide (a bug): it is rejected alone, the batch commits. */
@@ -78,9 +75,12 @@ export class GroupCommit {
     this.queue = new BatchQueue((batch) => this.flush(batch), { maxBatch: options.maxBatch, isolate: options.isolate });
   }
 
-  /** Resolves once the event is durably applied (or recognised as a no-op). */
-  apply(runId: string, event: RunEvent, at = new Date()): Promise<void> {
-    return this.queue.push({ runId, event, at });
+  /**
+   * Resolves once the event is durably applied (or recognised as a no-op: an unknown run, or one
+   * of another tenant than `tenant` when it is given).
+   */
+  apply(runId: string, event: RunEvent, at = new Date(), tenant?: string): Promise<void> {
+    return this.queue.push({ runId, event, at, tenant });
   }
 
   /** Resolves when nothing is queued or being committed. */
@@ -108,19 +108,20 @@ export class GroupCommit {
   }
 
   private async commit(batch: Pending[], failures: Map<Pending, Error>): Promise<CommittedCommands[]> {
-    const { db, repos } = this.options;
     const runIds = [...new Set(batch.map((p) => p.runId))].sort();
-    return db.transaction().execute(async (tx) => {
-      const heads = await repos.runs.lock(tx, runIds);
+    return this.options.store.transaction(async (tx) => {
+      const heads = await tx.lock(runIds);
       const states = await this.load(tx, heads);
       await this.loadPayloads(tx, states, batch);
       const compactor = this.options.payloads.compactor([...states.values()].flatMap((l) => [...l.payloads]));
       const touched = new Map<string, { head: RunHead; steps: Map<string, StepState>; commands: Command[] }>();
       const events: EventWrite[] = [];
       failures.clear();
-      for (const p of batch) {
+      // Grows while it is read: an event may cause another, decided in the same transaction.
+      const work = [...batch];
+      for (const p of work) {
         const loaded = states.get(p.runId);
-        if (!loaded) continue; // unknown run: nothing to apply
+        if (!loaded || (p.tenant !== undefined && loaded.head.tenant !== p.tenant)) continue; // an unknown run (or another tenant's): nothing to apply
         const { head, state, workflow } = loaded;
         let decision: Decision;
         try {
@@ -140,6 +141,7 @@ export class GroupCommit {
         let entry = touched.get(p.runId);
         if (!entry) touched.set(p.runId, (entry = { head, steps: new Map(), commands: [] }));
         for (const s of decision.steps) entry.steps.set(s.key, state.steps[s.key]!);
+        for (const event of refuseChildRuns(decision.commands)) work.push({ runId: p.runId, event, at: p.at });
         for (const c of decision.commands) {
           if (c.type === 'emit') {
             events.push({ run_id: p.runId, seq: ++head.event_seq, type: c.event.type, key: c.event.key ?? null, data: c.event.data ?? null, at: p.at });
@@ -150,7 +152,7 @@ export class GroupCommit {
       }
       if (touched.size === 0) return [];
       await compactor.flush(tx, new Date());
-      await writeTransitions(tx, {
+      await tx.writeTransitions({
         steps: [...touched.entries()].flatMap(([runId, t]) => [...t.steps.values()].map((s) => stepToRow(runId, s))),
         runs: [...touched.entries()].map(([id, t]) => runUpdate(states.get(id)!.state, t.head.event_seq)),
         events,
@@ -160,17 +162,10 @@ export class GroupCommit {
     });
   }
 
-  private async load(tx: Kysely<Database>, heads: RunHead[]) {
-    const { repos, workflows } = this.options;
-    const missingDefinitions = heads.filter((h) => !workflows.get(h.definition_hash)).map((h) => h.id);
-    if (missingDefinitions.length > 0) {
-      const definitions = await repos.runs.definitions(tx, missingDefinitions);
-      for (const h of heads) {
-        if (!workflows.get(h.definition_hash)) workflows.add(h.definition_hash, definitions.get(h.id) as WorkflowDefinition);
-      }
-    }
+  private async load(tx: RunStoreTransaction, heads: RunHead[]) {
+    const workflows = await this.options.workflows.forRuns(tx, heads);
     const stale = heads.filter((h) => this.cache.get(h.id)?.version !== h.version).map((h) => h.id);
-    const rows = stale.length > 0 ? await repos.steps.forRuns(tx, stale) : [];
+    const rows = stale.length > 0 ? await tx.steps(stale) : [];
     // Prototype-less: a step key is data, never `__proto__` or `constructor` of Object.
     const stepsByRun = new Map<string, Record<string, StepState>>(stale.map((id) => [id, Object.create(null) as Record<string, StepState>]));
     for (const row of rows) stepsByRun.get(row.run_id)![row.key] = stepFromRow(row);
@@ -181,13 +176,13 @@ export class GroupCommit {
       const steps = stepsByRun.get(head.id) ?? cached!.state.steps;
       const payloads = stepsByRun.has(head.id) ? new Map<string, LoadedPayload>() : cached!.payloads;
       const values = new Map([...payloads].map(([id, p]) => [id, p.value]));
-      out.set(head.id, { head: { ...head }, state: runFromHead(head, steps), workflow: workflows.get(head.definition_hash)!, payloads, values });
+      out.set(head.id, { head: { ...head }, state: runFromHead(head, steps), workflow: workflows.get(head.id)!, payloads, values });
     }
     return out;
   }
 
   /** Loads the stored values that outputs refer to (new results, and states just read from rows). */
-  private async loadPayloads(tx: Kysely<Database>, states: Map<string, Loaded>, batch: Pending[]): Promise<void> {
+  private async loadPayloads(tx: RunStoreTransaction, states: Map<string, Loaded>, batch: Pending[]): Promise<void> {
     const wanted = new Map<string, Set<string>>();
     const want = (runId: string) => wanted.get(runId) ?? wanted.set(runId, new Set()).get(runId)!;
     for (const p of batch) if (p.event.type === 'step.succeeded' && states.has(p.runId)) collectRefs(p.event.output, want(p.runId));

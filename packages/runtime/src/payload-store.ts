@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
-import { KyselyPayloadRepository, toJsonb, type Database, type Db } from '@baton/db';
+import { toJsonb } from '@baton/db';
 import { isPayloadRef, type PayloadRef } from '@baton/engine';
-
-const payloads = new KyselyPayloadRepository();
+import type { RunStoreAccess } from './run-store';
 
 /** A stored value, with its JSON text so a value passed on unchanged is recognised and not stored twice. */
 export interface LoadedPayload {
@@ -19,7 +17,7 @@ export interface LoadedPayload {
  */
 export class PayloadStore {
   constructor(
-    private readonly db: Db,
+    private readonly store: RunStoreAccess,
     /** @defaultValue 65536 */
     readonly thresholdBytes = 64 * 1024,
   ) {}
@@ -35,7 +33,7 @@ export class PayloadStore {
     const bytes = Buffer.byteLength(json);
     if (bytes <= this.thresholdBytes) return value;
     const id = randomUUID();
-    await payloads.put(this.db.kysely, { id, runId, json, now: new Date() });
+    await this.store.putPayloads([{ id, runId, json }], new Date());
     return { $batonPayload: id, bytes } satisfies PayloadRef;
   }
 
@@ -44,19 +42,16 @@ export class PayloadStore {
     const ids = new Set<string>();
     collectRefs(value, ids);
     if (ids.size === 0) return value;
-    const loaded = await payloads.get(this.db.kysely, [...ids]);
+    const loaded = await this.store.payloads([...ids]);
     return replaceRefs(value, loaded);
   }
 
-  /** Loads stored values with their JSON text (inside the caller's transaction). */
-  async load(db: Kysely<Database>, ids: string[]): Promise<Map<string, LoadedPayload>> {
+  /** Loads stored values with their JSON text (inside the caller's transaction, when `tx` is one). */
+  async load(tx: RunStoreAccess, ids: string[]): Promise<Map<string, LoadedPayload>> {
     if (ids.length === 0) return new Map();
-    const rows = await sql<{ id: string; text: string }>`SELECT id, data::text AS text FROM payloads WHERE id = ANY(${ids}::uuid[])`.execute(db);
+    const values = await tx.payloads(ids);
     // Keyed by JSON.stringify's text, not jsonb's (which spaces objects differently).
-    return new Map(rows.rows.map((r) => {
-      const value = JSON.parse(r.text) as unknown;
-      return [r.id, { value, text: toJsonb(value) }];
-    }));
+    return new Map([...values].map(([id, value]) => [id, { value, text: toJsonb(value) }]));
   }
 
   /** A compactor for one transaction: large values it is given become references, stored on `flush`. */
@@ -108,8 +103,9 @@ export class PayloadCompactor {
   }
 
   /** Stores the new payloads in the caller's transaction (their runs must exist). */
-  async flush(db: Kysely<Database>, now: Date): Promise<void> {
-    for (const p of this.pending.splice(0)) await payloads.put(db, { id: p.id, runId: p.run_id, json: p.text, now });
+  async flush(tx: RunStoreAccess, now: Date): Promise<void> {
+    const made = this.pending.splice(0);
+    if (made.length > 0) await tx.putPayloads(made.map((p) => ({ id: p.id, runId: p.run_id, json: p.text })), now);
   }
 }
 

@@ -11,7 +11,8 @@ export interface JobPresence {
 }
 
 export interface ReconcilerOptions {
-  runtime: Runtime;
+  /** What the reconciler asks of the runtime. */
+  runtime: Pick<Runtime, 'apply' | 'liveSteps' | 'countRequeues' | 'requeue'>;
   presence: JobPresence;
   logger: RuntimeLogger;
   /** A step queued more recently than this is left alone: its job may be in flight. @defaultValue 2000 */
@@ -38,7 +39,7 @@ export class Reconciler {
 
   async tick(now = new Date()): Promise<{ timedOut: number; requeued: number; lost: number }> {
     const { runtime, presence } = this.options;
-    const live = await runtime.repos.steps.live(runtime.db, new Date(now.getTime() - (this.options.settleMs ?? 2000)), this.options.limit ?? 5000);
+    const live = await runtime.liveSteps(new Date(now.getTime() - (this.options.settleMs ?? 2000)), this.options.limit ?? 5000);
     const grace = this.options.deadlineGraceMs ?? 1000;
     const expired = live.filter((s) => s.status === 'running' && s.deadline_at && s.deadline_at.getTime() + grace < now.getTime());
     await Promise.all(expired.map((s) => runtime.apply(s.run_id, { type: 'step.timedOut', key: s.key, attempt: s.attempt })));
@@ -51,9 +52,9 @@ export class Reconciler {
     const again = missing.filter((t) => t.requeues < max);
     const lost = missing.filter((t) => t.requeues >= max);
     // Counted before the enqueue: a crash in between costs a re-run, never a count.
-    await runtime.repos.steps.countRequeues(runtime.db, again);
+    await runtime.countRequeues(again);
     for (const t of again) await presence.release(t);
-    await runtime.enqueueJobs(await runtime.jobsFor(again));
+    await runtime.requeue(again);
     await Promise.all(lost.map((t) => runtime.apply(t.runId, workerLost(t, max))));
     if (missing.length > 0 || expired.length > 0) {
       this.options.logger.warn('reconciled', { requeued: again.length, lost: lost.length, timedOut: expired.length });

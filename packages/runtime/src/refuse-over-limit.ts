@@ -1,6 +1,6 @@
 import { LIMIT_EXCEEDED, type Decision } from '@baton/engine';
 import type { CompiledWorkflow } from '@baton/workflow';
-import { BatonError } from './errors';
+import { BatonError } from '@baton/core';
 
 /**
  * A submission whose first decision already passed a limit of the run's (`LIMIT_EXCEEDED`: too

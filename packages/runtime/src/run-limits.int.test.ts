@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createDb, createTestDatabase, type Db, type TestDatabase } from '@baton/db';
+import { KyselyRunStore, createDb, type Db } from '@baton/db';
+import { createTestDatabase, type TestDatabase } from '@baton/db/testing';
 import { BullmqStepQueue, createRedis } from '@baton/queue';
 import { validate, type WorkflowDefinition } from '@baton/workflow';
 import type { Redis } from 'ioredis';
 import { createBullmqDispatcher } from './bullmq-dispatcher';
-import { BatonError } from './errors';
+import { BatonError } from '@baton/core';
 import { Runtime } from './runtime';
 
 jest.setTimeout(60_000);
@@ -31,7 +32,7 @@ beforeAll(async () => {
   redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 'worker');
   queue = new BullmqStepQueue({ connection: redis, prefix });
   runtime = new Runtime({
-    db,
+    store: new KyselyRunStore(db.kysely),
     dispatcher: createBullmqDispatcher(queue, redis, prefix),
     logger: silent,
     limits: { maxRunBytes: 1000, maxForEachItems: 5 },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { createDb, createTestDatabase, type Db, type TestDatabase } from '@baton/db';
+import { KyselyRunStore, createDb, type Db } from '@baton/db';
+import { createTestDatabase, type TestDatabase } from '@baton/db/testing';
 import { BullmqStepQueue, createRedis, queueName, stepJobId, type StepJob } from '@baton/queue';
 import { validate, type WorkflowDefinition } from '@baton/workflow';
 import type { Redis } from 'ioredis';
@@ -21,7 +22,7 @@ function runtime(url = database.url): Runtime {
   const db = createDb({ url, poolSize: 4 });
   const queue = new BullmqStepQueue({ connection: redis, prefix });
   opened.push({ db, queue });
-  return new Runtime({ db, dispatcher: createBullmqDispatcher(queue, redis, prefix), logger: silent });
+  return new Runtime({ store: new KyselyRunStore(db.kysely), dispatcher: createBullmqDispatcher(queue, redis, prefix), logger: silent });
 }
 
 function chain(name: string, length: number): WorkflowDefinition {
@@ -263,6 +264,6 @@ test('a large input of a submission retried after its batch failed is stored aga
   const { id } = (ok as PromiseFulfilledResult<{ id: string }>).value;
   const db = opened.at(-1)!.db.kysely;
   const step = await db.selectFrom('steps').select('input').where('run_id', '=', id).executeTakeFirstOrThrow();
-  expect(await rt.payloads.hydrate(step.input)).toEqual({ big });
+  expect(await rt.hydrate(step.input)).toEqual({ big });
   expect((await jobs()).find((j) => j.runId === id)?.input).toEqual(step.input);
 });

@@ -1,9 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../app-deps';
-import { requirePermission } from '../auth-middleware';
+import { validateWorkflow, type UseCaseDeps } from '@baton/runtime';
+import { principalOf, requirePermission } from '../auth-middleware';
 import { parseRequest } from '../parse-request';
-import { checkWorkflow } from '../workflow-check';
 import { allowQuery } from '../query-params';
 
 const ValidateBody = z
@@ -13,14 +12,13 @@ const ValidateBody = z
   })
   .strict();
 
-export function workflowRoutes({ agents }: Pick<AppDeps, 'agents'>): Router {
+export function workflowRoutes(deps: UseCaseDeps): Router {
   const router = Router();
 
   /** The same checks as a submission, without recording anything: 200 or a 400 listing every problem. */
   router.post('/v1/workflows/validate', requirePermission('workflow.validate'), allowQuery(), async (req, res) => {
     const body = parseRequest(ValidateBody, req.body, 'request body');
-    await checkWorkflow(body.workflow, agents);
-    res.json({ valid: true });
+    res.json(await validateWorkflow(deps, principalOf(req), body));
   });
 
   return router;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { createTestDatabase, type TestDatabase } from '@baton/db';
+import { createTestDatabase, type TestDatabase } from '@baton/db/testing';
 import { freePort, startPostgres, startRedis, waitFor } from '../testing/ephemeral-services';
 
 /**

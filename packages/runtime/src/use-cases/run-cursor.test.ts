@@ -1,5 +1,5 @@
 import { BatonError } from '@baton/core';
-import { CURSOR_CLOCK_SKEW_MS, decodeCursor, encodeCursor, isUuid } from './cursor';
+import { CURSOR_CLOCK_SKEW_MS, decodeCursor, encodeCursor, isUuid } from './run-cursor';
 
 const id = '0b7d2c9e-6f41-4f7a-9a55-1f3e0f6a7c21';
 const now = new Date('2026-06-01T12:00:00.000Z');

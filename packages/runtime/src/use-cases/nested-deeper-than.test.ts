@@ -1,4 +1,4 @@
-import { MAX_DEPTH, nestedDeeperThan } from './json-body';
+import { MAX_DEPTH, nestedDeeperThan } from './nested-deeper-than';
 
 const nest = (levels: number): unknown => {
   let v: unknown = 1;

@@ -1,0 +1,27 @@
+import { sql } from 'kysely';
+import { toJsonb } from './json';
+
+/** What a transition changes of a run: its state, its last event's number and its stored bytes. */
+export interface RunUpdate {
+  id: string;
+  status: string;
+  output: unknown;
+  error: unknown;
+  context: unknown;
+  started_at: Date | string | null;
+  finished_at: Date | string | null;
+  event_seq: number;
+  used_bytes: number;
+}
+
+/** The UPDATE of many runs from one jsonb parameter (a part of `writeTransitions`); bumps each run's `version`. */
+export function runsUpdateSql(updates: RunUpdate[]) {
+  const records = updates.map((u) => ({ ...u, output: u.output ?? null, error: u.error ?? null }));
+  return sql`
+    UPDATE runs SET status = r.status, output = r.output, error = r.error, context = r.context,
+      started_at = r.started_at, finished_at = r.finished_at, event_seq = r.event_seq, used_bytes = r.used_bytes, version = runs.version + 1
+    FROM jsonb_to_recordset(${toJsonb(records)}::jsonb) AS r(
+      id uuid, status text, output jsonb, error jsonb, context jsonb,
+      started_at timestamptz, finished_at timestamptz, event_seq integer, used_bytes integer)
+    WHERE runs.id = r.id`;
+}

@@ -1,0 +1,78 @@
+import { Reconciler, type JobPresence } from './reconciler';
+import { chain, recordingLogger, runtimeFixture, workflowOf } from './runtime-fixture.test-helper';
+
+/** Redis as the reconciler sees it: the jobs it holds, by `runId|key|attempt`. */
+class FakePresence implements JobPresence {
+  readonly held_ = new Set<string>();
+  readonly released: string[] = [];
+  private id = (s: { runId: string; key: string; attempt: number }) => `${s.runId}|${s.key}|${s.attempt}`;
+
+  async held(steps: Array<{ runId: string; key: string; attempt: number; agent: string }>): Promise<boolean[]> {
+    return steps.map((s) => this.held_.has(this.id(s)));
+  }
+
+  async release(step: { runId: string; key: string; attempt: number; agent: string }): Promise<void> {
+    this.released.push(this.id(step));
+  }
+
+  hold(runId: string, key: string, attempt = 1): void {
+    this.held_.add(this.id({ runId, key, attempt }));
+  }
+}
+
+function reconciling(maxRequeues = 2) {
+  const fixture = runtimeFixture();
+  const presence = new FakePresence();
+  const logger = recordingLogger();
+  const reconciler = new Reconciler({ runtime: fixture.runtime, presence, logger, settleMs: 0, maxRequeues });
+  // The reconciler looks at steps queued before now: a moment later than every submission.
+  const later = () => new Date(Date.now() + 10);
+  return { ...fixture, presence, reconciler, logger, later };
+}
+
+test('a job Redis still holds is left alone, and nothing is logged', async () => {
+  const { runtime, presence, reconciler, logger, dispatcher, later } = reconciling();
+  const { id } = await runtime.submit({ tenant: 't', workflow: chain('held', 1), input: {} });
+  presence.hold(id, 's0');
+  expect(await reconciler.tick(later())).toEqual({ timedOut: 0, requeued: 0, lost: 0 });
+  expect(dispatcher.enqueued).toHaveLength(1);
+  expect(logger.lines).toEqual([]);
+});
+
+test('a lost job is enqueued again BATON_MAX_REQUEUES times, then its step fails with WORKER_LOST', async () => {
+  const { runtime, presence, reconciler, logger, dispatcher, read, later } = reconciling(2);
+  const { id } = await runtime.submit({ tenant: 't', workflow: chain('lost', 2), input: {} });
+  for (let n = 1; n <= 2; n++) {
+    expect(await reconciler.tick(later())).toEqual({ timedOut: 0, requeued: 1, lost: 0 });
+    expect((await read(id)).steps.get('s0')).toMatchObject({ status: 'queued', requeues: n });
+  }
+  expect(dispatcher.keys(id)).toEqual(['s0#1', 's0#1', 's0#1']);
+  expect(presence.released).toEqual([`${id}|s0|1`, `${id}|s0|1`]);
+  expect(await reconciler.tick(later())).toEqual({ timedOut: 0, requeued: 0, lost: 1 });
+  const { run, steps } = await read(id);
+  expect(steps.get('s0')).toMatchObject({
+    status: 'failed',
+    error: { code: 'WORKER_LOST', message: expect.stringMatching(/^worker lost: step s0 \(attempt 1\) lost its job 3 times in a row .*BATON_MAX_REQUEUES=2$/) },
+  });
+  expect(run).toMatchObject({ status: 'failed', error: { code: 'WORKER_LOST' } });
+  expect(logger.lines.map(([level, message, meta]) => [level, message, meta])).toContainEqual(['warn', 'reconciled', { requeued: 0, lost: 1, timedOut: 0 }]);
+  expect(await reconciler.tick(later())).toEqual({ timedOut: 0, requeued: 0, lost: 0 });
+});
+
+test('a running attempt past its deadline (and the grace) is timed out by the reconciler', async () => {
+  const { runtime, presence, reconciler, read } = reconciling();
+  const workflow = workflowOf({ name: 'slow', steps: [{ id: 'a', agent: 'echo', timeoutMs: 1000 }] });
+  const { id } = await runtime.submit({ tenant: 't', workflow, input: {} });
+  await runtime.apply(id, { type: 'step.started', key: 'a', attempt: 1 });
+  presence.hold(id, 'a');
+  expect(await reconciler.tick(new Date(Date.now() + 1500))).toMatchObject({ timedOut: 0 });
+  expect(await reconciler.tick(new Date(Date.now() + 2500))).toMatchObject({ timedOut: 1 });
+  expect((await read(id)).steps.get('a')).toMatchObject({ status: 'failed', error: { code: 'TIMEOUT' } });
+});
+
+test('a step queued more recently than settleMs is not looked at: its job may be on its way', async () => {
+  const fixture = runtimeFixture();
+  const reconciler = new Reconciler({ runtime: fixture.runtime, presence: new FakePresence(), logger: recordingLogger() });
+  await fixture.runtime.submit({ tenant: 't', workflow: chain('fresh', 1), input: {} });
+  expect(await reconciler.tick()).toEqual({ timedOut: 0, requeued: 0, lost: 0 });
+});

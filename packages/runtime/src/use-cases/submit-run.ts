@@ -1,0 +1,69 @@
+import { authorize, type Principal } from '@baton/auth';
+import { BatonError } from '@baton/core';
+import { unstorableJson, unstorableStrings } from '@baton/workflow';
+import type { SubmitResult } from '../admission';
+import { bodyHash } from './canonical-json';
+import { checkInput, checkWorkflow } from './check-workflow';
+import type { UseCaseDeps } from './use-case-deps';
+
+/** A submission: a workflow inline (an object, or JSON or YAML text), or a template (not available yet). */
+export interface SubmitRunInput {
+  workflow?: unknown;
+  template?: string;
+  version?: number;
+  input?: unknown;
+  /** 1 (lowest) to 10. @defaultValue 5 */
+  priority?: number;
+  /** The client's `Idempotency-Key`: a retry with the same key and the same submission returns the same run. */
+  idempotencyKey?: string;
+}
+
+/**
+ * Submits a run: checks the submission (storable text, workflow or template, the definition against
+ * the language and the registered agents, the caller's agent allow-list, the input against the
+ * workflow's schema), then records it. An `Idempotency-Key` is bound to the submission's canonical
+ * JSON: the same key and submission again answer the first run (`created: false`).
+ * @throws BatonError FORBIDDEN, VALIDATION_FAILED (every problem, with its path), TEMPLATE_NOT_FOUND,
+ * IDEMPOTENCY_CONFLICT (the key was used with another submission), UNAVAILABLE
+ */
+export async function submitRun(
+  deps: Pick<UseCaseDeps, 'runtime' | 'agents' | 'readDefinition' | 'limits'>,
+  principal: Principal,
+  submission: SubmitRunInput,
+): Promise<SubmitResult> {
+  authorize(principal, 'run.submit');
+  const { idempotencyKey, ...fields } = submission;
+  // Postgres stores no NUL and no lone surrogate: refused before anything else, where they are.
+  if (unstorableJson(JSON.stringify(fields))) {
+    throw new BatonError('VALIDATION_FAILED', 'the request holds text that cannot be stored (\\u0000 or a lone UTF-16 surrogate)', unstorableStrings(fields));
+  }
+  if (idempotencyKey !== undefined && (idempotencyKey.length < 1 || idempotencyKey.length > 200)) {
+    throw new BatonError('VALIDATION_FAILED', 'invalid Idempotency-Key', [{ path: 'Idempotency-Key', message: 'must be 1 to 200 characters' }]);
+  }
+  if (fields.template !== undefined && fields.workflow !== undefined) {
+    throw new BatonError('VALIDATION_FAILED', 'give either workflow or template', [{ path: 'template', message: 'not allowed together with workflow' }]);
+  }
+  if (fields.template !== undefined) {
+    throw new BatonError('TEMPLATE_NOT_FOUND', `template ${fields.template} not found: templates are not available yet`);
+  }
+  if (fields.version !== undefined) {
+    throw new BatonError('VALIDATION_FAILED', 'version needs a template', [{ path: 'version', message: 'only allowed with template' }]);
+  }
+  if (fields.workflow === undefined) {
+    throw new BatonError('VALIDATION_FAILED', 'a workflow is required', [{ path: 'workflow', message: 'required (or a template)' }]);
+  }
+  const { workflow, compiled, hash, agents } = await checkWorkflow(fields.workflow, deps);
+  authorize(principal, 'run.submit', { tenant: principal.tenant, agents });
+  const input = fields.input ?? {};
+  checkInput(workflow, input, deps.limits);
+  return deps.runtime.submit({
+    tenant: principal.tenant,
+    workflow,
+    compiled,
+    definitionHash: hash,
+    input,
+    priority: fields.priority,
+    idempotency: idempotencyKey === undefined ? undefined : { key: idempotencyKey, bodyHash: bodyHash(fields) },
+    submittedBy: principal.subject,
+  });
+}
