@@ -42,6 +42,10 @@ describe('ids derived from the run', () => {
     expect(a).toMatch(/^[0-9a-f]{16}$/);
     expect(stepSpanId({ runId: 'r', key: 'k', attempt: 1 })).toBe(a);
     expect(new Set([a, stepSpanId({ runId: 'r', key: 'k', attempt: 2 }), stepSpanId({ runId: 'r', key: 'k2', attempt: 1 })]).size).toBe(3);
+    // The entries of a large fan-out get distinct ids.
+    const ids = Array.from({ length: 20_000 }, (_, i) => stepSpanId({ runId: '0f8d2b84-3c1e-4c55-9a4b-2e1d6c7f8a90', key: `notify[${i}]`, attempt: 1 + (i % 3) }));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.every((id) => /^[0-9a-f]{16}$/.test(id) && !/^0+$/.test(id))).toBe(true);
   });
 
   it("makes a valid traceparent for a run's root", () => {
