@@ -77,7 +77,8 @@ export default tseslint.config(
   },
   {
     // The language, the engine and core are pure: no I/O, no clock, no logger (ARCHITECTURE.md).
-    files: ['packages/engine/src/**/*.ts', 'packages/workflow/src/**/*.ts', 'packages/core/src/**/*.ts'],
+    // So is config: it parses the environment an app hands it and never reads process.env itself.
+    files: ['packages/engine/src/**/*.ts', 'packages/workflow/src/**/*.ts', 'packages/core/src/**/*.ts', 'packages/config/src/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: infrastructure.map((group) => ({ group: [group], message: 'engine, workflow and core stay pure' })) }],
       'no-restricted-globals': ['error', 'process', 'setTimeout', 'setInterval'],

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-const PACKAGES = ['@baton/agent-sdk', '@baton/core', '@baton/workflow', '@baton/engine', '@baton/db', '@baton/queue', '@baton/auth',
+const PACKAGES = ['@baton/agent-sdk', '@baton/core', '@baton/config', '@baton/workflow', '@baton/engine', '@baton/db', '@baton/queue', '@baton/auth',
   '@baton/telemetry', '@baton/agents', '@baton/runtime'];
 
 /**
@@ -21,6 +21,8 @@ export const ALLOWED = {
   // The SDK a user's agent project depends on: nothing of Baton's (zod is its peer).
   '@baton/agent-sdk': [],
   '@baton/core': [],
+  // The variables both processes read, one schema the apps extend; zod only, never process.env.
+  '@baton/config': [],
   '@baton/workflow': ['@baton/core'],
   '@baton/engine': ['@baton/workflow', '@baton/core'],
   '@baton/db': ['@baton/core'],

@@ -1,61 +1,23 @@
+import { SHARED_SECRETS, envVar, parseEnv, sharedConfigOf, sharedEnvSchema, type SharedConfig, type SharedLimitsConfig } from '@baton/config';
 import { z } from 'zod';
 
-const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
-
-/** An empty variable counts as unset, so `PORT=` in an env file means the default. */
-const optional = (value: unknown): unknown => (value === '' ? undefined : value);
-
-const url = (protocols: string[]) =>
-  z.string().refine(
-    (value) => {
-      try {
-        return protocols.includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    },
-    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
-  );
-
-const integer = (min: number, max: number) =>
-  z.string().transform((value, ctx) => {
-    const n = /^\d{1,9}$/.test(value.trim()) ? Number(value) : NaN;
-    if (n >= min && n <= max) return n;
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be an integer between ${min} and ${max}` });
-    return z.NEVER;
-  });
-
-const Schema = z.object({
-  PORT: z.preprocess(optional, integer(0, 65_535).default('3000')),
-  HOST: z.preprocess(optional, z.string().default('0.0.0.0')),
-  REDIS_URL: z.preprocess(optional, url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379')),
-  DATABASE_URL: z.preprocess(optional, url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/baton')),
-  BATON_QUEUE_PREFIX: z.preprocess(
-    optional,
-    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-"').default('baton'),
-  ),
-  // Not preprocessed: an empty admin key is a mistake, not a request to run without auth.
+// The api's own variables; those the worker reads too (REDIS_URL, LOG_LEVEL, the BATON_MAX_* of
+// the engine, …) come from the shared schema, so both processes read them alike.
+const Schema = sharedEnvSchema.extend({
+  PORT: envVar.integer(0, 65_535, 3000),
+  HOST: envVar.text('0.0.0.0'),
+  // Not empty-as-unset: an empty admin key is a mistake, not a request to run without auth.
   BATON_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters (unset it to run without authentication)').optional(),
-  BODY_LIMIT: z.preprocess(
-    optional,
-    z.string().regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, 'must be a size such as 1mb, 512kb or 1048576').default('1mb'),
-  ),
-  LOG_LEVEL: z.preprocess(optional, z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info')),
-  DB_POOL_SIZE: z.preprocess(optional, integer(1, 1000).default('10')),
-  BATON_PAYLOAD_THRESHOLD: z.preprocess(optional, integer(1024, 1024 * 1024 * 1024).default('65536')),
-  BATON_RUN_VIEW_BUDGET: z.preprocess(optional, integer(1024, 1024 * 1024 * 1024).default('1048576')),
-  HTTP_HEADERS_TIMEOUT_MS: z.preprocess(optional, integer(100, 3_600_000).default('10000')),
-  HTTP_REQUEST_TIMEOUT_MS: z.preprocess(optional, integer(100, 3_600_000).default('30000')),
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.preprocess(optional, integer(100, 3_600_000).default('5000')),
-  HTTP_SOCKET_TIMEOUT_MS: z.preprocess(optional, integer(100, 3_600_000).default('120000')),
-  HTTP_MAX_HEADER_BYTES: z.preprocess(optional, integer(1024, 1024 * 1024).default('16384')),
-  // What one client's run may hold and build (issue 7): see LimitsConfig. The same names in the worker.
-  BATON_MAX_RUN_BYTES: z.preprocess(optional, integer(1024, 1_000_000_000).default(String(64 * 1024 * 1024))),
-  BATON_MAX_EXPRESSION_BYTES: z.preprocess(optional, integer(1024, 1_000_000_000).default(String(16 * 1024 * 1024))),
-  BATON_MAX_FOREACH_ITEMS: z.preprocess(optional, integer(1, 1_000_000).default('10000')),
-  BATON_MAX_RUN_STEPS: z.preprocess(optional, integer(1000, 10_000_000).default('20000')),
-  BATON_MAX_INPUT_ARRAY_ITEMS: z.preprocess(optional, integer(1, 1_000_000).default('10000')),
-  BATON_MAX_YAML_NODES: z.preprocess(optional, integer(100, 100_000_000).default('200000')),
+  BODY_LIMIT: envVar.matching(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, 'must be a size such as 1mb, 512kb or 1048576', '1mb'),
+  BATON_RUN_VIEW_BUDGET: envVar.integer(1024, 1024 * 1024 * 1024, 1_048_576),
+  HTTP_HEADERS_TIMEOUT_MS: envVar.integer(100, 3_600_000, 10_000),
+  HTTP_REQUEST_TIMEOUT_MS: envVar.integer(100, 3_600_000, 30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: envVar.integer(100, 3_600_000, 5000),
+  HTTP_SOCKET_TIMEOUT_MS: envVar.integer(100, 3_600_000, 120_000),
+  HTTP_MAX_HEADER_BYTES: envVar.integer(1024, 1024 * 1024, 16_384),
+  // Limits only the api applies (to what a client sends); see LimitsConfig.
+  BATON_MAX_INPUT_ARRAY_ITEMS: envVar.integer(1, 1_000_000, 10_000),
+  BATON_MAX_YAML_NODES: envVar.integer(100, 100_000_000, 200_000),
 }).superRefine((c, ctx) => {
   // Node refuses a headers timeout above the request timeout: say so here, naming the variables.
   if (c.HTTP_HEADERS_TIMEOUT_MS > c.HTTP_REQUEST_TIMEOUT_MS) {
@@ -63,28 +25,19 @@ const Schema = z.object({
   }
 });
 
-/** The api's settings, validated once at startup (STYLE rule 6). */
-export interface Config {
+/**
+ * The api's settings, validated once at startup (STYLE rule 6): the shared ones (`SharedConfig`
+ * of `@baton/config`: Redis, Postgres, queue prefix, log level, pool size, payload threshold) and its own.
+ */
+export interface Config extends SharedConfig {
   /** `PORT`; 0 picks a free port. @defaultValue 3000 */
   port: number;
   /** `HOST`. @defaultValue '0.0.0.0' */
   host: string;
-  /** `REDIS_URL`. @defaultValue 'redis://127.0.0.1:6379' */
-  redisUrl: string;
-  /** `DATABASE_URL`. @defaultValue 'postgres://postgres@127.0.0.1:5432/baton' */
-  databaseUrl: string;
-  /** `BATON_QUEUE_PREFIX`: the key prefix of every Baton key in Redis. @defaultValue 'baton' */
-  queuePrefix: string;
   /** `BATON_ADMIN_KEY`: an admin key of tenant `default`. Unset, the api runs open (every caller is admin). */
   adminKey?: string;
   /** `BODY_LIMIT`, in the `bytes` notation express.json takes. @defaultValue '1mb' */
   bodyLimit: string;
-  /** `LOG_LEVEL` (winston's npm levels). @defaultValue 'info' */
-  logLevel: string;
-  /** `DB_POOL_SIZE`: Postgres connections of this process. @defaultValue 10 */
-  dbPoolSize: number;
-  /** `BATON_PAYLOAD_THRESHOLD`: values above this many JSON bytes travel by reference. @defaultValue 65536 */
-  payloadThresholdBytes: number;
   /**
    * `BATON_RUN_VIEW_BUDGET`: bytes of a `GET /v1/runs/:id` answer. Values stored by reference are
    * inlined while the answer stays within it; the rest are `{ "$ref": "/v1/payloads/<id>" }` links.
@@ -97,16 +50,8 @@ export interface Config {
   limits: LimitsConfig;
 }
 
-/** Limits on what a client's run may hold and build. The worker reads the first four too, under the same names. */
-export interface LimitsConfig {
-  /** `BATON_MAX_RUN_BYTES`: JSON bytes one run may store (step inputs and outputs, forEach items, context writes, an evaluated output); the evaluations of one decision share what is left. @defaultValue 67108864 (64 MiB) */
-  maxRunBytes: number;
-  /** `BATON_MAX_EXPRESSION_BYTES`: JSON bytes the expression results of one template evaluation may total. @defaultValue 16777216 (16 MiB) */
-  maxExpressionBytes: number;
-  /** `BATON_MAX_FOREACH_ITEMS`: items one forEach may produce (and sequences built on the way). @defaultValue 10000 */
-  maxForEachItems: number;
-  /** `BATON_MAX_RUN_STEPS`: entries one run may hold: its steps and every forEach child. @defaultValue 20000 */
-  maxRunSteps: number;
+/** Limits on what a client's run may hold and build: the shared ones (the worker applies them too) and two of the api's own. */
+export interface LimitsConfig extends SharedLimitsConfig {
   /** `BATON_MAX_INPUT_ARRAY_ITEMS`: items of any one array in a run's input, checked before its schema. @defaultValue 10000 */
   maxInputArrayItems: number;
   /** `BATON_MAX_YAML_NODES`: nodes of a YAML definition once its aliases are expanded. @defaultValue 200000 */
@@ -127,36 +72,21 @@ export interface HttpServerConfig {
   maxHeaderBytes: number;
 }
 
-/** Variables whose values may be secret or hold credentials: never echoed in an error. */
-const SECRET = new Set(['BATON_ADMIN_KEY', 'REDIS_URL', 'DATABASE_URL']);
-
 /**
- * Reads the api's configuration from environment variables.
- * @throws Error listing every bad variable, one per line, when any is invalid.
+ * Reads the api's configuration from environment variables; an empty one counts as unset
+ * (except `BATON_ADMIN_KEY`).
+ * @throws ConfigError (`@baton/config`) listing every bad variable, one per line, when any is invalid;
+ * the values of the admin key and the URLs, which may hold credentials, are never shown.
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const result = Schema.safeParse(env);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? 'config');
-      const value = env[name];
-      const shown = value === undefined || SECRET.has(name) ? '' : ` (got ${JSON.stringify(value)})`;
-      return `  - ${name}: ${issue.message}${shown}`;
-    });
-    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
-  }
-  const c = result.data;
+  const c = parseEnv(Schema, env, { title: 'invalid api configuration', secrets: [...SHARED_SECRETS, 'BATON_ADMIN_KEY'] });
+  const shared = sharedConfigOf(c);
   return {
+    ...shared,
     port: c.PORT,
     host: c.HOST,
-    redisUrl: c.REDIS_URL,
-    databaseUrl: c.DATABASE_URL,
-    queuePrefix: c.BATON_QUEUE_PREFIX,
     ...(c.BATON_ADMIN_KEY === undefined ? {} : { adminKey: c.BATON_ADMIN_KEY }),
     bodyLimit: c.BODY_LIMIT,
-    logLevel: c.LOG_LEVEL,
-    dbPoolSize: c.DB_POOL_SIZE,
-    payloadThresholdBytes: c.BATON_PAYLOAD_THRESHOLD,
     runViewBudgetBytes: c.BATON_RUN_VIEW_BUDGET,
     http: {
       headersTimeoutMs: c.HTTP_HEADERS_TIMEOUT_MS,
@@ -165,13 +95,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       socketTimeoutMs: c.HTTP_SOCKET_TIMEOUT_MS,
       maxHeaderBytes: c.HTTP_MAX_HEADER_BYTES,
     },
-    limits: {
-      maxRunBytes: c.BATON_MAX_RUN_BYTES,
-      maxExpressionBytes: c.BATON_MAX_EXPRESSION_BYTES,
-      maxForEachItems: c.BATON_MAX_FOREACH_ITEMS,
-      maxRunSteps: c.BATON_MAX_RUN_STEPS,
-      maxInputArrayItems: c.BATON_MAX_INPUT_ARRAY_ITEMS,
-      maxYamlNodes: c.BATON_MAX_YAML_NODES,
-    },
+    limits: { ...shared.limits, maxInputArrayItems: c.BATON_MAX_INPUT_ARRAY_ITEMS, maxYamlNodes: c.BATON_MAX_YAML_NODES },
   };
 }

@@ -1,14 +1,16 @@
-import { loadConfig, startApi } from '@baton/app-api';
-import { loadWorkerConfig, startWorker } from '@baton/app-worker';
+import { startApi } from '@baton/app-api';
+import { startWorker } from '@baton/app-worker';
 import { createLogger } from '@baton/telemetry';
+import { loadDevConfig } from './load-dev-config';
 import { sampleInput, sampleWorkflow } from './sample-workflow';
 
 /** Dev mode: api and worker in one process, then a sample workflow run to completion. */
 async function main(): Promise<void> {
   const env = { ...process.env };
-  const apiConfig = loadConfig(env);
+  // Both from the one environment, every bad variable of either named before anything starts.
+  const { api: apiConfig, worker: workerConfig } = loadDevConfig(env);
   const logger = createLogger({ level: apiConfig.logLevel === 'info' ? 'warn' : apiConfig.logLevel, service: 'baton-dev' });
-  const worker = await startWorker(loadWorkerConfig(env), { logger });
+  const worker = await startWorker(workerConfig, { logger });
   const api = await startApi(apiConfig, logger);
   const base = `http://127.0.0.1:${api.port}`;
   console.log(`Baton is up: api on ${base}, one worker serving the built-in agents.`);

@@ -1,68 +1,72 @@
+import { SHARED_SECRETS, envVar, parseEnv, sharedConfigOf, sharedEnvSchema, type SharedConfig } from '@baton/config';
 import { z } from 'zod';
 
-const list = z
-  .string()
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+// Node runs a timer of more than 2^31 - 1 ms after 1 ms: a longer grace period, lock or period would be none.
+const MAX_TIMER_MS = 2_147_483_647;
 
-const Schema = z.object({
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/baton'),
-  BATON_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('baton'),
-  /** Agents this worker serves; every built-in when unset. */
-  WORKER_AGENTS: list.optional(),
-  /** Jobs run at once per agent. */
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),
-  /** Outputs above this many JSON bytes are stored once in Postgres and passed by reference. */
-  BATON_PAYLOAD_THRESHOLD: z.coerce.number().int().min(1024).default(65_536),
-  /** `off`: step transitions commit without waiting for the WAL flush (a Postgres crash re-runs the last steps). */
-  WORKER_SYNC_COMMIT: z.enum(['on', 'off']).default('off'),
-  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  /** How long a job stays locked to its worker without a renewal; a dead worker's jobs are re-run after it. */
-  WORKER_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
-  RECONCILE_EVERY_MS: z.coerce.number().int().min(200).default(5_000),
-  /** Times the reconciler runs one attempt again after its job was lost (a dead worker); then it fails with WORKER_LOST. */
-  BATON_MAX_REQUEUES: z.coerce.number().int().min(0).max(100).default(3),
-  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+// The worker's own variables; those the api reads too (REDIS_URL, LOG_LEVEL, the BATON_MAX_* of
+// the engine, …) come from the shared schema, so both processes read them alike.
+const Schema = sharedEnvSchema.extend({
+  WORKER_AGENTS: envVar.list(),
+  WORKER_CONCURRENCY: envVar.integer(1, 1000, 100),
+  WORKER_SYNC_COMMIT: envVar.oneOf(['on', 'off'], 'off'),
+  WORKER_LOCK_MS: envVar.integer(500, MAX_TIMER_MS, 30_000),
+  SHUTDOWN_GRACE_MS: envVar.integer(0, MAX_TIMER_MS, 10_000),
+  RECONCILE_EVERY_MS: envVar.integer(200, MAX_TIMER_MS, 5000),
+  BATON_MAX_REQUEUES: envVar.integer(0, 100, 3),
+  BATON_AGENT_MODULES: envVar.list(),
+  BATON_AGENT_CONFIG: envVar.json(
+    z.record(z.string(), z.record(z.string(), z.unknown()), { message: 'must be a JSON object of objects: { "<agent>": { … } }' }),
+  ),
+  METRICS_PORT: envVar.integer(0, 65_535, 9464),
 });
 
-export interface WorkerConfig {
-  redisUrl: string;
-  databaseUrl: string;
-  queuePrefix: string;
+/**
+ * The worker's settings, validated once at startup (STYLE rule 6): the shared ones (`SharedConfig`
+ * of `@baton/config`: Redis, Postgres, queue prefix, log level, pool size, payload threshold, the
+ * engine's limits) and its own.
+ */
+export interface WorkerConfig extends SharedConfig {
+  /** `WORKER_AGENTS`: the agents this worker serves. @defaultValue every agent it loaded */
   agents?: string[];
+  /** `WORKER_CONCURRENCY`: jobs run at once per agent. @defaultValue 100 */
   concurrency: number;
-  dbPoolSize: number;
-  payloadThresholdBytes: number;
+  /** `WORKER_SYNC_COMMIT=on`: every commit waits for the WAL flush; off, a Postgres crash may re-run the last steps. @defaultValue false */
   synchronousCommit: boolean;
+  /** `WORKER_LOCK_MS`: how long a job stays locked to its worker without a renewal; a dead worker's jobs run again after it. @defaultValue 30000 */
   lockMs: number;
+  /** `SHUTDOWN_GRACE_MS`: on close, how long active jobs may finish before they are released. @defaultValue 10000 */
   shutdownGraceMs: number;
+  /** `RECONCILE_EVERY_MS`: the reconciler's period. @defaultValue 5000 */
   reconcileEveryMs: number;
+  /** `BATON_MAX_REQUEUES`: times the reconciler runs one attempt again after its job was lost; then it fails with WORKER_LOST. @defaultValue 3 */
   maxRequeues: number;
-  logLevel: string;
+  /** `BATON_AGENT_MODULES`: agent modules to load, paths relative to the working directory (`./…`) or package names. @defaultValue [] */
+  agentModules?: string[];
+  /** `BATON_AGENT_CONFIG`: each agent's config object, keyed by agent name. @defaultValue {} */
+  agentConfig?: Record<string, Record<string, unknown>>;
+  /** `METRICS_PORT` of the worker's Prometheus `/metrics`; undefined for 0, no metrics server. @defaultValue 9464 */
+  metricsPort?: number;
 }
 
-/** @throws Error listing every bad variable. */
+/**
+ * Reads the worker's configuration from environment variables; an empty one counts as unset.
+ * @throws ConfigError (`@baton/config`) listing every bad variable, one per line; the values of
+ * the URLs and of `BATON_AGENT_CONFIG`, which may hold credentials, are never shown.
+ */
 export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
-  const parsed = Schema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid worker configuration:\n${lines.join('\n')}`);
-  }
-  const c = parsed.data;
+  const c = parseEnv(Schema, env, { title: 'invalid worker configuration', secrets: [...SHARED_SECRETS, 'BATON_AGENT_CONFIG'] });
   return {
-    redisUrl: c.REDIS_URL,
-    databaseUrl: c.DATABASE_URL,
-    queuePrefix: c.BATON_QUEUE_PREFIX,
+    ...sharedConfigOf(c),
     agents: c.WORKER_AGENTS,
     concurrency: c.WORKER_CONCURRENCY,
-    dbPoolSize: c.DB_POOL_SIZE,
-    payloadThresholdBytes: c.BATON_PAYLOAD_THRESHOLD,
     synchronousCommit: c.WORKER_SYNC_COMMIT === 'on',
     lockMs: c.WORKER_LOCK_MS,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
     reconcileEveryMs: c.RECONCILE_EVERY_MS,
     maxRequeues: c.BATON_MAX_REQUEUES,
-    logLevel: c.LOG_LEVEL,
+    agentModules: c.BATON_AGENT_MODULES ?? [],
+    agentConfig: c.BATON_AGENT_CONFIG ?? {},
+    metricsPort: c.METRICS_PORT === 0 ? undefined : c.METRICS_PORT,
   };
 }

@@ -1,0 +1,72 @@
+import { loadConfig, type Config } from '@baton/app-api';
+import { loadWorkerConfig, type WorkerConfig } from '@baton/app-worker';
+import { sharedEnvSchema } from '@baton/config';
+import { loadDevConfig } from './load-dev-config';
+
+const SHARED = Object.keys(sharedEnvSchema.shape);
+
+/** Values of every shared variable to feed both loaders: good, bad, empty, odd. */
+const VALUES: Record<string, string[]> = {
+  REDIS_URL: ['redis://r:6379', 'rediss://r', 'http://x', 'redis', ''],
+  DATABASE_URL: ['postgres://p/db', 'postgresql://u:pw@p/db', 'mysql://db', 'nope', ''],
+  BATON_QUEUE_PREFIX: ['staging.eu', 'a_b-c', '_x', 'has:colon', 'x'.repeat(64), 'x'.repeat(65), ''],
+  LOG_LEVEL: ['error', 'debug', 'verbose', 'silly', 'INFO', 'loud', ''],
+  DB_POOL_SIZE: ['1', '200', '1000', '1001', '0', '1e2', ' 5 ', ''],
+  BATON_PAYLOAD_THRESHOLD: ['1024', '1073741824', '1023', '1073741825', 'big', ''],
+  BATON_MAX_RUN_BYTES: ['1024', '1000000000', '1000000001', '3.5', ''],
+  BATON_MAX_EXPRESSION_BYTES: ['1024', '1023', '-1', ''],
+  BATON_MAX_FOREACH_ITEMS: ['1', '1000000', '0', '0x10', ''],
+  BATON_MAX_RUN_STEPS: ['1000', '999', '10000000', ''],
+};
+
+/** What a process makes of the shared variables, or the lines of its refusal without the title. */
+function outcome(load: () => Config | WorkerConfig): { shared: unknown } | { refused: string } {
+  try {
+    const c = load();
+    const { maxRunBytes, maxExpressionBytes, maxForEachItems, maxRunSteps } = c.limits;
+    return {
+      shared: {
+        redisUrl: c.redisUrl, databaseUrl: c.databaseUrl, queuePrefix: c.queuePrefix, logLevel: c.logLevel, dbPoolSize: c.dbPoolSize,
+        payloadThresholdBytes: c.payloadThresholdBytes, limits: { maxRunBytes, maxExpressionBytes, maxForEachItems, maxRunSteps },
+      },
+    };
+  } catch (err) {
+    return { refused: (err as Error).message.split('\n').slice(1).join('\n') };
+  }
+}
+
+describe('npm start: the api and the worker from one environment', () => {
+  test('every shared variable has cases here', () => {
+    expect(Object.keys(VALUES).sort()).toEqual([...SHARED].sort());
+  });
+
+  test.each(Object.entries(VALUES).flatMap(([name, values]) => values.map((value) => [name, value] as const)))(
+    '%s=%j: both accept it alike, or both refuse it in the same words',
+    (name, value) => {
+      const env = { [name]: value };
+      const api = outcome(() => loadConfig(env));
+      const worker = outcome(() => loadWorkerConfig(env));
+      expect(worker).toEqual(api);
+      if ('refused' in api) expect(api.refused).toMatch(new RegExp(`^  - ${name}: `));
+    },
+  );
+
+  test('a bad shared variable is named once', () => {
+    expect(() => loadDevConfig({ REDIS_URL: 'http://x' })).toThrow(/^invalid configuration:\n {2}- REDIS_URL: [^\n]*$/);
+  });
+
+  test('names the bad variables of both processes at once', () => {
+    expect(() => loadDevConfig({ PORT: 'eighty', WORKER_CONCURRENCY: '0', LOG_LEVEL: 'loud' })).toThrow(
+      'invalid configuration:\n' +
+        '  - LOG_LEVEL: must be one of error, warn, info, http, verbose, debug, silly (got "loud")\n' +
+        '  - PORT: must be an integer between 0 and 65535 (got "eighty")\n' +
+        '  - WORKER_CONCURRENCY: must be an integer between 1 and 1000 (got "0")',
+    );
+  });
+
+  test('loads both from a good environment', () => {
+    const { api, worker } = loadDevConfig({ BATON_QUEUE_PREFIX: 'staging.eu', LOG_LEVEL: '', PORT: '0', WORKER_CONCURRENCY: '5' });
+    expect([api.queuePrefix, api.logLevel, api.port]).toEqual(['staging.eu', 'info', 0]);
+    expect([worker.queuePrefix, worker.logLevel, worker.concurrency]).toEqual(['staging.eu', 'info', 5]);
+  });
+});

@@ -1,0 +1,115 @@
+import { loadWorkerConfig, type WorkerConfig } from './config';
+
+const DEFAULTS: WorkerConfig = {
+  redisUrl: 'redis://127.0.0.1:6379',
+  databaseUrl: 'postgres://postgres@127.0.0.1:5432/baton',
+  queuePrefix: 'baton',
+  logLevel: 'info',
+  dbPoolSize: 10,
+  payloadThresholdBytes: 65536,
+  limits: { maxRunBytes: 67108864, maxExpressionBytes: 16777216, maxForEachItems: 10000, maxRunSteps: 20000 },
+  agents: undefined,
+  concurrency: 100,
+  synchronousCommit: false,
+  lockMs: 30000,
+  shutdownGraceMs: 10000,
+  reconcileEveryMs: 5000,
+  maxRequeues: 3,
+  agentModules: [],
+  agentConfig: {},
+  metricsPort: 9464,
+};
+
+/** Every variable the worker reads, with where it lands and its default. */
+const EVERY_DEFAULT: Array<[string, (c: WorkerConfig) => unknown, unknown]> = [
+  ['REDIS_URL', (c) => c.redisUrl, 'redis://127.0.0.1:6379'],
+  ['DATABASE_URL', (c) => c.databaseUrl, 'postgres://postgres@127.0.0.1:5432/baton'],
+  ['BATON_QUEUE_PREFIX', (c) => c.queuePrefix, 'baton'],
+  ['LOG_LEVEL', (c) => c.logLevel, 'info'],
+  ['DB_POOL_SIZE', (c) => c.dbPoolSize, 10],
+  ['BATON_PAYLOAD_THRESHOLD', (c) => c.payloadThresholdBytes, 65536],
+  ['BATON_MAX_RUN_BYTES', (c) => c.limits.maxRunBytes, 64 * 1024 * 1024],
+  ['BATON_MAX_EXPRESSION_BYTES', (c) => c.limits.maxExpressionBytes, 16 * 1024 * 1024],
+  ['BATON_MAX_FOREACH_ITEMS', (c) => c.limits.maxForEachItems, 10000],
+  ['BATON_MAX_RUN_STEPS', (c) => c.limits.maxRunSteps, 20000],
+  ['WORKER_AGENTS', (c) => c.agents, undefined],
+  ['WORKER_CONCURRENCY', (c) => c.concurrency, 100],
+  ['WORKER_SYNC_COMMIT', (c) => c.synchronousCommit, false],
+  ['WORKER_LOCK_MS', (c) => c.lockMs, 30000],
+  ['SHUTDOWN_GRACE_MS', (c) => c.shutdownGraceMs, 10000],
+  ['RECONCILE_EVERY_MS', (c) => c.reconcileEveryMs, 5000],
+  ['BATON_MAX_REQUEUES', (c) => c.maxRequeues, 3],
+  ['BATON_AGENT_MODULES', (c) => c.agentModules, []],
+  ['BATON_AGENT_CONFIG', (c) => c.agentConfig, {}],
+  ['METRICS_PORT', (c) => c.metricsPort, 9464],
+];
+
+describe('loadWorkerConfig', () => {
+  test('applies the defaults to an empty environment', () => {
+    expect(loadWorkerConfig({})).toEqual(DEFAULTS);
+  });
+
+  test.each(EVERY_DEFAULT)('%s: unset or empty means its default', (name, read, fallback) => {
+    expect(read(loadWorkerConfig({}))).toEqual(fallback);
+    expect(read(loadWorkerConfig({ [name]: '' }))).toEqual(fallback);
+  });
+
+  test('takes every variable empty at once as the defaults (an empty count is not 0)', () => {
+    expect(loadWorkerConfig(Object.fromEntries(EVERY_DEFAULT.map(([name]) => [name, ''])))).toEqual(DEFAULTS);
+  });
+
+  test('reads every variable', () => {
+    expect(loadWorkerConfig({
+      REDIS_URL: 'rediss://cache:6380', DATABASE_URL: 'postgresql://u:p@db/baton', BATON_QUEUE_PREFIX: 'staging.eu', LOG_LEVEL: 'debug',
+      DB_POOL_SIZE: '25', BATON_PAYLOAD_THRESHOLD: '2048', BATON_MAX_RUN_BYTES: '4096', BATON_MAX_EXPRESSION_BYTES: '1024',
+      BATON_MAX_FOREACH_ITEMS: '5', BATON_MAX_RUN_STEPS: '1000', WORKER_AGENTS: 'echo, delay', WORKER_CONCURRENCY: '7',
+      WORKER_SYNC_COMMIT: 'on', WORKER_LOCK_MS: '600', SHUTDOWN_GRACE_MS: '0', RECONCILE_EVERY_MS: '250', BATON_MAX_REQUEUES: '0',
+      BATON_AGENT_MODULES: './a.js', BATON_AGENT_CONFIG: '{"echo":{"x":1}}', METRICS_PORT: '9100', UNRELATED: 'ignored',
+    })).toEqual({
+      redisUrl: 'rediss://cache:6380', databaseUrl: 'postgresql://u:p@db/baton', queuePrefix: 'staging.eu', logLevel: 'debug',
+      dbPoolSize: 25, payloadThresholdBytes: 2048,
+      limits: { maxRunBytes: 4096, maxExpressionBytes: 1024, maxForEachItems: 5, maxRunSteps: 1000 },
+      agents: ['echo', 'delay'], concurrency: 7, synchronousCommit: true, lockMs: 600, shutdownGraceMs: 0, reconcileEveryMs: 250,
+      maxRequeues: 0, agentModules: ['./a.js'], agentConfig: { echo: { x: 1 } }, metricsPort: 9100,
+    });
+  });
+
+  // Variables the api reads too: the worker and the api must agree (issue 8).
+  test.each<[string, Record<string, string>, Partial<WorkerConfig> | RegExp]>([
+    ['a queue prefix with a dot', { BATON_QUEUE_PREFIX: 'staging.eu' }, { queuePrefix: 'staging.eu' }],
+    ['an http:// Redis URL', { REDIS_URL: 'http://x' }, /REDIS_URL: must be a URL starting with redis:\/\/ or rediss:\/\//],
+    ['an empty LOG_LEVEL', { LOG_LEVEL: '' }, { logLevel: 'info' }],
+    ['a winston level the api takes', { LOG_LEVEL: 'verbose' }, { logLevel: 'verbose' }],
+    ['a Postgres URL of another database', { DATABASE_URL: 'mysql://db' }, /DATABASE_URL: must be a URL starting with postgres:\/\/ or postgresql:\/\//],
+  ])('shared with the api: %s', (_case, env, expected) => {
+    if (expected instanceof RegExp) expect(() => loadWorkerConfig(env)).toThrow(expected);
+    else expect(loadWorkerConfig(env)).toMatchObject(expected);
+  });
+
+  test.each([
+    ['WORKER_CONCURRENCY', '0', 'must be an integer between 1 and 1000'],
+    ['WORKER_CONCURRENCY', '1e2', 'must be an integer between 1 and 1000'],
+    ['WORKER_SYNC_COMMIT', 'yes', 'must be one of on, off'],
+    ['WORKER_LOCK_MS', '100', 'must be an integer between 500 and 2147483647'],
+    ['SHUTDOWN_GRACE_MS', '2147483648', 'must be an integer between 0 and 2147483647'],
+    ['RECONCILE_EVERY_MS', ' ', 'must be an integer between 200 and 2147483647'],
+    ['BATON_MAX_REQUEUES', '101', 'must be an integer between 0 and 100'],
+  ])('refuses %s=%j, naming it', (name, value, message) => {
+    expect(() => loadWorkerConfig({ [name]: value })).toThrow(`\n  - ${name}: ${message} (got ${JSON.stringify(value)})`);
+  });
+
+  test('lists every bad value in one error, one line each', () => {
+    expect(() => loadWorkerConfig({ REDIS_URL: 'http://x', LOG_LEVEL: 'loud', WORKER_CONCURRENCY: 'many' })).toThrow(
+      'invalid worker configuration:\n' +
+        '  - REDIS_URL: must be a URL starting with redis:// or rediss://\n' +
+        '  - LOG_LEVEL: must be one of error, warn, info, http, verbose, debug, silly (got "loud")\n' +
+        '  - WORKER_CONCURRENCY: must be an integer between 1 and 1000 (got "many")',
+    );
+  });
+
+  test('never shows the URLs or the agent config, which may hold credentials', () => {
+    expect(() => loadWorkerConfig({ REDIS_URL: 'http://:pw1@x', DATABASE_URL: 'mysql://root:pw2@db', BATON_AGENT_CONFIG: '{"a":{"apiKey":"pw3"},"b":1}' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringMatching(/pw1|pw2|pw3/) }),
+    );
+  });
+});

@@ -1,0 +1,60 @@
+import { parseEnv } from './parse-env';
+import { sharedConfigOf, sharedEnvSchema, SHARED_SECRETS } from './shared-env';
+
+const load = (env: Record<string, string | undefined>) => sharedConfigOf(parseEnv(sharedEnvSchema, env, { secrets: SHARED_SECRETS }));
+
+const DEFAULTS = {
+  redisUrl: 'redis://127.0.0.1:6379',
+  databaseUrl: 'postgres://postgres@127.0.0.1:5432/baton',
+  queuePrefix: 'baton',
+  logLevel: 'info',
+  dbPoolSize: 10,
+  payloadThresholdBytes: 65_536,
+  limits: { maxRunBytes: 64 * 1024 * 1024, maxExpressionBytes: 16 * 1024 * 1024, maxForEachItems: 10_000, maxRunSteps: 20_000 },
+};
+const NAMES = Object.keys(sharedEnvSchema.shape);
+
+describe('the shared variables', () => {
+  test('have their documented defaults when unset', () => {
+    expect(load({})).toEqual(DEFAULTS);
+  });
+
+  test('take an empty value as unset, every one of them', () => {
+    expect(load(Object.fromEntries(NAMES.map((name) => [name, ''])))).toEqual(DEFAULTS);
+  });
+
+  test('are read', () => {
+    expect(load({
+      REDIS_URL: 'rediss://cache:6380', DATABASE_URL: 'postgresql://u:p@db/baton', BATON_QUEUE_PREFIX: 'staging.eu', LOG_LEVEL: 'verbose',
+      DB_POOL_SIZE: '25', BATON_PAYLOAD_THRESHOLD: '2048', BATON_MAX_RUN_BYTES: '4096', BATON_MAX_EXPRESSION_BYTES: '1024',
+      BATON_MAX_FOREACH_ITEMS: '5', BATON_MAX_RUN_STEPS: '1000',
+    })).toEqual({
+      redisUrl: 'rediss://cache:6380', databaseUrl: 'postgresql://u:p@db/baton', queuePrefix: 'staging.eu', logLevel: 'verbose',
+      dbPoolSize: 25, payloadThresholdBytes: 2048,
+      limits: { maxRunBytes: 4096, maxExpressionBytes: 1024, maxForEachItems: 5, maxRunSteps: 1000 },
+    });
+  });
+
+  test.each([
+    ['REDIS_URL', 'http://x', 'must be a URL starting with redis:// or rediss://'],
+    ['DATABASE_URL', 'mysql://db', 'must be a URL starting with postgres:// or postgresql://'],
+    ['BATON_QUEUE_PREFIX', 'has:colon', 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit (got "has:colon")'],
+    ['BATON_QUEUE_PREFIX', '_hidden', 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit (got "_hidden")'],
+    ['BATON_QUEUE_PREFIX', 'x'.repeat(65), 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit'],
+    ['LOG_LEVEL', 'loud', 'must be one of error, warn, info, http, verbose, debug, silly (got "loud")'],
+    ['DB_POOL_SIZE', '0', 'must be an integer between 1 and 1000 (got "0")'],
+    ['BATON_PAYLOAD_THRESHOLD', '1000', 'must be an integer between 1024 and 1073741824 (got "1000")'],
+    ['BATON_MAX_RUN_BYTES', '10', 'must be an integer between 1024 and 1000000000 (got "10")'],
+    ['BATON_MAX_EXPRESSION_BYTES', 'lots', 'must be an integer between 1024 and 1000000000 (got "lots")'],
+    ['BATON_MAX_FOREACH_ITEMS', '1.5', 'must be an integer between 1 and 1000000 (got "1.5")'],
+    ['BATON_MAX_RUN_STEPS', '999', 'must be an integer between 1000 and 10000000 (got "999")'],
+  ])('refuse %s=%j, naming it', (name, value, message) => {
+    expect(() => load({ [name]: value })).toThrow(`  - ${name}: ${message}`);
+  });
+
+  test('never show the URLs, which may hold credentials', () => {
+    expect(() => load({ REDIS_URL: 'http://:pw1@x', DATABASE_URL: 'mysql://root:pw2@db' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringMatching(/pw1|pw2/) }),
+    );
+  });
+});
