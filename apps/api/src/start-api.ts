@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import { KyselyAgentRepository, KyselyRunQueries, KyselyRunStore, createDb, type Db } from '@baton/db';
-import { AgentRegistry, BullmqStepQueue, createRedis } from '@baton/queue';
-import { BatonError } from '@baton/core';
+import { AgentRegistry, BullmqStepQueue, createRedis, redisReady } from '@baton/queue';
+import { BatonError, Resources } from '@baton/core';
 import { Runtime, configuredLimits, createBullmqDispatcher, migrateWhenReachable } from '@baton/runtime';
 import { createLogger, createMetrics, type Logger } from '@baton/telemetry';
 import type { Config } from './config';
@@ -10,7 +10,6 @@ import { createApp } from './create-app';
 import { createHttpServer } from './http-server';
 import type { AppDeps } from './app-deps';
 import { createReadiness } from './readiness';
-import { Resources } from './resources';
 
 /** A running api. */
 export interface RunningApi {
@@ -37,25 +36,6 @@ function throttled(log: (message: string, meta: Record<string, unknown>) => void
     last = now;
     log(message, meta);
   };
-}
-
-/**
- * A `client` connection fails commands at once until it is ready, so wait for it a little: requests
- * just after startup should not be 503s. Redis being down does not stop the api from starting.
- */
-async function redisReady(redis: Redis, logger: Logger, waitMs: number): Promise<void> {
-  if (redis.status === 'ready') return;
-  // Not events.once: it rejects on the first 'error', and a connection error here is not fatal.
-  let onReady = (): void => undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const ready = await new Promise<boolean>((resolve) => {
-    onReady = () => resolve(true);
-    redis.once('ready', onReady);
-    timer = setTimeout(() => resolve(false), waitMs);
-  });
-  clearTimeout(timer);
-  redis.off('ready', onReady);
-  if (!ready) logger.warn('redis is not reachable yet; starting anyway (requests that need it answer 503)', { waitedMs: waitMs });
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -91,30 +71,33 @@ export async function startApi(
   logger: Logger = createLogger({ level: config.logLevel, service: 'api' }),
   options: StartApiOptions = {},
 ): Promise<RunningApi> {
-  const res = new Resources();
-  const closeAll = () => res.closeAll((name, err) => logger.error('close failed', { resource: name, error: String(err) }));
+  const res = new Resources(logger);
   try {
     if (!config.adminKey) {
       logger.warn('!!! BATON_ADMIN_KEY is not set: the api is OPEN, every request acts as admin of tenant "default". Set BATON_ADMIN_KEY (16+ characters) before exposing it. !!!');
     }
-    const db = res.own('postgres', createDb({
+    const db = res.own(createDb({
       url: config.databaseUrl,
       poolSize: config.dbPoolSize,
       onError: (err) => logger.warn('postgres client error', { error: err.message }),
-    }), (d) => d.destroy());
+    }), (d) => d.destroy(), 'postgres');
     await migrateWhenReachable(db, config.databaseUrl, logger);
 
     const redisError = throttled((m, meta) => logger.warn(m, meta), 5000);
-    const redis = res.own('redis', createRedis(config.redisUrl, 'client', {
+    const redis = res.own(createRedis(config.redisUrl, 'client', {
       connectionName: 'baton-api',
       onError: (err) => redisError('redis connection error', { error: err.message }),
-    }), (r) => r.quit().catch(() => r.disconnect()));
-    await redisReady(redis, logger, options.redisWaitMs ?? 5000);
-    const queue = res.own('queue', new BullmqStepQueue({
+    }), (r) => r.quit().catch(() => r.disconnect()), 'redis');
+    // A `client` connection fails commands until it is ready: wait a little, so that requests just
+    // after startup are not 503s. Redis being down does not stop the api from starting.
+    const waitMs = options.redisWaitMs ?? 5000;
+    await redisReady(redis, waitMs).catch(() =>
+      logger.warn('redis is not reachable yet; starting anyway (requests that need it answer 503)', { waitedMs: waitMs }));
+    const queue = res.own(new BullmqStepQueue({
       connection: redis,
       prefix: config.queuePrefix,
       onError: (err) => redisError('queue error', { error: err.message }),
-    }), (q) => q.close());
+    }), (q) => q.close(), 'queue');
 
     const metrics = createMetrics();
     const runtime = new Runtime({
@@ -135,17 +118,17 @@ export async function startApi(
       config,
     });
 
-    const server = res.own('http server', createHttpServer(app, config.http), closeServer);
+    const server = res.own(createHttpServer(app, config.http), closeServer, 'http server');
     const port = await listen(server, config.port, config.host);
     logger.info('api listening', { host: config.host, port });
 
     let closing: Promise<void> | undefined;
     return {
       port,
-      close: () => (closing ??= closeAll().then(() => logger.info('api stopped'))),
+      close: () => (closing ??= res.closeAll().then(() => logger.info('api stopped'))),
     };
   } catch (err) {
-    await closeAll();
+    await res.closeAll();
     throw err;
   }
 }
