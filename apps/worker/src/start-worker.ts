@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import { builtinAgents, type Agent } from '@baton/agents';
+import { Resources } from '@baton/core';
 import { KyselyAgentRepository, createDb } from '@baton/db';
 import { AgentRegistry, BullmqStepQueue, createRedis, queueName, subscribeCancel, type StepJob } from '@baton/queue';
 import { Reconciler, Runtime, createBullmqDispatcher, migrateWhenReachable, whenReachable } from '@baton/runtime';
@@ -17,20 +18,6 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-/** A worker process's parts, closed in reverse order of creation. */
-class Resources {
-  private readonly closers: Array<() => Promise<unknown>> = [];
-  own<T>(value: T, close: (v: T) => Promise<unknown>): T {
-    this.closers.push(() => close(value));
-    return value;
-  }
-  async closeAll(logger: Logger): Promise<void> {
-    for (const close of this.closers.reverse()) {
-      await close().catch((err: unknown) => logger.warn('close failed', { error: String(err) }));
-    }
-  }
-}
-
 export async function startWorker(config: WorkerConfig, options: { logger?: Logger; extraAgents?: Agent[] } = {}): Promise<RunningWorker> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, service: 'worker' });
   const id = `worker-${randomUUID().slice(0, 8)}`;
@@ -40,7 +27,7 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
   if (unknown.length > 0) throw new Error(`unknown agents in WORKER_AGENTS: ${unknown.join(', ')}`);
   const agents = new Map(served.map((a) => [a.name, a]));
 
-  const res = new Resources();
+  const res = new Resources(logger);
   const db = res.own(createDb({ url: config.databaseUrl, poolSize: config.dbPoolSize, synchronousCommit: config.synchronousCommit, onError: (err) => logger.warn('postgres pool error', { error: err.message }) }), (d) => d.destroy());
   await migrateWhenReachable(db, config.databaseUrl, logger);
   const redis = res.own(createRedis(config.redisUrl, 'worker', { onError: (err) => logger.warn('redis error', { error: err.message }) }), (r) => r.quit());
@@ -107,7 +94,7 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
           processor.abortAll();
           await Promise.all(workers.map((w) => w.close(true)));
         }
-        await res.closeAll(logger);
+        await res.closeAll();
         logger.info('worker stopped', { workerId: id });
       })()),
   };
