@@ -35,10 +35,21 @@ export class ByteBudget {
 
 const utf8 = new TextEncoder();
 
-/** UTF-8 size of a string. */
+/** UTF-8 size of a string: counted for a short one (most outputs), encoded for a long one (faster then). */
 export function utf8Bytes(text: string): number {
-  return utf8.encode(text).byteLength;
+  if (text.length > 4096) return utf8.encode(text).byteLength;
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 0x7f) continue;
+    // 2 bytes up to U+07FF, else 3; a surrogate pair (2 units) is 4 bytes, a lone surrogate 3 (encoded as U+FFFD).
+    bytes += c <= 0x7ff ? 1 : 2;
+    if (c >= 0xd800 && c <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) i++;
+  }
+  return bytes;
 }
+
+const isLowSurrogate = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
 
 /** UTF-8 size of a value's JSON text; 0 for undefined. */
 export function jsonBytes(value: unknown): number {
