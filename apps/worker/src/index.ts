@@ -1,3 +1,3 @@
-export { startWorker, type RunningWorker } from './start-worker';
+export { startWorker, type RunningWorker, type StartWorkerOptions } from './start-worker';
 export { loadWorkerConfig, type WorkerConfig } from './config';
-export { StepProcessor } from './step-processor';
+export { StepProcessor, type StepProcessorOptions, type StepRuntime } from './step-processor';

@@ -1,3 +1,4 @@
+import { AgentLoadError } from '@baton/agents';
 import { loadWorkerConfig } from './config';
 import { startWorker } from './start-worker';
 
@@ -9,7 +10,15 @@ async function main(): Promise<void> {
     console.error((err as Error).message);
     process.exit(1);
   }
-  const worker = await startWorker(config);
+  let worker;
+  try {
+    worker = await startWorker(config);
+  } catch (err) {
+    // A module, a name or a config of the agents: the message says which; a stack would bury it.
+    if (!(err instanceof AgentLoadError)) throw err;
+    console.error(`worker not started: ${err.message}`);
+    process.exit(1);
+  }
   const stop = () => void worker.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

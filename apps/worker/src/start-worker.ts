@@ -1,101 +1,140 @@
 import { randomUUID } from 'node:crypto';
-import { Queue, Worker, type Job } from 'bullmq';
-import { builtinAgents, type Agent } from '@baton/agents';
+import { AgentCatalog, builtinAgents, loadAgentModule, type Agent } from '@baton/agents';
 import { Resources } from '@baton/core';
-import { KyselyAgentRepository, createDb } from '@baton/db';
-import { AgentRegistry, BullmqStepQueue, createRedis, queueName, subscribeCancel, type StepJob } from '@baton/queue';
-import { Reconciler, Runtime, createBullmqDispatcher, migrateWhenReachable, whenReachable } from '@baton/runtime';
+import { KyselyAgentRepository, KyselyRunStore, createDb } from '@baton/db';
+import { AgentRegistry, BullmqSchedule, BullmqStepConsumer, BullmqStepQueue, createRedis, subscribeCancel } from '@baton/queue';
+import { Reconciler, Runtime, configuredLimits, createBullmqDispatcher, migrateWhenReachable, whenReachable } from '@baton/runtime';
 import { createLogger, createMetrics, type Logger } from '@baton/telemetry';
 import type { WorkerConfig } from './config';
+import { serveMetrics } from './metrics-server';
+import { RunningAttempts } from './running-attempts';
+import { prometheusStepMetrics } from './step-metrics';
 import { StepProcessor } from './step-processor';
 
 const HEARTBEAT_MS = 5_000;
-const SYSTEM_QUEUE = 'system.reconcile';
 
 export interface RunningWorker {
   id: string;
+  /** The port of its `/metrics`; undefined when it serves none. */
+  metricsPort?: number;
   /** Stops taking jobs, lets active ones finish within the grace period, closes everything. */
   close(): Promise<void>;
 }
 
-export async function startWorker(config: WorkerConfig, options: { logger?: Logger; extraAgents?: Agent[] } = {}): Promise<RunningWorker> {
+export interface StartWorkerOptions {
+  /** @defaultValue a winston logger at `config.logLevel` */
+  logger?: Logger;
+  /** Agents to serve besides the built-ins and those of `BATON_AGENT_MODULES` (a worker embedded in code, tests). */
+  extraAgents?: Agent[];
+  /** Where `BATON_AGENT_MODULES` paths and package names are resolved from. @defaultValue `process.cwd()` */
+  cwd?: string;
+}
+
+/**
+ * The agents a worker can serve: the built-ins, its modules' and the extra ones.
+ * @throws AgentLoadError for a module that cannot be loaded, a duplicate name, an unknown name in WORKER_AGENTS.
+ */
+function catalogOf(config: WorkerConfig, options: StartWorkerOptions): AgentCatalog {
+  const catalog = new AgentCatalog().add(builtinAgents, 'built-in');
+  const cwd = options.cwd ?? process.cwd();
+  for (const module of config.agentModules ?? []) catalog.add(loadAgentModule(module, cwd), `module "${module}"`);
+  if (options.extraAgents?.length) catalog.add(options.extraAgents, 'startWorker options');
+  catalog.select(config.agents); // unknown names stop start-up before anything is opened
+  return catalog;
+}
+
+/**
+ * Starts a worker: loads and sets up its agents, connects, registers them, and consumes their
+ * queues; runs the fleet's reconciler on its share of ticks, and serves `/metrics`.
+ * @throws AgentLoadError when its agents cannot be served (see `AgentCatalog`); what was opened is closed then.
+ */
+export async function startWorker(config: WorkerConfig, options: StartWorkerOptions = {}): Promise<RunningWorker> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, service: 'worker' });
   const id = `worker-${randomUUID().slice(0, 8)}`;
-  const all = [...builtinAgents, ...(options.extraAgents ?? [])];
-  const served = config.agents ? all.filter((a) => config.agents!.includes(a.name)) : all;
-  const unknown = (config.agents ?? []).filter((name) => !all.some((a) => a.name === name));
-  if (unknown.length > 0) throw new Error(`unknown agents in WORKER_AGENTS: ${unknown.join(', ')}`);
-  const agents = new Map(served.map((a) => [a.name, a]));
-
+  const catalog = catalogOf(config, options);
   const res = new Resources(logger);
-  const db = res.own(createDb({ url: config.databaseUrl, poolSize: config.dbPoolSize, synchronousCommit: config.synchronousCommit, onError: (err) => logger.warn('postgres pool error', { error: err.message }) }), (d) => d.destroy());
-  await migrateWhenReachable(db, config.databaseUrl, logger);
-  const redis = res.own(createRedis(config.redisUrl, 'worker', { onError: (err) => logger.warn('redis error', { error: err.message }) }), (r) => r.quit());
-  const queue = res.own(new BullmqStepQueue({ connection: redis, prefix: config.queuePrefix, onError: (err) => logger.warn('queue error', { error: err.message }) }), (q) => q.close());
-  const dispatcher = createBullmqDispatcher(queue, redis, config.queuePrefix);
-  const metrics = createMetrics({ defaultMetrics: false });
-  const runtime = res.own(new Runtime({ db, dispatcher, logger, payloadThresholdBytes: config.payloadThresholdBytes, onRunFinished: (r) => metrics.runs.inc({ status: r.status }) }), (r) => r.drain());
-  const processor = new StepProcessor({ runtime, agents, logger, metrics });
+  // Aborted after the last job, as the agents close: background work of their setups stops.
+  const shutdown = new AbortController();
+  try {
+    const agents = res.own(await catalog.start({ names: config.agents, config: config.agentConfig, logger, signal: shutdown.signal }), async (a) => {
+      shutdown.abort(new Error('worker shutting down'));
+      await a.close();
+    });
+    const served = agents.agents;
 
-  const system = res.own(new Queue(SYSTEM_QUEUE, { connection: redis, prefix: config.queuePrefix }), (q) => q.close());
-  system.on('error', (err) => logger.warn('system queue error', { error: err.message }));
-  const scheduleReconciler = () =>
-    system.upsertJobScheduler('reconcile', { every: config.reconcileEveryMs }, { name: 'reconcile', opts: { removeOnComplete: true, removeOnFail: 100 } });
+    const db = res.own(createDb({ url: config.databaseUrl, poolSize: config.dbPoolSize, synchronousCommit: config.synchronousCommit, onError: (err) => logger.warn('postgres pool error', { error: err.message }) }), (d) => d.destroy());
+    await migrateWhenReachable(db, config.databaseUrl, logger);
+    const redis = res.own(createRedis(config.redisUrl, 'worker', { onError: (err) => logger.warn('redis error', { error: err.message }) }), (r) => r.quit());
+    // The jobs a step's result enqueues continue the trace of that step, which is still running.
+    const running = new RunningAttempts();
+    const queue = res.own(
+      new BullmqStepQueue({ connection: redis, prefix: config.queuePrefix, onError: (err) => logger.warn('queue error', { error: err.message }), traceparentOf: (job) => running.traceparentOf(job.runId) }),
+      (q) => q.close(),
+    );
+    const dispatcher = createBullmqDispatcher(queue, redis, config.queuePrefix);
+    const metrics = createMetrics({ defaultMetrics: false });
+    const runtime = res.own(new Runtime({ store: new KyselyRunStore(db.kysely), dispatcher, logger, payloadThresholdBytes: config.payloadThresholdBytes, limits: configuredLimits(config.limits), onRunFinished: (r) => metrics.runs.inc({ status: r.status }) }), (r) => r.drain());
+    const steps = new StepProcessor({
+      runtime,
+      agents,
+      logger,
+      metrics: prometheusStepMetrics(metrics),
+      running,
+    });
 
-  const registry = new AgentRegistry({ connection: redis, prefix: config.queuePrefix });
-  const descriptors = served.map((a) => ({ name: a.name, description: a.description }));
-  // Postgres may go away again right after the migrations: wait for it rather than exit.
-  await whenReachable('recording the agents', () => new KyselyAgentRepository().register(db.kysely, descriptors), logger);
-  const heartbeat = async () => {
-    try {
-      await registry.register(id, descriptors, HEARTBEAT_MS * 3);
-      // After a flushed Redis the scheduler is gone too: put it back.
-      await scheduleReconciler();
-    } catch (err) {
-      logger.warn('heartbeat failed', { error: String(err) });
-    }
-  };
-  await heartbeat();
-  res.own(setInterval(heartbeat, HEARTBEAT_MS), async (t) => { clearInterval(t); await registry.unregister(id).catch(() => undefined); });
+    // The reconciler: a job scheduler fires one job per tick, so one worker of the fleet runs it.
+    const reconcile = new BullmqSchedule({ connection: redis, prefix: config.queuePrefix, name: 'reconcile', everyMs: config.reconcileEveryMs, onError: (err) => logger.warn('reconciler error', { error: err.message }) });
+    const registry = new AgentRegistry({ connection: redis, prefix: config.queuePrefix });
+    const descriptors = served.map((a) => ({ name: a.name, description: a.description }));
+    // Postgres may go away again right after the migrations: wait for it rather than exit.
+    await whenReachable('recording the agents', () => new KyselyAgentRepository().register(db.kysely, descriptors), logger);
+    const heartbeat = async () => {
+      try {
+        await registry.register(id, descriptors, HEARTBEAT_MS * 3);
+        // After a flushed Redis the scheduler is gone too: put it back.
+        await reconcile.ensure();
+      } catch (err) {
+        logger.warn('heartbeat failed', { error: String(err) });
+      }
+    };
+    await heartbeat();
+    res.own(setInterval(heartbeat, HEARTBEAT_MS), async (t) => { clearInterval(t); await registry.unregister(id).catch(() => undefined); });
 
-  res.own(await subscribeCancel(redis, config.queuePrefix, (m) => processor.abort(m), { onError: (err) => logger.warn('cancel subscription error', { error: err.message }) }), (s) => s.close());
+    res.own(await subscribeCancel(redis, config.queuePrefix, (m) => steps.abort(m), { onError: (err) => logger.warn('cancel subscription error', { error: err.message }) }), (s) => s.close());
 
-  const workers: Worker[] = [];
-  for (const agent of served) {
-    const worker = new Worker<StepJob>(queueName(agent.name), (job: Job<StepJob>) => processor.process(job.data), {
+    const consumer = new BullmqStepConsumer({
       connection: redis,
       prefix: config.queuePrefix,
+      agents: served.map((a) => a.name),
+      handler: (job, delivery) => steps.process(job, delivery),
       concurrency: config.concurrency,
-      lockDuration: config.lockMs,
-      stalledInterval: Math.min(30_000, config.lockMs),
-      // A job whose worker died fails at once; the reconciler re-runs it, counting (BATON_MAX_REQUEUES).
-      maxStalledCount: 0,
+      lockMs: config.lockMs,
+      onError: (err, agent) => logger.warn('worker error', { agent, error: err.message }),
     });
-    worker.on('error', (err) => logger.warn('worker error', { agent: agent.name, error: err.message }));
-    workers.push(worker);
+    reconcile.run(() => new Reconciler({ runtime, presence: dispatcher, logger, maxRequeues: config.maxRequeues }).tick());
+    const metricsServer = config.metricsPort === undefined ? undefined : await serveMetrics({ port: config.metricsPort, source: metrics.registry, logger });
+    if (metricsServer) res.own(metricsServer, (s) => s.close());
+    logger.info('worker started', { workerId: id, agents: served.map((a) => a.name), concurrency: config.concurrency, metricsPort: metricsServer?.port });
+
+    let closing: Promise<void> | undefined;
+    return {
+      id,
+      metricsPort: metricsServer?.port,
+      close: () =>
+        (closing ??= (async () => {
+          const graceful = Promise.all([consumer.close(), reconcile.close()]);
+          const expired = await Promise.race([graceful.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), config.shutdownGraceMs).unref())]);
+          if (expired) {
+            // Past the grace period: abort what still runs; BullMQ releases the jobs for another worker.
+            steps.abortAll();
+            await Promise.all([consumer.forceClose(), reconcile.close(true)]);
+          }
+          await res.closeAll();
+          logger.info('worker stopped', { workerId: id });
+        })()),
+    };
+  } catch (err) {
+    await res.closeAll();
+    throw err;
   }
-
-  // The reconciler: a job scheduler fires one job per tick, so one worker of the fleet runs it.
-  const reconciler = new Reconciler({ runtime, presence: dispatcher, logger, maxRequeues: config.maxRequeues });
-  const systemWorker = new Worker(SYSTEM_QUEUE, () => reconciler.tick(), { connection: redis, prefix: config.queuePrefix, concurrency: 1 });
-  systemWorker.on('error', (err) => logger.warn('reconciler error', { error: err.message }));
-  workers.push(systemWorker);
-  logger.info('worker started', { workerId: id, agents: served.map((a) => a.name), concurrency: config.concurrency });
-
-  let closing: Promise<void> | undefined;
-  return {
-    id,
-    close: () =>
-      (closing ??= (async () => {
-        const graceful = Promise.all(workers.map((w) => w.close()));
-        const expired = await Promise.race([graceful.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), config.shutdownGraceMs).unref())]);
-        if (expired) {
-          // Past the grace period: abort what still runs; BullMQ releases the jobs for another worker.
-          processor.abortAll();
-          await Promise.all(workers.map((w) => w.close(true)));
-        }
-        await res.closeAll();
-        logger.info('worker stopped', { workerId: id });
-      })()),
-  };
 }

@@ -1,127 +1,104 @@
-import type { Agent, AgentOutcome } from '@baton/agents';
-import { executeAgent } from '@baton/agents';
+import { executeAgent, type StartedAgent } from '@baton/agents';
 import type { RunEvent } from '@baton/engine';
-import type { StepJob } from '@baton/queue';
-import type { Runtime } from '@baton/runtime';
-import type { Logger, Metrics } from '@baton/telemetry';
-import { unstorableJson, unstorableStrings } from '@baton/workflow';
+import { parseTraceparent, type StepDelivery, type StepJob } from '@baton/queue';
+import type { Logger } from '@baton/telemetry';
+import { AttemptTimers, type Timers } from './attempt-timers';
+import { resultEvent, unknownAgentEvent, type Offload } from './result-event';
+import { RunningAttempts, attemptTrace, type RunningAttempt } from './running-attempts';
+import { queueWaitSeconds, stepStatus, type StepMetrics } from './step-metrics';
 
 const START_RECORD_DELAY_MS = 20;
 
-const attemptId = (runId: string, key: string, attempt: number) => `${runId}|${key}|${attempt}`;
+/** The runtime as the step processor uses it (`Runtime` in production; a recording fake in unit tests). */
+export interface StepRuntime {
+  /** Applies an event through group commit; resolves once it is durable. */
+  apply(runId: string, event: RunEvent, at?: Date): Promise<void>;
+  /** A value with its payload references replaced by the stored values. */
+  hydrate(value: unknown): Promise<unknown>;
+  offload: Offload;
+}
+
+export interface StepProcessorOptions {
+  runtime: StepRuntime;
+  /** The agents this worker serves, set up (`LoadedAgents`). */
+  agents: { get(name: string): StartedAgent | undefined };
+  logger: Logger;
+  metrics?: StepMetrics;
+  /** The attempts running here; shared with whoever asks for their traces (the queue). @defaultValue its own */
+  running?: RunningAttempts;
+  /** @defaultValue the global timers */
+  timers?: Timers;
+}
 
 /**
  * Runs one step job: records the start, runs the agent under an AbortSignal (timeout and
  * cancellation), then records the result. The result's transaction enqueues what became ready.
  */
 export class StepProcessor {
-  private readonly running = new Map<string, AbortController>();
+  private readonly running: RunningAttempts;
 
-  constructor(
-    private readonly deps: { runtime: Runtime; agents: ReadonlyMap<string, Agent>; logger: Logger; metrics?: Metrics },
-  ) {}
+  constructor(private readonly deps: StepProcessorOptions) {
+    this.running = deps.running ?? new RunningAttempts();
+  }
 
   /** Aborts a running attempt on this worker, if it is here (cancellation arrives by pub/sub). */
   abort(target: { runId: string; key: string; attempt: number }): void {
-    this.running.get(attemptId(target.runId, target.key, target.attempt))?.abort(new Error('cancelled'));
+    this.running.abort(target, new Error('cancelled'));
   }
 
   /** Aborts everything still running (shutdown past its grace period). */
   abortAll(): void {
-    for (const c of this.running.values()) c.abort(new Error('worker shutting down'));
+    this.running.abortAll(new Error('worker shutting down'));
   }
 
-  async process(job: StepJob): Promise<void> {
-    const { runtime, agents } = this.deps;
+  /** @param delivery - when the job became ready, for `baton_step_queue_wait_seconds`. */
+  async process(job: StepJob, delivery?: Pick<StepDelivery, 'readyAt'>): Promise<void> {
+    const { runtime, metrics } = this.deps;
     const { runId, key, attempt } = job;
-    const logger = this.deps.logger.child({ runId, stepKey: key, attempt, agent: job.agent });
-    {
-      const agent = agents.get(job.agent);
-      const startedAt = new Date();
-      // The start is recorded only when the agent is still running after START_RECORD_DELAY_MS: a
-      // quick step's start and result then share one group commit (one row write instead of two).
-      // Not awaited either way: group commit keeps this process's events in order.
-      let startRecorded = false;
-      const recordStart = () => {
-        if (startRecorded) return;
-        startRecorded = true;
-        runtime.apply(runId, { type: 'step.started', key, attempt }, startedAt).catch((err) => logger.warn('recording start failed', { error: String(err) }));
-      };
-      const startTimer = setTimeout(recordStart, START_RECORD_DELAY_MS);
-      if (!agent) {
-        clearTimeout(startTimer);
-        recordStart();
-        await runtime.apply(runId, {
-          type: 'step.failed', key, attempt, retryable: false,
-          error: { code: 'UNKNOWN_AGENT', message: `this worker does not serve agent ${job.agent}` },
-        });
-        return;
-      }
-      const controller = new AbortController();
-      const id = attemptId(runId, key, attempt);
-      this.running.set(id, controller);
-      let timedOut = false;
-      const timer = job.timeoutMs
-        ? setTimeout(() => { timedOut = true; controller.abort(new Error(`timed out after ${job.timeoutMs} ms`)); }, job.timeoutMs)
-        : undefined;
-      let event: RunEvent | undefined;
-      try {
-        const input = await runtime.payloads.hydrate(job.input);
-        const outcome = await executeAgent(agent, { ...job, input }, { signal: controller.signal, logger });
-        this.deps.metrics?.stepDuration.observe({ agent: job.agent }, (Date.now() - startedAt.getTime()) / 1000);
-        if (timedOut) event = { type: 'step.timedOut', key, attempt };
-        else if (controller.signal.aborted) event = undefined; // cancelled: the run already says so
-        else event = await this.resultEvent(job, outcome);
-      } finally {
-        clearTimeout(startTimer);
-        recordStart();
-        if (timer) clearTimeout(timer);
-        this.running.delete(id);
-      }
-      this.deps.metrics?.steps.inc({ agent: job.agent, status: event?.type.replace('step.', '') ?? 'cancelled' });
-      if (!event) return;
-      try {
-        await runtime.apply(runId, event);
-      } catch (err) {
-        // The job fails: BullMQ keeps it as failed, and the reconciler runs the attempt again (up to BATON_MAX_REQUEUES).
-        logger.error('recording the result failed', { event: event.type, error: String(err) });
-        throw err;
-      }
+    const startedAt = new Date();
+    if (delivery) metrics?.queueWait(job.agent, queueWaitSeconds(delivery.readyAt, startedAt.getTime()));
+    const trace = attemptTrace(job, parseTraceparent(job.traceparent));
+    const logger = this.deps.logger.child(
+      trace ? { runId, stepKey: key, attempt, agent: job.agent, traceId: trace.traceId, spanId: trace.spanId } : { runId, stepKey: key, attempt, agent: job.agent },
+    );
+    // Not awaited: group commit keeps this process's events in order.
+    const recordStart = () =>
+      void runtime.apply(runId, { type: 'step.started', key, attempt }, startedAt).catch((err) => logger.warn('recording start failed', { error: String(err) }));
+    const timers = new AttemptTimers({ timeoutMs: job.timeoutMs, startDelayMs: START_RECORD_DELAY_MS, recordStart, timers: this.deps.timers });
+
+    const served = this.deps.agents.get(job.agent);
+    if (!served) {
+      timers.finish();
+      await runtime.apply(runId, unknownAgentEvent(job, job.agent));
+      return;
+    }
+    const running: RunningAttempt = { runId, key, attempt, trace, abort: (reason) => timers.abort(reason) };
+    this.running.add(running);
+    let event: RunEvent | undefined;
+    try {
+      const input = await runtime.hydrate(job.input);
+      const outcome = await executeAgent(served.agent, { ...job, input }, { signal: timers.signal, logger, deps: served.deps });
+      metrics?.duration(job.agent, (Date.now() - startedAt.getTime()) / 1000);
+      event = await resultEvent(job, outcome, { timedOut: timers.timedOut, aborted: timers.signal.aborted }, (id, value) => runtime.offload(id, value));
+    } catch (err) {
+      // Loading the input or storing the output failed: the job fails, and the reconciler runs the attempt again.
+      logger.error('running the step failed', { error: String(err) });
+      throw err;
+    } finally {
+      timers.finish();
+      // Still listed while the result is recorded: the jobs it enqueues continue this attempt's trace.
+      if (!event) this.running.delete(running);
+    }
+    metrics?.finished(job.agent, stepStatus(event));
+    if (!event) return;
+    try {
+      await runtime.apply(runId, event);
+    } catch (err) {
+      // The job fails: BullMQ keeps it as failed, and the reconciler runs the attempt again (up to BATON_MAX_REQUEUES).
+      logger.error('recording the result failed', { event: event.type, error: String(err) });
+      throw err;
+    } finally {
+      this.running.delete(running);
     }
   }
-
-  /** What the attempt's outcome tells the run; a result that cannot be stored fails the step. */
-  private async resultEvent({ runId, key, attempt }: StepJob, outcome: AgentOutcome): Promise<RunEvent> {
-    if (outcome.type === 'failed') {
-      const error = { code: visible(outcome.error.code), message: visible(outcome.error.message) };
-      return { type: 'step.failed', key, attempt, error, retryable: outcome.retryable };
-    }
-    const refused = unstorable(outcome);
-    if (refused) return { type: 'step.failed', key, attempt, retryable: false, error: { code: 'OUTPUT_NOT_STORABLE', message: `step ${key}: ${refused}` } };
-    if (outcome.type === 'handoff') {
-      return { type: 'step.succeeded', key, attempt, contextWrites: outcome.contextWrites, handoff: { to: outcome.to, input: outcome.input, reason: outcome.reason } };
-    }
-    const output = await this.deps.runtime.payloads.offload(runId, outcome.output);
-    return { type: 'step.succeeded', key, attempt, output, contextWrites: outcome.contextWrites };
-  }
 }
-
-/**
- * Why an agent's output, context writes or hand-off cannot be stored (a NUL, a lone surrogate),
- * or undefined when they can. Such a step fails with the reason: a write would fail its whole
- * group-commit batch, and replacing the characters would change the data unseen.
- */
-function unstorable(outcome: Exclude<AgentOutcome, { type: 'failed' }>): string | undefined {
-  const result =
-    outcome.type === 'succeeded'
-      ? { output: outcome.output, context: outcome.contextWrites }
-      : { handoff: { to: outcome.to, input: outcome.input, reason: outcome.reason }, context: outcome.contextWrites };
-  if (!unstorableJson(JSON.stringify(result))) return undefined;
-  const problems = unstorableStrings(result, '', 5);
-  return `the result cannot be stored: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`;
-}
-
-// NULs and lone surrogates in an error message (for people, not data) are shown as escapes.
-// eslint-disable-next-line no-control-regex -- the NUL is what it looks for
-const INVISIBLE = /\u0000|\p{Cs}/gu;
-const visible = (text: string): string => text.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
