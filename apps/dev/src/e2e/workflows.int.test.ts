@@ -245,8 +245,12 @@ test('large values are stored once and passed by reference, never through Redis,
   expect(step(run, 'measure').output).toEqual({ n: 2_000_000, head: 'xxx' });
   expect(step(run, 'from-input').output).toBe(300_000);
   expect(run.output).toEqual({ n: 2_000_000, same: true });
-  // clients see plain values too
-  expect((step(run, 'make').output as string).length).toBe(2_000_000);
+  // clients see a value over the run's response budget as a link that serves it
+  const link = step(run, 'make').output as { $ref: string };
+  expect(link).toEqual({ $ref: expect.stringMatching(/^\/v1\/payloads\/[0-9a-f-]{36}$/) });
+  const served = await baton.request('GET', link.$ref);
+  expect(served.status).toBe(200);
+  expect((served.body as string).length).toBe(2_000_000);
   // what the steps and their jobs received were references
   const rows = await baton.db.kysely.selectFrom('steps').select(['key', 'input']).where('run_id', '=', id).execute();
   for (const row of rows) expect(JSON.stringify(row.input).length).toBeLessThan(500);
