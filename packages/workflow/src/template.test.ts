@@ -151,11 +151,9 @@ describe('compileTemplate: evaluation errors and limits', () => {
     ["{{ $pad('', 2000000, 'x') }}", { ...DEFAULT_LIMITS, maxOutputBytes: 1024 * 1024 }, /results are larger than 1048576 bytes \(BATON_MAX_EXPRESSION_BYTES\)$/],
     ["{{ $pad('', 20000000, 'x') }}", DEFAULT_LIMITS, /results are larger than 16777216 bytes \(BATON_MAX_EXPRESSION_BYTES\)$/],
   ])('%s', async (value, limits, message) => {
-    const started = Date.now();
     const failure = evaluate(value, scope, limits);
     await expect(failure).rejects.toBeInstanceOf(ExpressionError);
     await expect(failure).rejects.toMatchObject({ field: 'steps[0].input', message });
-    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   test.each<[unknown, string | undefined]>([
