@@ -4,7 +4,7 @@ import { defineAgent } from '@baton/agents';
 import { z } from 'zod';
 import { BatonHarness, type RunView } from '../testing/baton-harness';
 import { waitFor } from '../testing/ephemeral-services';
-import { bystandersSucceed, whileProbingHealth } from '../testing/hostile';
+import { bystandersSucceed, whileProbingHealth, healthBound } from '../testing/hostile';
 
 // Issue 7, "one bad submission takes others down" (cases 7 to 10) and the worker lost in a loop
 // (case 1): one client's bad data is that client's answer alone, and nothing is changed silently.
@@ -53,7 +53,7 @@ beforeAll(async () => {
   baton = await BatonHarness.start({ workers: 1, extraAgents: [tally, nulMessage] });
   // Warm: the first runs of a process compile what every later one reuses.
   await bystandersSucceed(baton, 5);
-  for (let i = 0; i < 3; i++) healthyMs = Math.max(healthyMs, 2 * (await whileProbingHealth(baton, () => bystandersSucceed(baton, 5))).worstHealthMs);
+  healthyMs = await healthBound(baton);
 });
 afterAll(() => baton.close());
 

@@ -55,3 +55,15 @@ export async function bystandersSucceed(baton: BatonHarness, count = 10, timeout
   const wrong = runs.filter((r, n) => r.status !== 'succeeded' || (r.output as { b?: unknown }).b !== n + 1);
   if (wrong.length > 0) throw new Error(`bystander runs went wrong: ${JSON.stringify(wrong.map((r) => ({ id: r.id, status: r.status, output: r.output, error: r.error })))}`);
 }
+
+/**
+ * How slow `/healthz` may answer while an attack runs: 100 ms, or twice the slowest answer seen
+ * under ordinary load when this machine is busier than that, plus 100 ms for the attack's own
+ * request (its body must still be read and checked). The freezes this guards against lasted from
+ * 0.6 s to 40 s; a loaded CI machine's scheduling noise must not fail the test.
+ */
+export async function healthBound(baton: BatonHarness): Promise<number> {
+  let baseline = 0;
+  for (let i = 0; i < 3; i++) baseline = Math.max(baseline, (await whileProbingHealth(baton, () => bystandersSucceed(baton, 5))).worstHealthMs);
+  return Math.max(100, 2 * baseline) + 100;
+}
