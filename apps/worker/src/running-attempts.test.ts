@@ -1,10 +1,9 @@
-import { stepSpanId } from '@baton/queue';
 import { RunningAttempts, attemptTrace, type RunningAttempt } from './running-attempts';
 
 const TRACE = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', flags: '01' };
 
 function attempt(runId: string, key: string, traced = true) {
-  const trace = traced ? attemptTrace({ runId, key, attempt: 1 }, TRACE) : undefined;
+  const trace = traced ? attemptTrace(TRACE) : undefined;
   const aborted: string[] = [];
   const entry: RunningAttempt = { runId, key, attempt: 1, trace, abort: (reason) => aborted.push(reason.message) };
   return { entry, aborted };
@@ -33,13 +32,13 @@ describe('RunningAttempts', () => {
     const second = attempt('r', 'b');
     const untraced = attempt('r', 'c', false);
     running.add(first.entry);
-    expect(running.traceparentOf('r')).toBe(`00-${TRACE.traceId}-${stepSpanId({ runId: 'r', key: 'a', attempt: 1 })}-01`);
+    expect(running.traceparentOf('r')).toBe(`00-${TRACE.traceId}-${first.entry.trace!.spanId}-01`);
     running.add(second.entry);
     running.add(untraced.entry);
-    expect(running.traceparentOf('r')).toBe(`00-${TRACE.traceId}-${stepSpanId({ runId: 'r', key: 'b', attempt: 1 })}-01`);
+    expect(running.traceparentOf('r')).toBe(`00-${TRACE.traceId}-${second.entry.trace!.spanId}-01`);
     expect(running.traceparentOf('other')).toBeUndefined();
     running.delete(second.entry);
-    expect(running.traceparentOf('r')).toContain(stepSpanId({ runId: 'r', key: 'a', attempt: 1 }));
+    expect(running.traceparentOf('r')).toContain(first.entry.trace!.spanId);
     running.delete(first.entry);
     expect(running.traceparentOf('r')).toBeUndefined();
     running.delete(untraced.entry);
@@ -58,7 +57,9 @@ describe('RunningAttempts', () => {
   });
 });
 
-test("attemptTrace continues the job's trace with the attempt's own span, and needs one", () => {
-  expect(attemptTrace({ runId: 'r', key: 'k', attempt: 2 }, TRACE)).toEqual({ traceId: TRACE.traceId, spanId: stepSpanId({ runId: 'r', key: 'k', attempt: 2 }), flags: '01' });
-  expect(attemptTrace({ runId: 'r', key: 'k', attempt: 2 }, undefined)).toBeUndefined();
+test("attemptTrace continues the job's trace with a span of its own, and needs one", () => {
+  const [a, b] = [attemptTrace(TRACE), attemptTrace(TRACE)];
+  expect(a).toEqual({ traceId: TRACE.traceId, spanId: expect.stringMatching(/^[0-9a-f]{16}$/), flags: '01' });
+  expect([a!.spanId === TRACE.spanId, a!.spanId === b!.spanId]).toEqual([false, false]);
+  expect(attemptTrace(undefined)).toBeUndefined();
 });

@@ -1,4 +1,4 @@
-import { formatTraceparent, stepSpanId, type TraceContext } from '@baton/queue';
+import { formatTraceparent, newSpanId, type TraceContext } from '@baton/queue';
 
 const attemptId = (t: { runId: string; key: string; attempt: number }) => `${t.runId}|${t.key}|${t.attempt}`;
 
@@ -60,7 +60,7 @@ export class RunningAttempts {
   }
 }
 
-/** The span of one attempt: in the trace its job's `traceparent` names, with the attempt's own span id. */
-export function attemptTrace(job: { runId: string; key: string; attempt: number }, parent: TraceContext | undefined): TraceContext | undefined {
-  return parent ? { traceId: parent.traceId, spanId: stepSpanId(job), flags: parent.flags } : undefined;
+/** The span of one execution of an attempt: in the trace its job's `traceparent` names, with a span id of its own. */
+export function attemptTrace(parent: TraceContext | undefined): TraceContext | undefined {
+  return parent ? { traceId: parent.traceId, spanId: newSpanId(), flags: parent.flags } : undefined;
 }

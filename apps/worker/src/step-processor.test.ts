@@ -1,6 +1,6 @@
 import { defineAgent, type Agent, type AgentContext, type StartedAgent } from '@baton/agents';
 import type { RunEvent } from '@baton/engine';
-import { stepSpanId, type StepJob } from '@baton/queue';
+import type { StepJob } from '@baton/queue';
 import type { Logger } from '@baton/telemetry';
 import { z } from 'zod';
 import type { Timers } from './attempt-timers';
@@ -245,8 +245,9 @@ describe('trace context', () => {
     const during: Array<string | undefined> = [];
     const { processor, fields } = processorFor(returning(() => 1), { running, during: (event) => during.push(`${event.type} ${running.traceparentOf('r')}`) });
     await processor.process({ ...job, traceparent });
-    const spanId = stepSpanId(job);
-    expect(fields).toEqual([{ runId: 'r', stepKey: 'k', attempt: 1, agent: 'test', traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId }]);
+    const spanId = fields[0]?.spanId as string;
+    expect(fields).toEqual([{ runId: 'r', stepKey: 'k', attempt: 1, agent: 'test', traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: expect.stringMatching(/^[0-9a-f]{16}$/) }]);
+    expect(spanId).not.toBe('00f067aa0ba902b7'); // its own span, a child of the job's
     expect(during).toEqual([`step.started 00-4bf92f3577b34da6a3ce929d0e0e4736-${spanId}-01`, `step.succeeded 00-4bf92f3577b34da6a3ce929d0e0e4736-${spanId}-01`]);
     expect(running.traceparentOf('r')).toBeUndefined();
     expect(running.size).toBe(0);

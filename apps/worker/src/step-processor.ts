@@ -57,7 +57,7 @@ export class StepProcessor {
     const { runId, key, attempt } = job;
     const startedAt = new Date();
     if (delivery) metrics?.queueWait(job.agent, queueWaitSeconds(delivery.readyAt, startedAt.getTime()));
-    const trace = attemptTrace(job, parseTraceparent(job.traceparent));
+    const trace = attemptTrace(parseTraceparent(job.traceparent));
     const logger = this.deps.logger.child(
       trace ? { runId, stepKey: key, attempt, agent: job.agent, traceId: trace.traceId, spanId: trace.spanId } : { runId, stepKey: key, attempt, agent: job.agent },
     );

@@ -9,4 +9,4 @@ export { AgentRegistry, type AgentDescriptor, type AgentSummary, type AgentRegis
 export { BullmqStepConsumer } from './bullmq-step-consumer';
 export type { BullmqStepConsumerOptions, StepDelivery, StepHandler } from './bullmq-step-consumer-options';
 export { BullmqSchedule, type BullmqScheduleOptions } from './bullmq-schedule';
-export { formatTraceparent, parseTraceparent, runTraceId, runTraceparent, stepSpanId, type TraceContext } from './traceparent';
+export { formatTraceparent, parseTraceparent, runTraceId, runTraceparent, newSpanId, type TraceContext } from './traceparent';

@@ -1,4 +1,4 @@
-import { formatTraceparent, parseTraceparent, runTraceId, runTraceparent, stepSpanId } from './traceparent';
+import { formatTraceparent, newSpanId, parseTraceparent, runTraceId, runTraceparent } from './traceparent';
 
 const VALID = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
@@ -37,19 +37,18 @@ describe('ids derived from the run', () => {
     expect(runTraceId('00000000-0000-0000-0000-000000000000')).not.toBe('0'.repeat(32));
   });
 
-  it('gives each attempt its own span id, the same on every call', () => {
-    const a = stepSpanId({ runId: 'r', key: 'k', attempt: 1 });
-    expect(a).toMatch(/^[0-9a-f]{16}$/);
-    expect(stepSpanId({ runId: 'r', key: 'k', attempt: 1 })).toBe(a);
-    expect(new Set([a, stepSpanId({ runId: 'r', key: 'k', attempt: 2 }), stepSpanId({ runId: 'r', key: 'k2', attempt: 1 })]).size).toBe(3);
-    // The entries of a large fan-out get distinct ids.
-    const ids = Array.from({ length: 20_000 }, (_, i) => stepSpanId({ runId: '0f8d2b84-3c1e-4c55-9a4b-2e1d6c7f8a90', key: `notify[${i}]`, attempt: 1 + (i % 3) }));
+  it('gives every span a new id: a process prefix and a counter, never all zero', () => {
+    const ids = Array.from({ length: 20_000 }, () => newSpanId());
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.every((id) => /^[0-9a-f]{16}$/.test(id) && !/^0+$/.test(id))).toBe(true);
+    expect(new Set(ids.map((id) => id.slice(0, 8))).size).toBe(1);
   });
 
   it("makes a valid traceparent for a run's root", () => {
     const header = runTraceparent('0f8d2b84-3c1e-4c55-9a4b-2e1d6c7f8a90');
-    expect(parseTraceparent(header)).toMatchObject({ traceId: '0f8d2b843c1e4c559a4b2e1d6c7f8a90', flags: '01' });
+    expect(parseTraceparent(header)).toEqual({ traceId: '0f8d2b843c1e4c559a4b2e1d6c7f8a90', spanId: '0f8d2b843c1e4c55', flags: '01' });
+    expect(runTraceparent('0f8d2b84-3c1e-4c55-9a4b-2e1d6c7f8a90')).toBe(header);
+    expect(parseTraceparent(runTraceparent('run-1'))).toMatchObject({ traceId: runTraceId('run-1') });
+    expect(parseTraceparent(runTraceparent('00000000-0000-0000-0000-00000000000a'))?.spanId).not.toBe('0'.repeat(16));
   });
 });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /** One W3C trace context (https://www.w3.org/TR/trace-context/#traceparent-header). */
 export interface TraceContext {
@@ -49,12 +49,22 @@ export function runTraceId(runId: string): string {
   return UUID.test(lower) && lower !== '00000000-0000-0000-0000-000000000000' ? lower.replace(/-/g, '') : hex(`run|${runId}`, 32);
 }
 
-/** The span id of one step attempt: the same for every delivery of the attempt. */
-export function stepSpanId(job: { runId: string; key: string; attempt: number }): string {
-  return hex(`step|${job.runId}|${job.key}|${job.attempt}`, 16);
+// This process's span ids: a random prefix and a counter (one per step execution, so a few
+// thousand a second: a hash or random bytes each would cost more than the rest of the bookkeeping).
+const PROCESS_SPANS = randomBytes(4).toString('hex');
+let spans = 0;
+
+/** A new span id: this process's random 32-bit prefix, then a counter. */
+export function newSpanId(): string {
+  spans = (spans + 1) >>> 0 || 1;
+  return `${PROCESS_SPANS}${spans.toString(16).padStart(8, '0')}`;
 }
 
-/** The context a run's first steps get when their submission carried none: the run's trace, a root span of the run. */
+/**
+ * The context a run's first steps get when their submission carried none: the run's trace, and a
+ * span standing for the run itself (the first half of its trace id), the same in every process.
+ */
 export function runTraceparent(runId: string): string {
-  return formatTraceparent({ traceId: runTraceId(runId), spanId: hex(`run|${runId}`, 16), flags: '01' });
+  const traceId = runTraceId(runId);
+  return formatTraceparent({ traceId, spanId: /^0+$/.test(traceId.slice(0, 16)) ? hex(`run|${runId}`, 16) : traceId.slice(0, 16), flags: '01' });
 }
