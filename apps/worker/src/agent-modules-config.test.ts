@@ -1,9 +1,10 @@
 import { loadWorkerConfig } from './config';
 
 describe("the worker's agent and metrics variables", () => {
-  test('have documented defaults: no modules, no agent config, metrics on 9464', () => {
+  test('have documented defaults: no modules, no agent config, metrics on 127.0.0.1:9464', () => {
     const config = loadWorkerConfig({});
-    expect([config.agentModules, config.agentConfig, config.metricsPort]).toEqual([[], {}, 9464]);
+    expect([config.agentModules, config.agentConfig, config.metricsPort, config.metricsHost]).toEqual([[], {}, 9464, '127.0.0.1']);
+    expect(loadWorkerConfig({ METRICS_HOST: '0.0.0.0' }).metricsHost).toBe('0.0.0.0');
   });
 
   test('are read; METRICS_PORT=0 serves no metrics', () => {

@@ -18,6 +18,7 @@ const DEFAULTS: WorkerConfig = {
   agentModules: [],
   agentConfig: {},
   metricsPort: 9464,
+  metricsHost: '127.0.0.1',
 };
 
 /** Every variable the worker reads, with where it lands and its default. */
@@ -42,6 +43,7 @@ const EVERY_DEFAULT: Array<[string, (c: WorkerConfig) => unknown, unknown]> = [
   ['BATON_AGENT_MODULES', (c) => c.agentModules, []],
   ['BATON_AGENT_CONFIG', (c) => c.agentConfig, {}],
   ['METRICS_PORT', (c) => c.metricsPort, 9464],
+  ['METRICS_HOST', (c) => c.metricsHost, '127.0.0.1'],
 ];
 
 describe('loadWorkerConfig', () => {
@@ -64,13 +66,13 @@ describe('loadWorkerConfig', () => {
       DB_POOL_SIZE: '25', BATON_PAYLOAD_THRESHOLD: '2048', BATON_MAX_RUN_BYTES: '4096', BATON_MAX_EXPRESSION_BYTES: '1024',
       BATON_MAX_FOREACH_ITEMS: '5', BATON_MAX_RUN_STEPS: '1000', WORKER_AGENTS: 'echo, delay', WORKER_CONCURRENCY: '7',
       WORKER_SYNC_COMMIT: 'on', WORKER_LOCK_MS: '600', SHUTDOWN_GRACE_MS: '0', RECONCILE_EVERY_MS: '250', BATON_MAX_REQUEUES: '0',
-      BATON_AGENT_MODULES: './a.js', BATON_AGENT_CONFIG: '{"echo":{"x":1}}', METRICS_PORT: '9100', UNRELATED: 'ignored',
+      BATON_AGENT_MODULES: './a.js', BATON_AGENT_CONFIG: '{"echo":{"x":1}}', METRICS_PORT: '9100', METRICS_HOST: '0.0.0.0', UNRELATED: 'ignored',
     })).toEqual({
       redisUrl: 'rediss://cache:6380', databaseUrl: 'postgresql://u:p@db/baton', queuePrefix: 'staging.eu', logLevel: 'debug',
       dbPoolSize: 25, payloadThresholdBytes: 2048,
       limits: { maxRunBytes: 4096, maxExpressionBytes: 1024, maxForEachItems: 5, maxRunSteps: 1000 },
       agents: ['echo', 'delay'], concurrency: 7, synchronousCommit: true, lockMs: 600, shutdownGraceMs: 0, reconcileEveryMs: 250,
-      maxRequeues: 0, agentModules: ['./a.js'], agentConfig: { echo: { x: 1 } }, metricsPort: 9100,
+      maxRequeues: 0, agentModules: ['./a.js'], agentConfig: { echo: { x: 1 } }, metricsPort: 9100, metricsHost: '0.0.0.0',
     });
   });
 

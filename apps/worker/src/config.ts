@@ -19,6 +19,7 @@ const Schema = sharedEnvSchema.extend({
     z.record(z.string(), z.record(z.string(), z.unknown()), { message: 'must be a JSON object of objects: { "<agent>": { … } }' }),
   ),
   METRICS_PORT: envVar.integer(0, 65_535, 9464),
+  METRICS_HOST: envVar.text('127.0.0.1'),
 });
 
 /**
@@ -47,6 +48,8 @@ export interface WorkerConfig extends SharedConfig {
   agentConfig?: Record<string, Record<string, unknown>>;
   /** `METRICS_PORT` of the worker's Prometheus `/metrics`; undefined for 0, no metrics server. @defaultValue 9464 */
   metricsPort?: number;
+  /** `METRICS_HOST`: the interface `/metrics` listens on; it needs no credentials, so only this host by default (`0.0.0.0` for every interface). @defaultValue '127.0.0.1' */
+  metricsHost?: string;
 }
 
 /**
@@ -68,5 +71,6 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     agentModules: c.BATON_AGENT_MODULES ?? [],
     agentConfig: c.BATON_AGENT_CONFIG ?? {},
     metricsPort: c.METRICS_PORT === 0 ? undefined : c.METRICS_PORT,
+    metricsHost: c.METRICS_HOST,
   };
 }

@@ -112,7 +112,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       onError: (err, agent) => logger.warn('worker error', { agent, error: err.message }),
     });
     reconcile.run(() => new Reconciler({ runtime, presence: dispatcher, logger, maxRequeues: config.maxRequeues }).tick());
-    const metricsServer = config.metricsPort === undefined ? undefined : await serveMetrics({ port: config.metricsPort, source: metrics.registry, logger });
+    const metricsServer = config.metricsPort === undefined ? undefined : await serveMetrics({ port: config.metricsPort, host: config.metricsHost, source: metrics.registry, logger });
     if (metricsServer) res.own(metricsServer, (s) => s.close());
     logger.info('worker started', { workerId: id, agents: served.map((a) => a.name), concurrency: config.concurrency, metricsPort: metricsServer?.port });
 
