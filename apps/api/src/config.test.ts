@@ -12,7 +12,7 @@ const DEFAULTS: Config = {
   payloadThresholdBytes: 65536,
   runViewBudgetBytes: 1048576,
   http: { headersTimeoutMs: 10000, requestTimeoutMs: 30000, keepAliveTimeoutMs: 5000, socketTimeoutMs: 120000, maxHeaderBytes: 16384 },
-  limits: { maxRunBytes: 67108864, maxExpressionBytes: 16777216, maxForEachItems: 10000, maxRunSteps: 20000, maxInputArrayItems: 10000, maxYamlNodes: 200000 },
+  limits: { maxRunBytes: 67108864, maxExpressionBytes: 16777216, maxForEachItems: 10000, maxRunSteps: 20000, maxExpressionMs: 100, maxInputArrayItems: 10000, maxYamlNodes: 200000, maxIdempotencyKeyLength: 200 },
 };
 
 /** Every variable the api reads that has a default, with where it lands and that default. */
@@ -36,6 +36,8 @@ const EVERY_DEFAULT: Array<[string, (c: Config) => unknown, unknown]> = [
   ['BATON_MAX_EXPRESSION_BYTES', (c) => c.limits.maxExpressionBytes, 16 * 1024 * 1024],
   ['BATON_MAX_FOREACH_ITEMS', (c) => c.limits.maxForEachItems, 10000],
   ['BATON_MAX_RUN_STEPS', (c) => c.limits.maxRunSteps, 20000],
+  ['BATON_MAX_EXPRESSION_MS', (c) => c.limits.maxExpressionMs, 100],
+  ['BATON_MAX_IDEMPOTENCY_KEY_LENGTH', (c) => c.limits.maxIdempotencyKeyLength, 200],
   ['BATON_MAX_INPUT_ARRAY_ITEMS', (c) => c.limits.maxInputArrayItems, 10000],
   ['BATON_MAX_YAML_NODES', (c) => c.limits.maxYamlNodes, 200000],
 ];
@@ -60,7 +62,7 @@ describe('loadConfig', () => {
       BATON_QUEUE_PREFIX: 'staging', BATON_ADMIN_KEY: 'x'.repeat(16), BODY_LIMIT: '512kb', LOG_LEVEL: 'debug', DB_POOL_SIZE: '25',
       BATON_PAYLOAD_THRESHOLD: '2048', BATON_RUN_VIEW_BUDGET: '4096', HTTP_HEADERS_TIMEOUT_MS: '2000', HTTP_REQUEST_TIMEOUT_MS: '4000',
       HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000', HTTP_SOCKET_TIMEOUT_MS: '9000', HTTP_MAX_HEADER_BYTES: '8192',
-      BATON_MAX_RUN_BYTES: '4096', BATON_MAX_EXPRESSION_BYTES: '1024', BATON_MAX_FOREACH_ITEMS: '5', BATON_MAX_RUN_STEPS: '1000',
+      BATON_MAX_RUN_BYTES: '4096', BATON_MAX_EXPRESSION_BYTES: '1024', BATON_MAX_FOREACH_ITEMS: '5', BATON_MAX_RUN_STEPS: '1000', BATON_MAX_EXPRESSION_MS: '250', BATON_MAX_IDEMPOTENCY_KEY_LENGTH: '64',
       BATON_MAX_INPUT_ARRAY_ITEMS: '7', BATON_MAX_YAML_NODES: '100',
       UNRELATED: 'ignored',
     });
@@ -69,7 +71,7 @@ describe('loadConfig', () => {
       queuePrefix: 'staging', adminKey: 'x'.repeat(16), bodyLimit: '512kb', logLevel: 'debug', dbPoolSize: 25, payloadThresholdBytes: 2048,
       runViewBudgetBytes: 4096,
       http: { headersTimeoutMs: 2000, requestTimeoutMs: 4000, keepAliveTimeoutMs: 65000, socketTimeoutMs: 9000, maxHeaderBytes: 8192 },
-      limits: { maxRunBytes: 4096, maxExpressionBytes: 1024, maxForEachItems: 5, maxRunSteps: 1000, maxInputArrayItems: 7, maxYamlNodes: 100 },
+      limits: { maxRunBytes: 4096, maxExpressionBytes: 1024, maxForEachItems: 5, maxRunSteps: 1000, maxExpressionMs: 250, maxInputArrayItems: 7, maxYamlNodes: 100, maxIdempotencyKeyLength: 64 },
     });
   });
 

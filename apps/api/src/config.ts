@@ -18,6 +18,7 @@ const Schema = sharedEnvSchema.extend({
   // Limits only the api applies (to what a client sends); see LimitsConfig.
   BATON_MAX_INPUT_ARRAY_ITEMS: envVar.integer(1, 1_000_000, 10_000),
   BATON_MAX_YAML_NODES: envVar.integer(100, 100_000_000, 200_000),
+  BATON_MAX_IDEMPOTENCY_KEY_LENGTH: envVar.integer(16, 10_000, 200),
 }).superRefine((c, ctx) => {
   // Node refuses a headers timeout above the request timeout: say so here, naming the variables.
   if (c.HTTP_HEADERS_TIMEOUT_MS > c.HTTP_REQUEST_TIMEOUT_MS) {
@@ -56,6 +57,8 @@ export interface LimitsConfig extends SharedLimitsConfig {
   maxInputArrayItems: number;
   /** `BATON_MAX_YAML_NODES`: nodes of a YAML definition once its aliases are expanded. @defaultValue 200000 */
   maxYamlNodes: number;
+  /** `BATON_MAX_IDEMPOTENCY_KEY_LENGTH`: characters of an `Idempotency-Key`. @defaultValue 200 */
+  maxIdempotencyKeyLength: number;
 }
 
 /** How the HTTP server treats slow clients (Node's own defaults are far too patient for an API). */
@@ -95,6 +98,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       socketTimeoutMs: c.HTTP_SOCKET_TIMEOUT_MS,
       maxHeaderBytes: c.HTTP_MAX_HEADER_BYTES,
     },
-    limits: { ...shared.limits, maxInputArrayItems: c.BATON_MAX_INPUT_ARRAY_ITEMS, maxYamlNodes: c.BATON_MAX_YAML_NODES },
+    limits: { ...shared.limits, maxInputArrayItems: c.BATON_MAX_INPUT_ARRAY_ITEMS, maxYamlNodes: c.BATON_MAX_YAML_NODES, maxIdempotencyKeyLength: c.BATON_MAX_IDEMPOTENCY_KEY_LENGTH },
   };
 }

@@ -17,6 +17,7 @@ const VALUES: Record<string, string[]> = {
   BATON_MAX_EXPRESSION_BYTES: ['1024', '1023', '-1', ''],
   BATON_MAX_FOREACH_ITEMS: ['1', '1000000', '0', '0x10', ''],
   BATON_MAX_RUN_STEPS: ['1000', '999', '10000000', ''],
+  BATON_MAX_EXPRESSION_MS: ['250', '9', '60001', ''],
 };
 
 /** What a process makes of the shared variables, or the lines of its refusal without the title. */

@@ -7,7 +7,7 @@ const DEFAULTS: WorkerConfig = {
   logLevel: 'info',
   dbPoolSize: 10,
   payloadThresholdBytes: 65536,
-  limits: { maxRunBytes: 67108864, maxExpressionBytes: 16777216, maxForEachItems: 10000, maxRunSteps: 20000 },
+  limits: { maxRunBytes: 67108864, maxExpressionBytes: 16777216, maxForEachItems: 10000, maxRunSteps: 20000, maxExpressionMs: 100 },
   agents: undefined,
   concurrency: 100,
   synchronousCommit: false,
@@ -33,6 +33,7 @@ const EVERY_DEFAULT: Array<[string, (c: WorkerConfig) => unknown, unknown]> = [
   ['BATON_MAX_EXPRESSION_BYTES', (c) => c.limits.maxExpressionBytes, 16 * 1024 * 1024],
   ['BATON_MAX_FOREACH_ITEMS', (c) => c.limits.maxForEachItems, 10000],
   ['BATON_MAX_RUN_STEPS', (c) => c.limits.maxRunSteps, 20000],
+  ['BATON_MAX_EXPRESSION_MS', (c) => c.limits.maxExpressionMs, 100],
   ['WORKER_AGENTS', (c) => c.agents, undefined],
   ['WORKER_CONCURRENCY', (c) => c.concurrency, 100],
   ['WORKER_SYNC_COMMIT', (c) => c.synchronousCommit, false],
@@ -64,13 +65,13 @@ describe('loadWorkerConfig', () => {
     expect(loadWorkerConfig({
       REDIS_URL: 'rediss://cache:6380', DATABASE_URL: 'postgresql://u:p@db/baton', BATON_QUEUE_PREFIX: 'staging.eu', LOG_LEVEL: 'debug',
       DB_POOL_SIZE: '25', BATON_PAYLOAD_THRESHOLD: '2048', BATON_MAX_RUN_BYTES: '4096', BATON_MAX_EXPRESSION_BYTES: '1024',
-      BATON_MAX_FOREACH_ITEMS: '5', BATON_MAX_RUN_STEPS: '1000', WORKER_AGENTS: 'echo, delay', WORKER_CONCURRENCY: '7',
+      BATON_MAX_FOREACH_ITEMS: '5', BATON_MAX_RUN_STEPS: '1000', BATON_MAX_EXPRESSION_MS: '250', WORKER_AGENTS: 'echo, delay', WORKER_CONCURRENCY: '7',
       WORKER_SYNC_COMMIT: 'on', WORKER_LOCK_MS: '600', SHUTDOWN_GRACE_MS: '0', RECONCILE_EVERY_MS: '250', BATON_MAX_REQUEUES: '0',
       BATON_AGENT_MODULES: './a.js', BATON_AGENT_CONFIG: '{"echo":{"x":1}}', METRICS_PORT: '9100', METRICS_HOST: '0.0.0.0', UNRELATED: 'ignored',
     })).toEqual({
       redisUrl: 'rediss://cache:6380', databaseUrl: 'postgresql://u:p@db/baton', queuePrefix: 'staging.eu', logLevel: 'debug',
       dbPoolSize: 25, payloadThresholdBytes: 2048,
-      limits: { maxRunBytes: 4096, maxExpressionBytes: 1024, maxForEachItems: 5, maxRunSteps: 1000 },
+      limits: { maxRunBytes: 4096, maxExpressionBytes: 1024, maxForEachItems: 5, maxRunSteps: 1000, maxExpressionMs: 250 },
       agents: ['echo', 'delay'], concurrency: 7, synchronousCommit: true, lockMs: 600, shutdownGraceMs: 0, reconcileEveryMs: 250,
       maxRequeues: 0, agentModules: ['./a.js'], agentConfig: { echo: { x: 1 } }, metricsPort: 9100, metricsHost: '0.0.0.0',
     });

@@ -10,7 +10,7 @@ const DEFAULTS = {
   logLevel: 'info',
   dbPoolSize: 10,
   payloadThresholdBytes: 65_536,
-  limits: { maxRunBytes: 64 * 1024 * 1024, maxExpressionBytes: 16 * 1024 * 1024, maxForEachItems: 10_000, maxRunSteps: 20_000 },
+  limits: { maxRunBytes: 64 * 1024 * 1024, maxExpressionBytes: 16 * 1024 * 1024, maxForEachItems: 10_000, maxRunSteps: 20_000, maxExpressionMs: 100 },
 };
 const NAMES = Object.keys(sharedEnvSchema.shape);
 
@@ -27,11 +27,11 @@ describe('the shared variables', () => {
     expect(load({
       REDIS_URL: 'rediss://cache:6380', DATABASE_URL: 'postgresql://u:p@db/baton', BATON_QUEUE_PREFIX: 'staging.eu', LOG_LEVEL: 'verbose',
       DB_POOL_SIZE: '25', BATON_PAYLOAD_THRESHOLD: '2048', BATON_MAX_RUN_BYTES: '4096', BATON_MAX_EXPRESSION_BYTES: '1024',
-      BATON_MAX_FOREACH_ITEMS: '5', BATON_MAX_RUN_STEPS: '1000',
+      BATON_MAX_FOREACH_ITEMS: '5', BATON_MAX_RUN_STEPS: '1000', BATON_MAX_EXPRESSION_MS: '250',
     })).toEqual({
       redisUrl: 'rediss://cache:6380', databaseUrl: 'postgresql://u:p@db/baton', queuePrefix: 'staging.eu', logLevel: 'verbose',
       dbPoolSize: 25, payloadThresholdBytes: 2048,
-      limits: { maxRunBytes: 4096, maxExpressionBytes: 1024, maxForEachItems: 5, maxRunSteps: 1000 },
+      limits: { maxRunBytes: 4096, maxExpressionBytes: 1024, maxForEachItems: 5, maxRunSteps: 1000, maxExpressionMs: 250 },
     });
   });
 
@@ -48,6 +48,7 @@ describe('the shared variables', () => {
     ['BATON_MAX_EXPRESSION_BYTES', 'lots', 'must be an integer between 1024 and 1000000000 (got "lots")'],
     ['BATON_MAX_FOREACH_ITEMS', '1.5', 'must be an integer between 1 and 1000000 (got "1.5")'],
     ['BATON_MAX_RUN_STEPS', '999', 'must be an integer between 1000 and 10000000 (got "999")'],
+    ['BATON_MAX_EXPRESSION_MS', '5', 'must be an integer between 10 and 60000 (got "5")'],
   ])('refuse %s=%j, naming it', (name, value, message) => {
     expect(() => load({ [name]: value })).toThrow(`  - ${name}: ${message}`);
   });

@@ -26,6 +26,7 @@ export const sharedEnvSchema = z.object({
   BATON_MAX_EXPRESSION_BYTES: envVar.integer(1024, 1_000_000_000, 16 * 1024 * 1024),
   BATON_MAX_FOREACH_ITEMS: envVar.integer(1, 1_000_000, 10_000),
   BATON_MAX_RUN_STEPS: envVar.integer(1000, 10_000_000, 20_000),
+  BATON_MAX_EXPRESSION_MS: envVar.integer(10, 60_000, 100),
 });
 
 /** The shared variables once parsed. */
@@ -44,6 +45,8 @@ export interface SharedLimitsConfig {
   maxForEachItems: number;
   /** `BATON_MAX_RUN_STEPS`: entries one run may hold: its steps and every forEach child. @defaultValue 20000 */
   maxRunSteps: number;
+  /** `BATON_MAX_EXPRESSION_MS`: how long one expression may run (JSONata's own timeout). @defaultValue 100 */
+  maxExpressionMs: number;
 }
 
 /** The settings both processes have, validated once at startup (STYLE rule 6). Each app's config extends it. */
@@ -78,6 +81,7 @@ export function sharedConfigOf(env: SharedEnv): SharedConfig {
       maxExpressionBytes: env.BATON_MAX_EXPRESSION_BYTES,
       maxForEachItems: env.BATON_MAX_FOREACH_ITEMS,
       maxRunSteps: env.BATON_MAX_RUN_STEPS,
+      maxExpressionMs: env.BATON_MAX_EXPRESSION_MS,
     },
   };
 }

@@ -7,10 +7,11 @@ export interface LimitSettings {
   maxExpressionBytes: number;
   maxForEachItems: number;
   maxRunSteps: number;
+  maxExpressionMs: number;
 }
 
-/** The engine's `RunLimits` from the configured variables: expressions keep their default time limit. */
+/** The engine's `RunLimits` from the configured variables. */
 export function configuredLimits(settings: LimitSettings): RunLimits {
-  const { maxRunBytes, maxExpressionBytes, maxForEachItems, maxRunSteps } = settings;
-  return { maxRunBytes, maxForEachItems, maxRunSteps, expressions: { ...DEFAULT_LIMITS, maxOutputBytes: maxExpressionBytes } };
+  const { maxRunBytes, maxExpressionBytes, maxForEachItems, maxRunSteps, maxExpressionMs } = settings;
+  return { maxRunBytes, maxForEachItems, maxRunSteps, expressions: { ...DEFAULT_LIMITS, maxOutputBytes: maxExpressionBytes, timeoutMs: maxExpressionMs } };
 }

@@ -61,6 +61,7 @@ export class BatonHarness {
       WORKER_CONCURRENCY: '20',
       SHUTDOWN_GRACE_MS: '2000',
       DB_POOL_SIZE: '4',
+      METRICS_PORT: '0', // in-process workers would all ask for the same port
       ...options.env,
     };
     const db = createDb({ url: database.url, poolSize: 2 });

@@ -18,6 +18,8 @@ export interface CheckLimits {
   maxYamlNodes?: number;
   /** `BATON_MAX_INPUT_ARRAY_ITEMS`: items of any one array in a run's input. */
   maxInputArrayItems?: number;
+  /** `BATON_MAX_IDEMPOTENCY_KEY_LENGTH`: characters of an `Idempotency-Key`. @defaultValue 200 */
+  maxIdempotencyKeyLength?: number;
 }
 
 /** What checking a definition needs: the agents workers registered, and how to read text. */

@@ -37,8 +37,9 @@ export async function submitRun(
   if (unstorableJson(JSON.stringify(fields))) {
     throw new BatonError('VALIDATION_FAILED', 'the request holds text that cannot be stored (\\u0000 or a lone UTF-16 surrogate)', unstorableStrings(fields));
   }
-  if (idempotencyKey !== undefined && (idempotencyKey.length < 1 || idempotencyKey.length > 200)) {
-    throw new BatonError('VALIDATION_FAILED', 'invalid Idempotency-Key', [{ path: 'Idempotency-Key', message: 'must be 1 to 200 characters' }]);
+  const maxKey = deps.limits?.maxIdempotencyKeyLength ?? 200;
+  if (idempotencyKey !== undefined && (idempotencyKey.length < 1 || idempotencyKey.length > maxKey)) {
+    throw new BatonError('VALIDATION_FAILED', 'invalid Idempotency-Key', [{ path: 'Idempotency-Key', message: `must be 1 to ${maxKey} characters (BATON_MAX_IDEMPOTENCY_KEY_LENGTH)` }]);
   }
   if (fields.template !== undefined && fields.workflow !== undefined) {
     throw new BatonError('VALIDATION_FAILED', 'give either workflow or template', [{ path: 'template', message: 'not allowed together with workflow' }]);
