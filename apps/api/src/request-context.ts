@@ -44,7 +44,7 @@ export function requestContext(logger: Logger, metrics: Pick<Metrics, 'httpReque
       const route = routeOf(req);
       const status = res.headersSent ? res.statusCode : 499; // 499: the client went away first
       metrics.httpRequests.inc({ method: req.method, route, status: String(status) });
-      metrics.httpDuration.observe({ method: req.method, route }, seconds);
+      metrics.httpDuration.observe(seconds, { method: req.method, route });
       req.log.info('request', { method: req.method, route, status, durationMs: Math.round(seconds * 1000) });
     };
     res.once('finish', record);

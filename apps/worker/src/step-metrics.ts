@@ -39,8 +39,8 @@ export function queueWaitSeconds(readyAt: number, startedAt: number): number {
 /** {@link StepMetrics} over the process's Prometheus series. */
 export function prometheusStepMetrics(metrics: Pick<Metrics, 'queueWait' | 'stepDuration' | 'steps'>): StepMetrics {
   return {
-    queueWait: (agent, seconds) => metrics.queueWait.observe({ agent }, seconds),
-    duration: (agent, seconds) => metrics.stepDuration.observe({ agent }, seconds),
+    queueWait: (agent, seconds) => metrics.queueWait.observe(seconds, { agent }),
+    duration: (agent, seconds) => metrics.stepDuration.observe(seconds, { agent }),
     finished: (agent, status) => metrics.steps.inc({ agent, status }),
   };
 }
