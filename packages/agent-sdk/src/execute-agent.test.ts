@@ -3,7 +3,7 @@ import { defineAgent, type AgentContext } from './agent';
 import { executeAgent } from './execute-agent';
 import { Handoff } from './handoff';
 import { NonRetryableError } from './non-retryable-error';
-import { jobOf, live, memoryLogger } from './test-support';
+import { jobOf, live, memoryLogger } from './testing';
 
 const returning = (fn: (input: unknown, ctx: AgentContext) => unknown) => defineAgent({ name: 'test', input: z.unknown(), run: fn });
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineAgent } from './agent';
 import { executeAgent } from './execute-agent';
 import { AgentConfigError, startAgent } from './start-agent';
-import { jobOf, memoryLogger } from './test-support';
+import { jobOf, memoryLogger } from './testing';
 
 const setupContext = () => ({ logger: memoryLogger(), signal: new AbortController().signal });
 

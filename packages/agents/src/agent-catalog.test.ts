@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AgentCatalog } from './agent-catalog';
 import { AgentLoadError } from './agent-load-error';
 import { builtinAgents } from './builtin-agents';
-import { jobOf, memoryLogger } from './test-support';
+import { jobOf, memoryLogger } from '@baton/agent-sdk/testing';
 
 /** An agent whose setup and close are recorded in `log`; `fails` makes its setup reject. */
 const tracked = (name: string, log: string[], options: { fails?: boolean; closeFails?: boolean } = {}) =>

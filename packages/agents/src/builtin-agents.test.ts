@@ -6,7 +6,7 @@ import { echoAgent } from './builtins/echo';
 import { failAgent } from './builtins/fail';
 import { handoffAgent } from './builtins/handoff';
 import { transformAgent } from './builtins/transform/transform';
-import { jobOf, live, memoryLogger } from './test-support';
+import { jobOf, live, memoryLogger } from '@baton/agent-sdk/testing';
 
 const run = (agent: Agent, input: unknown, over: Partial<AgentJob> = {}) => executeAgent(agent, jobOf(input, over), live());
 

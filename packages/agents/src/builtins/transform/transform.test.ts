@@ -1,5 +1,5 @@
 import { executeAgent } from '@baton/agent-sdk';
-import { jobOf, live } from '../../test-support';
+import { jobOf, live } from '@baton/agent-sdk/testing';
 import { transformAgent } from './transform';
 
 const run = (expression: string, data?: unknown) => executeAgent(transformAgent, jobOf({ expression, data }), live());

@@ -1,5 +1,6 @@
-// Shared by the unit tests (excluded from the build).
-import type { AgentJob, AgentLogger } from '@baton/agent-sdk';
+// Helpers for agents' unit tests (this package's and a user's own): `@baton/agent-sdk/testing`.
+import type { AgentLogger } from './agent';
+import type { AgentJob } from './execute-agent';
 
 export interface LogLine {
   level: 'info' | 'warn' | 'error';
