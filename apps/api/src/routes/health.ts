@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { BatonError } from '@baton/core';
 import type { AppDeps } from '../app-deps';
 import { within } from '../readiness';
+import { guard } from '../route-permissions';
 
 /** Each dependency check gets this long before it counts as down. */
 const CHECK_MS = 1000;
@@ -10,11 +11,11 @@ const CHECK_MS = 1000;
 export function healthRoutes({ readiness }: Pick<AppDeps, 'readiness'>): Router {
   const router = Router();
 
-  router.get('/healthz', (_req, res) => {
+  router.get('/healthz', guard('GET /healthz'), (_req, res) => {
     res.json({ status: 'ok' });
   });
 
-  router.get('/readyz', async (_req, res) => {
+  router.get('/readyz', guard('GET /readyz'), async (_req, res) => {
     const [redis, postgres] = await Promise.all([
       within(Promise.resolve().then(() => readiness.redis()), CHECK_MS, false),
       within(Promise.resolve().then(() => readiness.postgres()), CHECK_MS, false),

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { getPayload, type UseCaseDeps } from '@baton/runtime';
-import { principalOf, requirePermission } from '../auth-middleware';
+import { principalOf } from '../auth-middleware';
+import { guard } from '../route-permissions';
 import { allowQuery } from '../query-params';
 
 /**
@@ -10,7 +11,7 @@ import { allowQuery } from '../query-params';
 export function payloadRoutes(deps: UseCaseDeps): Router {
   const router = Router();
 
-  router.get('/v1/payloads/:id', requirePermission('run.read'), allowQuery(), async (req, res) => {
+  router.get('/v1/payloads/:id', guard('GET /v1/payloads/:id'), allowQuery(), async (req, res) => {
     res.json(await getPayload(deps, principalOf(req), { id: req.params.id }));
   });
 

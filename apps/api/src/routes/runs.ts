@@ -2,7 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { RunStatus } from '@baton/engine';
 import { cancelRun, getRun, listRuns, retryRun, submitRun, type UseCaseDeps } from '@baton/runtime';
-import { principalOf, requirePermission } from '../auth-middleware';
+import { principalOf } from '../auth-middleware';
+import { guard } from '../route-permissions';
 import { parseRequest } from '../parse-request';
 import { allowQuery } from '../query-params';
 
@@ -38,26 +39,26 @@ const links = (id: string) => ({ self: `/v1/runs/${id}` });
 export function runRoutes(deps: UseCaseDeps): Router {
   const router = Router();
 
-  router.post('/v1/runs', requirePermission('run.submit'), allowQuery(), async (req, res) => {
+  router.post('/v1/runs', guard('POST /v1/runs'), allowQuery(), async (req, res) => {
     const body = parseRequest(SubmitBody, req.body, 'request body');
     const run = await submitRun(deps, principalOf(req), { ...body, idempotencyKey: req.get('idempotency-key') });
     res.setHeader('Location', links(run.id).self);
     res.status(run.created ? 202 : 200).json({ id: run.id, status: run.status, links: links(run.id) });
   });
 
-  router.get('/v1/runs', requirePermission('run.read'), allowQuery('status', 'template', 'limit', 'cursor'), async (req, res) => {
+  router.get('/v1/runs', guard('GET /v1/runs'), allowQuery('status', 'template', 'limit', 'cursor'), async (req, res) => {
     res.json(await listRuns(deps, principalOf(req), parseRequest(ListQuery, req.query, 'query', undefined)));
   });
 
-  router.get('/v1/runs/:id', requirePermission('run.read'), allowQuery(), async (req, res) => {
+  router.get('/v1/runs/:id', guard('GET /v1/runs/:id'), allowQuery(), async (req, res) => {
     res.json(await getRun(deps, principalOf(req), { id: req.params.id }));
   });
 
-  router.post('/v1/runs/:id/retry', requirePermission('run.retry'), allowQuery(), async (req, res) => {
+  router.post('/v1/runs/:id/retry', guard('POST /v1/runs/:id/retry'), allowQuery(), async (req, res) => {
     res.status(202).json(await retryRun(deps, principalOf(req), { id: req.params.id }));
   });
 
-  router.post('/v1/runs/:id/cancel', requirePermission('run.cancel'), allowQuery(), async (req, res) => {
+  router.post('/v1/runs/:id/cancel', guard('POST /v1/runs/:id/cancel'), allowQuery(), async (req, res) => {
     res.status(202).json(await cancelRun(deps, principalOf(req), { id: req.params.id }));
   });
 

@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { validateWorkflow, type UseCaseDeps } from '@baton/runtime';
-import { principalOf, requirePermission } from '../auth-middleware';
+import { principalOf } from '../auth-middleware';
+import { guard } from '../route-permissions';
 import { parseRequest } from '../parse-request';
 import { allowQuery } from '../query-params';
 
@@ -16,7 +17,7 @@ export function workflowRoutes(deps: UseCaseDeps): Router {
   const router = Router();
 
   /** The same checks as a submission, without recording anything: 200 or a 400 listing every problem. */
-  router.post('/v1/workflows/validate', requirePermission('workflow.validate'), allowQuery(), async (req, res) => {
+  router.post('/v1/workflows/validate', guard('POST /v1/workflows/validate'), allowQuery(), async (req, res) => {
     const body = parseRequest(ValidateBody, req.body, 'request body');
     res.json(await validateWorkflow(deps, principalOf(req), body));
   });

@@ -1,0 +1,49 @@
+import type { Action } from '@baton/auth';
+import { requirePermission, type RouteGuard } from './auth-middleware';
+
+/** A route that needs no credentials (load balancers, orchestrators, public documents). */
+export const PUBLIC = 'public';
+
+/**
+ * Every route of the api, `'METHOD /path/template'` as registered, and what it asks `can` about:
+ * the one place to read who may call what. A route asks for its own entry with {@link guard};
+ * `route-permissions.test.ts` walks `createApp`'s router and fails on a route without an entry,
+ * an entry without a route, or a route that does not guard itself with its entry.
+ *
+ * A router mounted under a path (Bull Board under `/admin/queues`) is one entry `'USE /path'`,
+ * its guard put in front of the whole router.
+ *
+ * Public routes say so explicitly; everything under `/v1` and `/metrics` is authenticated
+ * before any of these guards runs.
+ */
+export const ROUTE_PERMISSIONS = {
+  'GET /healthz': PUBLIC,
+  'GET /readyz': PUBLIC,
+  'GET /metrics': 'metrics.read',
+  'POST /v1/runs': 'run.submit',
+  'GET /v1/runs': 'run.read',
+  'GET /v1/runs/:id': 'run.read',
+  'POST /v1/runs/:id/cancel': 'run.cancel',
+  'POST /v1/runs/:id/retry': 'run.retry',
+  'GET /v1/payloads/:id': 'run.read',
+  'POST /v1/workflows/validate': 'workflow.validate',
+  'GET /v1/agents': 'agent.read',
+} as const satisfies Record<string, Action | typeof PUBLIC>;
+
+export type RouteKey = keyof typeof ROUTE_PERMISSIONS;
+
+const pass: RouteGuard = (_req, _res, next) => next();
+
+/**
+ * The guard of `route`: the caller's role must be allowed the route's action at all (a use case
+ * that loads a resource asks `can` again with it); a public route lets everyone through.
+ * @throws BatonError FORBIDDEN (from the returned middleware) when the role may not
+ */
+export function guard(route: RouteKey): RouteGuard {
+  const permission: Action | typeof PUBLIC = ROUTE_PERMISSIONS[route];
+  const check = permission === PUBLIC ? pass : requirePermission(permission);
+  const guarded: RouteGuard = (req, res, next) => check(req, res, next);
+  // The route walk of the test reads it: a route must guard itself with its own entry.
+  Object.assign(guarded, { routeKey: route });
+  return guarded;
+}
