@@ -14,6 +14,8 @@ describe('the no-op ports', () => {
     span.recordError(new Error('x'));
     span.end();
     expect(span.traceparent).toBeUndefined();
+    expect(noopTracer.withSpan(span, () => 42)).toBe(42);
+    expect(noopTracer.activeTraceparent()).toBeUndefined();
 
     expect(noopMeter.counter('baton_runs_total', { help: 'runs', labelNames: ['status'] }).inc({ status: 'succeeded' })).toBeUndefined();
     expect(noopMeter.histogram('baton_step_duration_seconds', { help: 'd', buckets: [1] }).observe(0.5, { agent: 'echo' })).toBeUndefined();

@@ -14,6 +14,12 @@ export interface StartSpanOptions {
    * continues that trace. Without it the span is a child of the active one, or a new root.
    */
   traceparent?: string;
+  /**
+   * Other spans this one also serves (W3C `traceparent`s; malformed and undefined ones are
+   * skipped): one transaction admits or advances the runs of many traces, and is the child of
+   * only one of them.
+   */
+  links?: ReadonlyArray<string | undefined>;
 }
 
 /** One timed operation of a trace. */
@@ -33,6 +39,13 @@ export interface Span {
  */
 export interface Tracer {
   startSpan(name: string, options?: StartSpanOptions): Span;
+  /**
+   * Runs `fn` with `span` active: spans started inside it without a `traceparent`, and the
+   * instrumented I/O it does (Postgres, Redis, HTTP), are its children.
+   */
+  withSpan<T>(span: Span, fn: () => T): T;
+  /** The `traceparent` of the active span; undefined when there is none (always, with tracing off). */
+  activeTraceparent(): string | undefined;
 }
 
 const noopSpan: Span = Object.freeze({
@@ -42,5 +55,9 @@ const noopSpan: Span = Object.freeze({
   end: () => undefined,
 });
 
-/** Traces nothing: the default where no tracer is configured. */
-export const noopTracer: Tracer = Object.freeze({ startSpan: () => noopSpan });
+/** Traces nothing: the default where no tracer is configured, and what runs when tracing is off. */
+export const noopTracer: Tracer = Object.freeze({
+  startSpan: () => noopSpan,
+  withSpan: <T>(_span: Span, fn: () => T): T => fn(),
+  activeTraceparent: () => undefined,
+});

@@ -1,3 +1,6 @@
-export { createLogger, redact, type Logger } from './logger';
+export { createLogger, defaultLogFormat, type CreateLoggerOptions, type LogFormat, type Logger } from './logger';
+export { redact, redactText, REDACTED } from './redact';
+export { OtelTracer, activeTraceparent, nameRequestSpan } from './otel-tracer';
+export { processTracer, startTracing, stopTracing, useOtelTracer, type TracingOptions } from './tracing';
 export { createMetrics, type Metrics } from './metrics';
 export { PrometheusMeter, type MetricsExposition } from './prometheus-meter';

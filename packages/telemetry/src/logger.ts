@@ -1,16 +1,6 @@
 import type { Logger as LoggerPort } from '@baton/core';
 import winston from 'winston';
-
-const SECRET_KEYS = /pass(word)?|secret|token|authorization|api[-_]?key|cookie/i;
-
-/** Replaces the values of secret-looking keys: secrets never reach a log. */
-export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEYS.test(k) ? '[redacted]' : redact(v, depth + 1);
-  return out;
-}
+import { redact } from './redact';
 
 /** Baton's logger: `@baton/core`'s `Logger` port, with `debug` and correlation fields. */
 export interface Logger extends LoggerPort {
@@ -23,14 +13,43 @@ export interface Logger extends LoggerPort {
   child(fields: Record<string, unknown>): Logger;
 }
 
-export function createLogger(options: { level?: string; service: string; silent?: boolean }): Logger {
+/** `json`: one JSON object a line, for a log pipeline; `pretty`: coloured text for a terminal. */
+export type LogFormat = 'json' | 'pretty';
+
+export interface CreateLoggerOptions {
+  /** winston's level (`LOG_LEVEL`). @defaultValue 'info' */
+  level?: string;
+  service: string;
+  silent?: boolean;
+  /** @defaultValue `pretty` when stdout is a terminal, else `json` (a service manager, a container, a pipe) */
+  format?: LogFormat;
+  /** Where lines go. @defaultValue stdout */
+  stream?: NodeJS.WritableStream;
+}
+
+/** The format a process logs in when `LOG_FORMAT` does not say. */
+export const defaultLogFormat = (): LogFormat => (process.stdout.isTTY ? 'pretty' : 'json');
+
+const PRETTY_SKIP = new Set(['level', 'message', 'timestamp', 'service']);
+
+const pretty = winston.format.printf((info) => {
+  const fields = Object.entries(info).filter(([k]) => !PRETTY_SKIP.has(k));
+  const rest = fields.length > 0 ? ` ${fields.map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}` : '';
+  return `${String(info.timestamp)} ${info.level} [${String(info.service)}] ${String(info.message)}${rest}`;
+});
+
+export function createLogger(options: CreateLoggerOptions): Logger {
+  // Every line, its message and the fields of its children included, passes through redaction.
   const redactAll = winston.format((info) => Object.assign(info, redact({ ...info })));
+  const format = options.format ?? defaultLogFormat();
   const logger = winston.createLogger({
     level: options.level ?? 'info',
     silent: options.silent,
     defaultMeta: { service: options.service },
-    format: winston.format.combine(redactAll(), winston.format.timestamp(), winston.format.json()),
-    transports: [new winston.transports.Console()],
+    format: format === 'json'
+      ? winston.format.combine(redactAll(), winston.format.timestamp(), winston.format.json())
+      : winston.format.combine(redactAll(), winston.format.timestamp(), winston.format.colorize(), pretty),
+    transports: [options.stream ? new winston.transports.Stream({ stream: options.stream }) : new winston.transports.Console()],
   });
   return wrap(logger);
 }
