@@ -242,7 +242,7 @@ describe('input resolution', () => {
     const workflow = workflowOf([echo('a')]);
     const broken: CompiledWorkflow = {
       ...workflow,
-      steps: new Map([['a', { ...workflow.steps.get('a')!, input: { dynamic: true, evaluate: () => Promise.reject(new TypeError('bug')) } }]]),
+      steps: new Map([['a', { ...workflow.steps.get('a')!, input: { dynamic: true, secrets: [], evaluate: () => Promise.reject(new TypeError('bug')) } }]]),
     };
     const state = initialRun({ id: 'r', input: {}, priority: 5, now: new Date(T0) });
     await expect(decide(broken, state, { type: 'run.submitted' }, new Date(T0))).rejects.toThrow('bug');
@@ -281,7 +281,7 @@ describe('run output', () => {
 
   it('throws what is not an ExpressionError', async () => {
     const workflow = workflowOf([echo('a', { when: '{{ false }}' })]);
-    const broken: CompiledWorkflow = { ...workflow, output: { dynamic: true, evaluate: () => Promise.reject(new RangeError('bug')) } };
+    const broken: CompiledWorkflow = { ...workflow, output: { dynamic: true, secrets: [], evaluate: () => Promise.reject(new RangeError('bug')) } };
     const state = initialRun({ id: 'r', input: {}, priority: 5, now: new Date(T0) });
     await expect(decide(broken, state, { type: 'run.submitted' }, new Date(T0))).rejects.toThrow(RangeError);
   });

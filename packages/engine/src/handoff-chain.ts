@@ -28,11 +28,17 @@ export function handOff(draft: RunDraft, entry: StepState, handoff: Handoff, wri
     fail(draft, entry, { code: 'HANDOFF', message });
     return;
   }
+  const permitted = draft.run('allowedAgents');
+  if (permitted && !permitted.includes(handoff.to)) {
+    const message = `step ${entry.key}: hand-off to ${handoff.to} is refused: the run's submitter may use only [${permitted.join(', ')}]`;
+    fail(draft, entry, { code: 'HANDOFF', message });
+    return;
+  }
   if (hop > max) {
     fail(draft, entry, { code: 'HANDOFF', message: `step ${entry.key}: a hand-off chain is at most ${max} long` });
     return;
   }
-  applyContextWrites(draft, writes);
+  applyContextWrites(draft, entry, writes);
   const record = handoff.reason === undefined ? { to: handoff.to } : { to: handoff.to, reason: handoff.reason };
   let rootKey: string;
   if (entry.hop === undefined) {

@@ -20,6 +20,8 @@ export interface DriverOptions {
   limits?: Partial<RunLimits>;
   /** What the run holds already (`RunState.usedBytes`). */
   usedBytes?: number;
+  /** The submitter's agent allow-list (`RunState.allowedAgents`). */
+  allowedAgents?: string[];
 }
 
 type StepResult = Omit<Extract<RunEvent, { type: 'step.succeeded' }>, 'type' | 'key' | 'attempt'>;
@@ -36,7 +38,7 @@ export class RunDriver {
     readonly workflow: CompiledWorkflow,
     private readonly options: DriverOptions = {},
   ) {
-    this.state = initialRun({ id: 'run-1', input: options.input ?? {}, priority: options.priority ?? 5, now: this.now() });
+    this.state = initialRun({ id: 'run-1', input: options.input ?? {}, priority: options.priority ?? 5, now: this.now(), allowedAgents: options.allowedAgents });
     if (options.usedBytes !== undefined) this.state.usedBytes = options.usedBytes;
   }
 

@@ -41,7 +41,7 @@ export function markRunStarted(draft: RunDraft): void {
 
 /** Queues the entry's next attempt: an `enqueue` for an agent, a `startChildRun` for a sub-workflow. */
 export function dispatch(draft: RunDraft, entry: StepState, input: unknown, delayMs: number): void {
-  const { def } = draft.step(entry.stepId);
+  const { def, input: template } = draft.step(entry.stepId);
   const attempt = entry.attempt + 1;
   const { key } = draft.put({ ...identity(entry), status: 'queued', attempt, input, queuedAt: draft.nowIso });
   const priority = draft.run('priority');
@@ -54,7 +54,12 @@ export function dispatch(draft: RunDraft, entry: StepState, input: unknown, dela
   }
   const context = readableContext(draft.run('context'), def);
   const timeout = def.timeoutMs === undefined ? {} : { timeoutMs: def.timeoutMs };
-  draft.command({ type: 'enqueue', key, agent: entry.agent, attempt, input, priority, delayMs, ...timeout, context });
+  const write = def.contextAccess?.write;
+  const grant = write === undefined ? {} : { contextWrite: [...write] };
+  // A hop's input is an agent's, not the step's template: it reads no secret.
+  const names = entry.hop === undefined ? template.secrets : [];
+  const secrets = names.length === 0 ? {} : { secrets: [...names] };
+  draft.command({ type: 'enqueue', key, agent: entry.agent, attempt, input, priority, delayMs, ...timeout, context, ...grant, ...secrets });
   draft.emit('step.queued', key, { attempt, agent: entry.agent, delayMs });
 }
 

@@ -40,7 +40,7 @@ export function stepSucceeded(draft: RunDraft, event: StepEvent<'step.succeeded'
   } else if (event.handoff) {
     handOff(draft, entry, event.handoff, writes);
   } else {
-    applyContextWrites(draft, writes);
+    applyContextWrites(draft, entry, writes);
     succeed(draft, entry, event.output);
   }
 }

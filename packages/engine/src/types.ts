@@ -73,6 +73,11 @@ export interface RunState {
   context: Record<string, unknown>;
   /** 1..10, passed to every enqueued step (BullMQ priority). */
   priority: number;
+  /**
+   * The submitter's agent allow-list (its key's or token's `agents`), kept with the run: a hand-off
+   * to an agent outside it fails the step. Absent means every agent.
+   */
+  allowedAgents?: string[];
   output?: unknown;
   error?: StepError;
   createdAt: string;
@@ -127,6 +132,13 @@ export type Command =
       timeoutMs?: number;
       /** The context keys this step may read, with their values. */
       context: Record<string, unknown>;
+      /** The keys the step may write (`contextAccess.write`); absent means any. */
+      contextWrite?: string[];
+      /**
+       * The secrets its input reads (`$secrets.NAME`): the input holds their markers, and the worker
+       * replaces those (and only those) with the values just before the agent runs.
+       */
+      secrets?: string[];
     }
   | {
       type: 'startChildRun';

@@ -30,3 +30,4 @@ export { DEFAULT_MAX_INPUT_ARRAY_ITEMS, validateInput, type InputLimits } from '
 export type { Problem } from './problem';
 export { BoundedCache } from './bounded-cache';
 export { unstorableJson, unstorableStrings } from './storable-text';
+export { SECRET_NAME, replaceSecretMarkers, secretMarker, secretMarkersIn } from './secret-marker';

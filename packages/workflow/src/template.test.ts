@@ -92,15 +92,27 @@ describe('compileTemplate: values are walked recursively', () => {
 
 describe('compileTemplate: $secrets', () => {
   test.each([
-    ['{{ $secrets.TOKEN }}'],
-    ['Bearer {{ $secrets.TOKEN }}'],
-    ['{{ $input.name }}: {{ $secrets.TOKEN }}'],
-    ["{{ {'a': 1}.a & $secrets.TOKEN }}"],
-  ])('%s is left for the worker', async (value) => {
+    ['{{ $secrets.TOKEN }}', '«secret:TOKEN»', ['TOKEN']],
+    ['Bearer {{ $secrets.TOKEN }}', 'Bearer «secret:TOKEN»', ['TOKEN']],
+    ['{{ $input.name }}: {{ $secrets.TOKEN }}', 'Ada: «secret:TOKEN»', ['TOKEN']],
+    ["{{ {'a': 1}.a & $secrets.TOKEN & $secrets._b2 }}", '1«secret:TOKEN»«secret:_b2»', ['TOKEN', '_b2']],
+    ['{{ $secretsX }}', undefined, []],
+  ])('%s evaluates to markers for the worker, never a value', async (value, expected, names) => {
     const template = compileTemplate({ header: value }, 'steps[0].input');
-    expect(template.dynamic).toBe(false);
-    expect(await template.evaluate(scope)).toEqual({ header: value });
+    expect(template.secrets).toEqual(names);
+    expect(await template.evaluate({ input: { name: 'Ada' } })).toEqual(expected === undefined ? {} : { header: expected });
   });
+
+  test('a template without $secrets reads none', () => {
+    expect(compileTemplate('{{ $input }}', 'steps[0].input').secrets).toEqual([]);
+  });
+
+  test.each([['{{ $secrets }}'], ['{{ $secrets.`A B` }}'], ['{{ $secrets[0] }}'], ['{{ $keys($secrets) }}'], [`{{ $secrets.${'a'.repeat(129)} }}`]])(
+    '%s is refused: only $secrets.NAME',
+    (value) => {
+      expect(() => compileTemplate(value, 'steps[0].input')).toThrow(/steps\[0\]\.input: \$secrets must be used as \$secrets\.NAME/);
+    },
+  );
 });
 
 describe('compileTemplate: parse errors name the field', () => {
@@ -208,7 +220,7 @@ describe('inspectTemplates', () => {
     [' {{ $input.items }}', { problems: [], secrets: [], expression: false }],
     ['true', { problems: [], secrets: [], expression: false }],
     [undefined, { problems: [], secrets: [], expression: false }],
-    ['{{ $secrets.FLAG }}', { problems: [], secrets: ['f'], expression: false }],
+    ['{{ $secrets.FLAG }}', { problems: [], secrets: ['f'], expression: true }],
     [{ a: ['{{ $secrets.A }}'], b: 'x {{ $secrets.B }}' }, { problems: [], secrets: ['f.a[0]', 'f.b'], expression: false }],
     [
       { a: '{{ ( }} and {{ ] }}', b: '{{ $secrets. }}', c: '{{ open', d: '{{ 1 }}' },
@@ -217,6 +229,7 @@ describe('inspectTemplates', () => {
           { path: 'f.a', message: expect.stringMatching(/^expression does not parse/) as unknown as string },
           { path: 'f.a', message: expect.stringMatching(/^expression does not parse/) as unknown as string },
           { path: 'f.b', message: expect.stringMatching(/^expression does not parse/) as unknown as string },
+          { path: 'f.b', message: expect.stringMatching(/^\$secrets must be used as \$secrets\.NAME/) as unknown as string },
           { path: 'f.c', message: '"{{" at character 0 has no matching "}}"' },
         ],
         secrets: ['f.b'],

@@ -5,6 +5,7 @@ import { ExpressionError, LimitExceededError } from './expression-error';
 import { describeError, syntaxErrors } from './expression-syntax';
 import { LINEAR_REGEX_ENGINE } from './linear-regexp';
 import { joinPath, type Problem } from './problem';
+import { secretMarker, secretReferences } from './secret-marker';
 import { splitTemplate } from './split-template';
 import { unstorableJson } from './storable-text';
 
@@ -71,6 +72,8 @@ export interface Scope {
 export interface CompiledTemplate {
   /** Whether anything in the value needs evaluating. */
   readonly dynamic: boolean;
+  /** The secrets it reads (`$secrets.NAME`): each evaluates to its marker, for the worker to replace. */
+  readonly secrets: readonly string[];
   /**
    * @throws ExpressionError naming the field when an expression fails, times out or produces too
    * much; a `LimitExceededError` (one) when a limit of Baton's was what stopped it.
@@ -100,11 +103,12 @@ type Node =
 interface Findings {
   /** Problems found so far, and expressions still to be checked for syntax. */
   checks: (Problem | { path: string; source: string })[];
-  /** Fields left as literals because they mention `$secrets`. */
+  /** Fields that mention `$secrets`. */
   secrets: string[];
+  /** The secret names read (`$secrets.NAME`). */
+  secretNames: Set<string>;
 }
 
-// `$secrets` is resolved on the worker at execution, never in a stored run: such strings stay as they are.
 const SECRETS = /\$secrets\b/;
 
 // Built expressions by timeout (JSONata fixes it when building) and source. Each holds ~15 KB
@@ -138,9 +142,13 @@ function compileString(value: string, field: string, found: Findings): Node {
   const expressions = parts.filter((p): p is Expression => typeof p !== 'string');
   for (const { source } of expressions) found.checks.push({ path: field, source });
   if (expressions.length === 0) return literal(value);
-  if (expressions.some((e) => SECRETS.test(e.source))) {
-    found.secrets.push(field);
-    return literal(value);
+  // `$secrets` is resolved on the worker at execution, never in a stored run: here it yields markers.
+  const secretSources = expressions.filter((e) => SECRETS.test(e.source));
+  if (secretSources.length > 0) found.secrets.push(field);
+  for (const { source } of secretSources) {
+    const refs = secretReferences(source);
+    if ('problem' in refs) found.checks.push({ path: field, message: refs.problem });
+    else for (const name of refs.names) found.secretNames.add(name);
   }
   if (parts.length === 1) return { kind: 'whole', expr: expressions[0]!, field, bytes: 0 };
   const text = parts.reduce((sum: number, p) => sum + (typeof p === 'string' ? jsonBytes(p) - 2 : 0), 2);
@@ -168,15 +176,16 @@ function compileNode(value: unknown, field: string, found: Findings): Node {
 }
 
 /** Compiles several values at once, checking all their expressions' syntax in one batch. */
-function compileAll(values: readonly { value: unknown; field: string }[]): { root: Node; problems: Problem[]; secrets: string[] }[] {
+function compileAll(values: readonly { value: unknown; field: string }[]): { root: Node; problems: Problem[]; secrets: string[]; secretNames: string[] }[] {
   const compiled = values.map(({ value, field }) => {
-    const found: Findings = { checks: [], secrets: [] };
+    const found: Findings = { checks: [], secrets: [], secretNames: new Set() };
     return { root: compileNode(value, field, found), found };
   });
   const errors = syntaxErrors(compiled.flatMap(({ found }) => found.checks.flatMap((c) => ('source' in c ? [c.source] : []))));
   return compiled.map(({ root, found }) => ({
     root,
     secrets: found.secrets,
+    secretNames: [...found.secretNames],
     problems: found.checks.flatMap((check): Problem[] => {
       if (!('source' in check)) return [check];
       const error = errors.get(check.source);
@@ -311,8 +320,9 @@ async function evaluateNode(node: Node, ev: Evaluation): Promise<unknown> {
   }
 }
 
-function bindings(scope: Scope): Record<string, unknown> {
+function bindings(scope: Scope, secrets: Record<string, string> | undefined): Record<string, unknown> {
   return {
+    ...(secrets ? { secrets } : {}),
     input: scope.input,
     steps: scope.steps ?? {},
     context: scope.context ?? {},
@@ -330,19 +340,21 @@ function clockBindings(clock: Date): Record<string, () => unknown> {
 }
 
 /**
- * Compiles every `{{ … }}` in `value`; a string whose expressions mention `$secrets` stays a literal.
+ * Compiles every `{{ … }}` in `value`; `$secrets.NAME` evaluates to the secret's marker (`secretMarker`).
  * @throws ExpressionError naming the field (`steps[1].input.to`) when an expression does not parse.
  */
 export function compileTemplate(value: unknown, field: string, limits: ExpressionLimits = DEFAULT_LIMITS): CompiledTemplate {
-  const { root, problems } = compileAll([{ value, field }])[0]!;
+  const { root, problems, secretNames } = compileAll([{ value, field }])[0]!;
   const first = problems[0];
   if (first) throw new ExpressionError(first.path, first.message);
+  const markers = secretNames.length === 0 ? undefined : Object.fromEntries(secretNames.map((name) => [name, secretMarker(name)]));
   return {
     dynamic: root.kind !== 'literal',
+    secrets: secretNames,
     evaluate: (scope, options = {}) => {
       const use = options.limits ?? limits;
       return evaluateNode(root, {
-        input: scope.input ?? {}, bindings: bindings(scope), limits: use, remaining: use.maxOutputBytes, budget: options.budget, maxItems: options.maxItems, field,
+        input: scope.input ?? {}, bindings: bindings(scope, markers), limits: use, remaining: use.maxOutputBytes, budget: options.budget, maxItems: options.maxItems, field,
       });
     },
   };
@@ -352,7 +364,7 @@ export function compileTemplate(value: unknown, field: string, limits: Expressio
 export interface TemplateReport {
   /** Every expression that does not parse, and every `{{` left open. */
   problems: Problem[];
-  /** Fields that mention `$secrets` (left for the worker). */
+  /** Fields that mention `$secrets` (resolved on the worker). */
   secrets: string[];
   /** Whether the value is a string that is exactly one `{{ … }}` expression. */
   expression: boolean;
