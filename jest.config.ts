@@ -1,7 +1,12 @@
 import type { Config } from 'jest';
 
 const shared = {
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] as [string, Record<string, unknown>] },
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] as [string, Record<string, unknown>],
+    // jose (under jwks-rsa) is ESM only: Node requires it, jest's module system needs it as CommonJS.
+    '/node_modules/jose/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] as [string, Record<string, unknown>],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   // Apps first: `@baton/app-api` must not fall through to the packages pattern.
   // A package's subpath export (`@baton/db/testing`) maps to the source file of that name.
   moduleNameMapper: {

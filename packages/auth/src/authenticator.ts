@@ -8,7 +8,11 @@ import type { Principal } from './principal';
  * put in the chain by the api's composition root ({@link chainAuthenticators}).
  */
 export interface Authenticator {
-  /** @throws only when it cannot tell (its store is down): the request then fails with 503, not 401. */
+  /**
+   * @throws BatonError UNAUTHENTICATED for a credential of its own kind that it refuses with a
+   * reason worth telling its holder (an expired key or token, a token without a role)
+   * @throws anything else only when it cannot tell (its store is down): the request then fails with 503, not 401.
+   */
   authenticate(credential: string | undefined): Promise<Principal | undefined>;
 }
 

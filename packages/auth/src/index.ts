@@ -6,4 +6,8 @@ export { authorize } from './authorize';
 export { chainAuthenticators, type Authenticator } from './authenticator';
 export { adminKeyAuthenticator } from './admin-key-authenticator';
 export { openAuthenticator } from './open-authenticator';
+export { apiKeyAuthenticator, type ApiKeyAuthenticator, type ApiKeyAuthenticatorOptions, type ApiKeyCacheOptions } from './api-key-authenticator';
+export type { ApiKeyStore, StoredApiKey } from './api-key-store';
+export { generateApiKey, parseApiKey, hashApiKeySecret, type ApiKeyParts } from './api-key';
+export { jwtAuthenticator, highestRole, MAX_CLOCK_TOLERANCE_S, type JwtAuthenticatorOptions, type JwtKeySource } from './jwt-authenticator';
 export { credentialOf, type RequestHeaders } from './credential-of';
