@@ -299,7 +299,11 @@ describe('workflows, agents and operations', () => {
 
   it('answers /healthz and /readyz without credentials', async () => {
     expect(await call('GET', '/healthz', { key: null })).toMatchObject({ status: 200, body: { status: 'ok' } });
-    expect(await call('GET', '/readyz', { key: null })).toMatchObject({ status: 200, body: { status: 'ready', redis: 'up', postgres: 'up' } });
+    const check = { ok: true, latencyMs: expect.any(Number) };
+    expect(await call('GET', '/readyz', { key: null })).toMatchObject({
+      status: 200,
+      body: { status: 'ready', checks: { redis: check, redisEvictionPolicy: check, postgres: check, migrations: check } },
+    });
   });
 
   it('serves Prometheus metrics labelled by route template', async () => {
@@ -319,7 +323,11 @@ describe('when a dependency is down', () => {
       const url = `http://127.0.0.1:${down.port}`;
       const ready = await fetch(`${url}/readyz`);
       expect(ready.status).toBe(503);
-      expect(await ready.json()).toEqual({ error: { code: 'UNAVAILABLE', message: expect.any(String), details: [{ path: 'redis', message: expect.any(String) }] } });
+      const body = (await ready.json()) as { checks: Record<string, { ok: boolean }>; error: { code: string; details: Array<{ path: string }> } };
+      expect(body.error.code).toBe('UNAVAILABLE');
+      // Redis unreachable: its policy cannot be read either; Postgres is fine.
+      expect(body.error.details.map((d) => d.path)).toEqual(['redis', 'redisEvictionPolicy']);
+      expect(body.checks.postgres!.ok).toBe(true);
       const submit = await fetch(`${url}/v1/runs`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ workflow: workflow('x'), input }) });
       expect(submit.status).toBe(503);
       expect(((await submit.json()) as { error: { code: string } }).error.code).toBe('UNAVAILABLE');
@@ -354,7 +362,12 @@ describe('when a dependency is down', () => {
       expect(submit.status).toBe(503);
       const ready = await fetch(`${url}/readyz`);
       expect(ready.status).toBe(503);
-      expect(((await ready.json()) as { error: { details: unknown } }).error.details).toEqual([{ path: 'postgres', message: expect.any(String) }]);
+      const text = await ready.text();
+      expect(text).not.toMatch(/127\.0\.0\.1|postgres:\/\//);
+      expect((JSON.parse(text) as { error: { details: unknown } }).error.details).toEqual([
+        { path: 'postgres', message: expect.any(String) },
+        { path: 'migrations', message: expect.any(String) },
+      ]);
     } finally {
       await new Promise((resolve) => server.close(resolve));
       await deadDb.destroy();

@@ -1,14 +1,13 @@
-import type { AgentDirectory, RunQueries, Runtime } from '@baton/runtime';
+import type { AgentDirectory, ReadinessReport, RunQueries, Runtime } from '@baton/runtime';
 import type { Logger, Metrics } from '@baton/telemetry';
 import type { Authenticator } from '@baton/auth';
 import type { Config } from './config';
 
 export type { AgentDirectory, AgentInfo } from '@baton/runtime';
 
-/** Whether each dependency answers. A check may hang or throw: `/readyz` bounds and catches it. */
+/** `/readyz`: each dependency's check with its latency (`readinessCheck` of `@baton/runtime`); never throws, never hangs. */
 export interface Readiness {
-  redis(): Promise<boolean>;
-  postgres(): Promise<boolean>;
+  check(): Promise<ReadinessReport>;
 }
 
 /** Bytes of a `GET /v1/runs/:id` answer when the config does not say (`BATON_RUN_VIEW_BUDGET`). */

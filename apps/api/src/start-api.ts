@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import { KyselyAgentRepository, KyselyRunQueries, KyselyRunStore, createDb, type Db } from '@baton/db';
-import { AgentRegistry, BullmqStepQueue, createRedis, redisReady } from '@baton/queue';
+import { AgentRegistry, BullmqStepQueue, RedisFleetStore, createRedis, redisReady } from '@baton/queue';
 import { BatonError, Resources } from '@baton/core';
 import { Runtime, configuredLimits, createBullmqDispatcher, migrateWhenReachable } from '@baton/runtime';
 import { createLogger, createMetrics, type Logger } from '@baton/telemetry';
@@ -10,6 +10,7 @@ import { createApp } from './create-app';
 import { createHttpServer } from './http-server';
 import type { AppDeps } from './app-deps';
 import { createReadiness } from './readiness';
+import { QUEUE_STATES, collectFleetGauges } from './fleet-gauges';
 
 /** A running api. */
 export interface RunningApi {
@@ -99,7 +100,10 @@ export async function startApi(
       onError: (err) => redisError('queue error', { error: err.message }),
     }), (q) => q.close(), 'queue');
 
-    const metrics = createMetrics();
+    // Run and step series are the fleet's: every process adds its counts to Redis once a second.
+    const metrics = res.own(createMetrics({
+      fleet: { store: new RedisFleetStore(redis, config.queuePrefix), serve: 'fleet', onError: (err) => redisError('metrics flush failed', { error: String(err) }) },
+    }), (m) => m.close(), 'metrics');
     const runtime = new Runtime({
       store: new KyselyRunStore(db.kysely),
       dispatcher: createBullmqDispatcher(queue, redis, config.queuePrefix),
@@ -108,10 +112,12 @@ export async function startApi(
       limits: configuredLimits(config.limits),
       onRunFinished: ({ status }) => metrics.runs.inc({ status }),
     });
+    const agents = knownAgents(new AgentRegistry({ connection: redis, prefix: config.queuePrefix }), db, redis);
+    collectFleetGauges(metrics, agents, (agent) => queue.queue(agent).getJobCounts(...QUEUE_STATES));
     const app = createApp({
       runtime,
       queries: new KyselyRunQueries(db.kysely),
-      agents: knownAgents(new AgentRegistry({ connection: redis, prefix: config.queuePrefix }), db, redis),
+      agents,
       readiness: createReadiness(redis, db),
       logger,
       metrics,

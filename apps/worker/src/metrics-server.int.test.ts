@@ -33,6 +33,24 @@ describe('serveMetrics', () => {
     }
   });
 
+  it('serves /healthz without checking anything, and /readyz with every check: 503 when one fails', async () => {
+    let ready = true;
+    const readiness = async () => ({ ready, checks: { redis: { ok: ready, latencyMs: 1.5, ...(ready ? {} : { reason: 'unreachable (ECONNREFUSED)' }) } } });
+    const server = (await serveMetrics({ port: 0, host: '127.0.0.1', source, readiness, logger: recordingLogger().logger }))!;
+    try {
+      const base = `http://127.0.0.1:${server.port}`;
+      expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
+      const up = await fetch(`${base}/readyz`);
+      expect([up.status, await up.json()]).toEqual([200, { status: 'ready', checks: { redis: { ok: true, latencyMs: 1.5 } } }]);
+      ready = false;
+      const down = await fetch(`${base}/readyz`);
+      expect([down.status, await down.json()]).toEqual([503, { status: 'unavailable', checks: { redis: { ok: false, latencyMs: 1.5, reason: 'unreachable (ECONNREFUSED)' } } }]);
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('answers 500 when collecting fails, and logs why', async () => {
     const { lines, logger } = recordingLogger();
     const server = (await serveMetrics({ port: 0, host: '127.0.0.1', source: { contentType: 'text/plain', metrics: () => Promise.reject(new Error('collector threw')) }, logger }))!;

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@baton/telemetry';
 
@@ -14,18 +14,36 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
+/** What `/readyz` answers: `readinessCheck` of `@baton/runtime`. */
+export type ReadinessSource = () => Promise<{ ready: boolean; checks: Record<string, { ok: boolean; latencyMs: number; reason?: string }> }>;
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+}
+
 /**
- * Serves `GET /metrics` (the Prometheus text format) on `port`, on every interface unless `host`
- * says otherwise; anything else is a 404. A port that cannot be listened on (in use, say) is
- * logged as an error and the worker runs on without it: metrics are not worth stopping steps for.
+ * Serves on `port` (every interface unless `host` says otherwise) `GET /metrics` (the Prometheus
+ * text format), `GET /healthz` (liveness: the process answers; no dependency is checked) and
+ * `GET /readyz` (each of `readiness`'s checks with its latency; 503 when one fails); anything
+ * else is a 404. A port that cannot be listened on (in use, say) is logged as an error and the
+ * worker runs on without it: metrics are not worth stopping steps for.
  * @returns undefined when it could not listen.
  */
-export async function serveMetrics(options: { port: number; host?: string; source: MetricsSource; logger: Logger }): Promise<MetricsServer | undefined> {
-  const { source, logger } = options;
+export async function serveMetrics(options: { port: number; host?: string; source: MetricsSource; readiness?: ReadinessSource; logger: Logger }): Promise<MetricsServer | undefined> {
+  const { source, logger, readiness } = options;
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || path !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: the worker serves GET /metrics only\n');
+    const read = req.method === 'GET' || req.method === 'HEAD';
+    if (read && path === '/healthz') return json(res, 200, { status: 'ok' });
+    if (read && path === '/readyz' && readiness) {
+      readiness().then(
+        ({ ready, checks }) => json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', checks }),
+        (error: unknown) => json(res, 503, { status: 'unavailable', error: String(error) }),
+      );
+      return;
+    }
+    if (!read || path !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: the worker serves GET /metrics, /healthz and /readyz only\n');
       return;
     }
     source.metrics().then(

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { AgentCatalog, builtinAgents, loadAgentModule, type Agent } from '@baton/agents';
 import { Resources } from '@baton/core';
 import { KyselyAgentRepository, KyselyRunStore, createDb } from '@baton/db';
-import { AgentRegistry, BullmqSchedule, BullmqStepConsumer, BullmqStepQueue, createRedis, subscribeCancel } from '@baton/queue';
-import { Reconciler, Runtime, configuredLimits, createBullmqDispatcher, migrateWhenReachable, whenReachable } from '@baton/runtime';
+import { AgentRegistry, BullmqSchedule, BullmqStepConsumer, BullmqStepQueue, RedisFleetStore, createRedis, subscribeCancel } from '@baton/queue';
+import { Reconciler, Runtime, configuredLimits, createBullmqDispatcher, migrateWhenReachable, readinessCheck, whenReachable } from '@baton/runtime';
 import { createLogger, createMetrics, type Logger } from '@baton/telemetry';
 import type { WorkerConfig } from './config';
 import { serveMetrics } from './metrics-server';
@@ -72,7 +72,11 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       (q) => q.close(),
     );
     const dispatcher = createBullmqDispatcher(queue, redis, config.queuePrefix);
-    const metrics = createMetrics({ defaultMetrics: false });
+    // Its run and step counts go to the fleet's totals in Redis once a second (the api shows those);
+    // its own /metrics shows what this process did. Owned after Redis: the last counts are flushed before it closes.
+    const metrics = res.own(createMetrics({
+      fleet: { store: new RedisFleetStore(redis, config.queuePrefix), serve: 'own', onError: (err) => logger.warn('metrics flush failed', { error: String(err) }) },
+    }), (m) => m.close());
     const runtime = res.own(new Runtime({ store: new KyselyRunStore(db.kysely), dispatcher, logger, payloadThresholdBytes: config.payloadThresholdBytes, limits: configuredLimits(config.limits), onRunFinished: (r) => metrics.runs.inc({ status: r.status }) }), (r) => r.drain());
     const steps = new StepProcessor({
       runtime,
@@ -111,8 +115,10 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       lockMs: config.lockMs,
       onError: (err, agent) => logger.warn('worker error', { agent, error: err.message }),
     });
-    reconcile.run(() => new Reconciler({ runtime, presence: dispatcher, logger, maxRequeues: config.maxRequeues }).tick());
-    const metricsServer = config.metricsPort === undefined ? undefined : await serveMetrics({ port: config.metricsPort, host: config.metricsHost, source: metrics.registry, logger });
+    reconcile.run(() => new Reconciler({ runtime, presence: dispatcher, logger, maxRequeues: config.maxRequeues, repairs: metrics.reconcilerRepairs }).tick());
+    const metricsServer = config.metricsPort === undefined
+      ? undefined
+      : await serveMetrics({ port: config.metricsPort, host: config.metricsHost, source: metrics.registry, readiness: readinessCheck(redis, db), logger });
     if (metricsServer) res.own(metricsServer, (s) => s.close());
     logger.info('worker started', { workerId: id, agents: served.map((a) => a.name), concurrency: config.concurrency, metricsPort: metricsServer?.port });
 

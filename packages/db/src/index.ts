@@ -11,3 +11,4 @@ export type { IdempotencyClaim, IdempotencyHolder, NewRun, NewRuns } from './run
 export { KyselyRunStore, type LiveStep, type PayloadWrite } from './kysely-run-store';
 export { KyselyRunQueries, type RunListFilter } from './kysely-run-queries';
 export { KyselyAgentRepository } from './agent-repository';
+export { KyselyApiKeyStore, type ApiKeyRecord, type NewApiKey } from './kysely-api-key-store';

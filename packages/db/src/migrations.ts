@@ -104,6 +104,28 @@ const migrations: Record<string, Migration> = {
       await sql`ALTER TABLE runs ADD COLUMN used_bytes integer NOT NULL DEFAULT 0`.execute(db);
     },
   },
+  '0004_api_keys': {
+    // Stored API keys: only an HMAC of the secret (under the api's BATON_KEY_PEPPER); a deleted
+    // key keeps its row (deleted_at) so that what it did stays attributable.
+    async up(db: Kysely<unknown>) {
+      await sql`
+        CREATE TABLE api_keys (
+          id text PRIMARY KEY,
+          tenant text NOT NULL,
+          name text NOT NULL,
+          role text NOT NULL,
+          agents jsonb,
+          rate_limit_per_minute integer,
+          secret_hash text NOT NULL,
+          expires_at timestamptz,
+          created_at timestamptz NOT NULL,
+          created_by text NOT NULL,
+          deleted_at timestamptz
+        );
+        CREATE INDEX api_keys_tenant_live ON api_keys (tenant, created_at) WHERE deleted_at IS NULL;
+      `.execute(db);
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

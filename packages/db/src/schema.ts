@@ -91,7 +91,28 @@ export interface PayloadsTable {
   created_at: Timestamp;
 }
 
+/** A stored API key (`bk_<id>_<secret>`): never the secret, only its HMAC under the api's pepper. */
+export interface ApiKeysTable {
+  /** 16 hex digits, public: the key's name in URLs. */
+  id: string;
+  tenant: string;
+  name: string;
+  role: string;
+  /** The agents it may use (a JSON array of names), null for every agent. */
+  agents: NullableJson;
+  rate_limit_per_minute: number | null;
+  /** HMAC-SHA-256 of the secret under `BATON_KEY_PEPPER`, hex. */
+  secret_hash: string;
+  expires_at: Timestamp | null;
+  created_at: Timestamp;
+  /** The subject of the principal that created it. */
+  created_by: string;
+  /** Set when deleted: the key stops working, the row stays. */
+  deleted_at: Timestamp | null;
+}
+
 export interface Database {
+  api_keys: ApiKeysTable;
   payloads: PayloadsTable;
   agents: AgentsTable;
   runs: RunsTable;

@@ -53,9 +53,9 @@ describe('AgentRegistry', () => {
     await registry.register('w2', [echo], 10_000);
     await registry.register('w3', [delay], 150);
     await sleep(250);
-    expect((await registry.list()).map(({ name, workers }) => ({ name, workers }))).toEqual([
-      { name: 'delay', workers: 0 },
-      { name: 'echo', workers: 1 },
+    expect((await registry.list()).map(({ name, workers, status }) => ({ name, workers, status }))).toEqual([
+      { name: 'delay', workers: 0, status: 'offline' },
+      { name: 'echo', workers: 1, status: 'online' },
     ]);
     expect(await registry.known()).toEqual(new Set(['echo', 'delay']));
     // Heartbeats bring a worker back.

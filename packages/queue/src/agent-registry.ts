@@ -11,6 +11,8 @@ export interface AgentSummary {
   description: string;
   /** Workers that heartbeated within their ttl. */
   workers: number;
+  /** `offline` when no live worker serves it: its steps wait until one comes back. */
+  status: 'online' | 'offline';
   /** ISO 8601: the last heartbeat of any worker serving it (kept after the workers leave). */
   lastSeenAt: string;
 }
@@ -85,6 +87,7 @@ export class AgentRegistry {
       name,
       description: known[name] ?? '',
       workers: counts[i] ?? 0,
+      status: (counts[i] ?? 0) > 0 ? ('online' as const) : ('offline' as const),
       lastSeenAt: new Date(Number(lastSeen[name] ?? 0)).toISOString(),
     }));
   }

@@ -5,6 +5,8 @@ export { createRedis, redisReady, type RedisRole, type CreateRedisOptions } from
 export { BullmqStepQueue, bullmqPriority, type EnqueueRequest, type AgentQueue } from './bullmq-step-queue';
 export type { BullmqStepQueueOptions, KeepFinished } from './bullmq-step-queue-options';
 export { cancelChannel, publishCancel, subscribeCancel, type CancelMessage, type CancelSubscription, type SubscribeCancelOptions } from './cancel';
+export { RedisFleetStore } from './redis-fleet-store';
+export { redisEvictionPolicy } from './redis-eviction-policy';
 export { AgentRegistry, type AgentDescriptor, type AgentSummary, type AgentRegistryOptions } from './agent-registry';
 export { BullmqStepConsumer } from './bullmq-step-consumer';
 export type { BullmqStepConsumerOptions, StepDelivery, StepHandler } from './bullmq-step-consumer-options';

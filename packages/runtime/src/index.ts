@@ -11,6 +11,7 @@ export { definitionHash } from './workflow-cache';
 export { createBullmqDispatcher } from './bullmq-dispatcher';
 export { unavailableDependency, type Dependency } from './dependency-errors';
 export { migrateWhenReachable, whenReachable } from './migrate-when-reachable';
+export { readinessCheck, type ReadinessCheck, type ReadinessReport } from './readiness';
 export type { AgentDirectory, AgentInfo } from './use-cases/agent-directory';
 export { checkInput, checkWorkflow, type CheckDeps, type CheckLimits, type CheckedWorkflow, type DefinitionReader } from './use-cases/check-workflow';
 export type { UseCaseDeps } from './use-cases/use-case-deps';

@@ -24,23 +24,27 @@ function reconciling(maxRequeues = 2) {
   const fixture = runtimeFixture();
   const presence = new FakePresence();
   const logger = recordingLogger();
-  const reconciler = new Reconciler({ runtime: fixture.runtime, presence, logger, settleMs: 0, maxRequeues });
+  // baton_reconciler_repairs_total, by kind.
+  const repairs: Record<string, number> = {};
+  const counter = { inc: (labels: Record<string, string | number> = {}, value = 1) => void (repairs[String(labels.kind)] = (repairs[String(labels.kind)] ?? 0) + value) };
+  const reconciler = new Reconciler({ runtime: fixture.runtime, presence, logger, settleMs: 0, maxRequeues, repairs: counter });
   // The reconciler looks at steps queued before now: a moment later than every submission.
   const later = () => new Date(Date.now() + 10);
-  return { ...fixture, presence, reconciler, logger, later };
+  return { ...fixture, presence, reconciler, logger, later, repairs };
 }
 
 test('a job Redis still holds is left alone, and nothing is logged', async () => {
-  const { runtime, presence, reconciler, logger, dispatcher, later } = reconciling();
+  const { runtime, presence, reconciler, logger, dispatcher, later, repairs } = reconciling();
   const { id } = await runtime.submit({ tenant: 't', workflow: chain('held', 1), input: {} });
   presence.hold(id, 's0');
   expect(await reconciler.tick(later())).toEqual({ timedOut: 0, requeued: 0, lost: 0 });
+  expect(repairs).toEqual({});
   expect(dispatcher.enqueued).toHaveLength(1);
   expect(logger.lines).toEqual([]);
 });
 
 test('a lost job is enqueued again BATON_MAX_REQUEUES times, then its step fails with WORKER_LOST', async () => {
-  const { runtime, presence, reconciler, logger, dispatcher, read, later } = reconciling(2);
+  const { runtime, presence, reconciler, logger, dispatcher, read, later, repairs } = reconciling(2);
   const { id } = await runtime.submit({ tenant: 't', workflow: chain('lost', 2), input: {} });
   for (let n = 1; n <= 2; n++) {
     expect(await reconciler.tick(later())).toEqual({ timedOut: 0, requeued: 1, lost: 0 });
@@ -49,6 +53,7 @@ test('a lost job is enqueued again BATON_MAX_REQUEUES times, then its step fails
   expect(dispatcher.keys(id)).toEqual(['s0#1', 's0#1', 's0#1']);
   expect(presence.released).toEqual([`${id}|s0|1`, `${id}|s0|1`]);
   expect(await reconciler.tick(later())).toEqual({ timedOut: 0, requeued: 0, lost: 1 });
+  expect(repairs).toEqual({ requeued: 2, lost: 1 });
   const { run, steps } = await read(id);
   expect(steps.get('s0')).toMatchObject({
     status: 'failed',
@@ -60,13 +65,14 @@ test('a lost job is enqueued again BATON_MAX_REQUEUES times, then its step fails
 });
 
 test('a running attempt past its deadline (and the grace) is timed out by the reconciler', async () => {
-  const { runtime, presence, reconciler, read } = reconciling();
+  const { runtime, presence, reconciler, read, repairs } = reconciling();
   const workflow = workflowOf({ name: 'slow', steps: [{ id: 'a', agent: 'echo', timeoutMs: 1000 }] });
   const { id } = await runtime.submit({ tenant: 't', workflow, input: {} });
   await runtime.apply(id, { type: 'step.started', key: 'a', attempt: 1 });
   presence.hold(id, 'a');
   expect(await reconciler.tick(new Date(Date.now() + 1500))).toMatchObject({ timedOut: 0 });
   expect(await reconciler.tick(new Date(Date.now() + 2500))).toMatchObject({ timedOut: 1 });
+  expect(repairs).toEqual({ timedOut: 1 });
   expect((await read(id)).steps.get('a')).toMatchObject({ status: 'failed', error: { code: 'TIMEOUT' } });
 });
 

@@ -1,3 +1,4 @@
+import type { Counter } from '@baton/core';
 import type { LiveStep } from '@baton/db';
 import type { RunEvent } from '@baton/engine';
 import type { Runtime } from './runtime';
@@ -26,6 +27,8 @@ export interface ReconcilerOptions {
    * it fails with `WORKER_LOST` instead of taking down worker after worker. @defaultValue 3
    */
   maxRequeues?: number;
+  /** `baton_reconciler_repairs_total{kind}`: counts each repair by kind (`requeued`, `timedOut`, `lost`). */
+  repairs?: Counter;
 }
 
 /**
@@ -43,6 +46,7 @@ export class Reconciler {
     const grace = this.options.deadlineGraceMs ?? 1000;
     const expired = live.filter((s) => s.status === 'running' && s.deadline_at && s.deadline_at.getTime() + grace < now.getTime());
     await Promise.all(expired.map((s) => runtime.apply(s.run_id, { type: 'step.timedOut', key: s.key, attempt: s.attempt })));
+    if (expired.length) this.options.repairs?.inc({ kind: 'timedOut' }, expired.length);
     const candidates = live.filter((s): s is LiveStep & { agent: string } => s.agent !== null && !expired.includes(s));
     if (candidates.length === 0) return { timedOut: expired.length, requeued: 0, lost: 0 };
     const targets = candidates.map((s) => ({ runId: s.run_id, key: s.key, attempt: s.attempt, agent: s.agent, requeues: s.requeues }));
@@ -56,6 +60,11 @@ export class Reconciler {
     for (const t of again) await presence.release(t);
     await runtime.requeue(again);
     await Promise.all(lost.map((t) => runtime.apply(t.runId, workerLost(t, max))));
+    const repairs = this.options.repairs;
+    if (repairs) {
+      if (again.length) repairs.inc({ kind: 'requeued' }, again.length);
+      if (lost.length) repairs.inc({ kind: 'lost' }, lost.length);
+    }
     if (missing.length > 0 || expired.length > 0) {
       this.options.logger.warn('reconciled', { requeued: again.length, lost: lost.length, timedOut: expired.length });
     }

@@ -2,5 +2,6 @@ export { createLogger, defaultLogFormat, type CreateLoggerOptions, type LogForma
 export { redact, redactText, REDACTED } from './redact';
 export { OtelTracer, activeTraceparent, nameRequestSpan } from './otel-tracer';
 export { processTracer, startTracing, stopTracing, useOtelTracer, type TracingOptions } from './tracing';
-export { createMetrics, type Metrics } from './metrics';
+export { createMetrics, type Metrics, type MetricsOptions } from './metrics';
+export { FleetSeries, flushEvery, type FleetStore } from './fleet-series';
 export { PrometheusMeter, type MetricsExposition } from './prometheus-meter';

@@ -14,6 +14,7 @@ export interface MetricsExposition {
 export class PrometheusMeter implements Meter, MetricsExposition {
   private readonly registry = new Registry();
   private readonly instruments = new Map<string, { kind: string; instrument: Counter | Histogram | Gauge }>();
+  private readonly collectors: Array<() => Promise<void>> = [];
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
@@ -23,8 +24,15 @@ export class PrometheusMeter implements Meter, MetricsExposition {
     return this.registry.contentType;
   }
 
-  metrics(): Promise<string> {
+  /** Prometheus text; the collectors of {@link onCollect} run first (a failing one leaves its gauges as they were). */
+  async metrics(): Promise<string> {
+    await Promise.all(this.collectors.map((collect) => collect().catch(() => undefined)));
     return this.registry.metrics();
+  }
+
+  /** Runs `collect` before every scrape: gauges read from elsewhere (queue counts) are set there, each behind its own cache. */
+  onCollect(collect: () => Promise<void>): void {
+    this.collectors.push(collect);
   }
 
   counter(name: string, options: InstrumentOptions): Counter {

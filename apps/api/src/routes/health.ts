@@ -1,13 +1,13 @@
 import { Router } from 'express';
-import { BatonError } from '@baton/core';
 import type { AppDeps } from '../app-deps';
-import { within } from '../readiness';
 import { guard } from '../route-permissions';
 
-/** Each dependency check gets this long before it counts as down. */
-const CHECK_MS = 1000;
-
-/** `/healthz` and `/readyz`: no credentials, for load balancers and orchestrators. */
+/**
+ * `/healthz` (liveness: the process answers; it checks no dependency, so a Redis outage never
+ * gets the api restarted) and `/readyz` (readiness: every check of `Readiness`, each with its
+ * result and latency; any failure is a 503 carrying the same checks and the API.md error shape).
+ * No credentials: for load balancers and orchestrators.
+ */
 export function healthRoutes({ readiness }: Pick<AppDeps, 'readiness'>): Router {
   const router = Router();
 
@@ -16,16 +16,21 @@ export function healthRoutes({ readiness }: Pick<AppDeps, 'readiness'>): Router 
   });
 
   router.get('/readyz', guard('GET /readyz'), async (_req, res) => {
-    const [redis, postgres] = await Promise.all([
-      within(Promise.resolve().then(() => readiness.redis()), CHECK_MS, false),
-      within(Promise.resolve().then(() => readiness.postgres()), CHECK_MS, false),
-    ]);
-    if (!redis || !postgres) {
-      const down = [...(redis ? [] : ['redis']), ...(postgres ? [] : ['postgres'])];
-      throw new BatonError('UNAVAILABLE', `not ready: ${down.join(' and ')} unreachable`,
-        down.map((path) => ({ path, message: `down or no answer within ${CHECK_MS} ms` })));
+    const { ready, checks } = await readiness.check();
+    if (ready) {
+      res.json({ status: 'ready', checks });
+      return;
     }
-    res.json({ status: 'ready', redis: 'up', postgres: 'up' });
+    const failed = Object.entries(checks).filter(([, c]) => !c.ok);
+    res.status(503).json({
+      status: 'unavailable',
+      checks,
+      error: {
+        code: 'UNAVAILABLE',
+        message: `not ready: ${failed.map(([name]) => name).join(', ')}`,
+        details: failed.map(([path, c]) => ({ path, message: c.reason ?? 'failed' })),
+      },
+    });
   });
 
   return router;
