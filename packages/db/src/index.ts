@@ -1,5 +1,5 @@
 export { createDb, ensureDatabase, type Db, type DbOptions } from './create-db';
-export { migrate } from './migrations';
+export { migrate, pendingMigrations } from './migrations';
 export { UnstorableValueError, toJsonb } from './json';
 export type { Database, RunRow, StepRow } from './schema';
 export type { RunHead } from './run-head';

@@ -130,6 +130,12 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+/** The migrations this build knows that the database has not run (readiness: a schema behind the code is not ready). */
+export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
+  const infos = await new Migrator({ db, provider }).getMigrations();
+  return infos.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
 /** Any 64-bit number works; this one is Baton's, so several processes starting at once migrate one at a time. */
 const MIGRATION_LOCK = 7_355_608_001;
 
