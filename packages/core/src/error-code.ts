@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'RUN_NOT_FOUND'
   | 'TEMPLATE_NOT_FOUND'
   | 'PAYLOAD_NOT_FOUND'
+  | 'SECRET_NOT_FOUND'
   // 408: the request did not arrive in time.
   | 'REQUEST_TIMEOUT'
   // 409: the resource is not in a state that allows it.
