@@ -12,6 +12,7 @@ describe('httpStatusOf', () => {
     ['RUN_NOT_FOUND', 404],
     ['TEMPLATE_NOT_FOUND', 404],
     ['PAYLOAD_NOT_FOUND', 404],
+    ['SECRET_NOT_FOUND', 404],
     ['REQUEST_TIMEOUT', 408],
     ['IDEMPOTENCY_CONFLICT', 409],
     ['RUN_FINISHED', 409],
