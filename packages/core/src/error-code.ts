@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'RUN_NOT_FOUND'
   | 'TEMPLATE_NOT_FOUND'
   | 'PAYLOAD_NOT_FOUND'
+  | 'API_KEY_NOT_FOUND'
   | 'SECRET_NOT_FOUND'
   // 408: the request did not arrive in time.
   | 'REQUEST_TIMEOUT'
@@ -34,5 +35,7 @@ export type ErrorCode =
   | 'HEADERS_TOO_LARGE'
   // 500: a bug; its message is never shown to clients.
   | 'INTERNAL'
+  // 501: this deployment has the feature off (e.g. API keys without BATON_KEY_PEPPER).
+  | 'NOT_CONFIGURED'
   // 503: Redis or Postgres is down; try again.
   | 'UNAVAILABLE';

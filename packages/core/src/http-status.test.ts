@@ -13,6 +13,7 @@ describe('httpStatusOf', () => {
     ['TEMPLATE_NOT_FOUND', 404],
     ['PAYLOAD_NOT_FOUND', 404],
     ['SECRET_NOT_FOUND', 404],
+    ['API_KEY_NOT_FOUND', 404],
     ['REQUEST_TIMEOUT', 408],
     ['IDEMPOTENCY_CONFLICT', 409],
     ['RUN_FINISHED', 409],
@@ -22,6 +23,7 @@ describe('httpStatusOf', () => {
     ['RATE_LIMITED', 429],
     ['HEADERS_TOO_LARGE', 431],
     ['INTERNAL', 500],
+    ['NOT_CONFIGURED', 501],
     ['UNAVAILABLE', 503],
   ])('%s is %i', (code, status) => {
     expect(httpStatusOf(code)).toBe(status);

@@ -15,6 +15,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = Object.f
   RUN_NOT_FOUND: 404,
   TEMPLATE_NOT_FOUND: 404,
   PAYLOAD_NOT_FOUND: 404,
+  API_KEY_NOT_FOUND: 404,
   SECRET_NOT_FOUND: 404,
   REQUEST_TIMEOUT: 408,
   IDEMPOTENCY_CONFLICT: 409,
@@ -25,6 +26,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = Object.f
   RATE_LIMITED: 429,
   HEADERS_TOO_LARGE: 431,
   INTERNAL: 500,
+  NOT_CONFIGURED: 501,
   UNAVAILABLE: 503,
 });
 
