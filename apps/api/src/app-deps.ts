@@ -1,4 +1,4 @@
-import type { AgentDirectory, ReadinessReport, RunQueries, Runtime } from '@baton/runtime';
+import type { AgentDirectory, ReadinessReport, RunQueries, Runtime, StatsQueries } from '@baton/runtime';
 import type { Logger, Metrics } from '@baton/telemetry';
 import type { Authenticator } from '@baton/auth';
 import type { Config } from './config';
@@ -21,6 +21,8 @@ export interface AppDeps {
   queries: RunQueries;
   agents: AgentDirectory;
   readiness: Readiness;
+  /** `GET /v1/stats` (`KyselyStatsQueries` of `@baton/db`); absent, it answers 503. */
+  stats?: StatsQueries;
   logger: Logger;
   metrics: Metrics;
   /** `runViewBudgetBytes` defaults to {@link DEFAULT_RUN_VIEW_BUDGET}; `limits` to the language's defaults. */

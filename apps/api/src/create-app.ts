@@ -8,6 +8,7 @@ import { jsonBody } from './json-body';
 import { DEFAULT_RUN_VIEW_BUDGET } from './app-deps';
 import { requestContext } from './request-context';
 import { agentRoutes } from './routes/agents';
+import { statsRoutes } from './routes/stats';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { payloadRoutes } from './routes/payloads';
@@ -45,6 +46,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(payloadRoutes(cases));
   app.use(workflowRoutes(cases));
   app.use(agentRoutes(deps));
+  app.use(statsRoutes(deps));
   app.use(metricsRoutes(deps));
   app.use(notFound);
   app.use(errorMiddleware(logger));

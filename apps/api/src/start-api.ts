@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
-import { KyselyAgentRepository, KyselyRunQueries, KyselyRunStore, createDb, type Db } from '@baton/db';
+import { KyselyAgentRepository, KyselyRunQueries, KyselyRunStore, KyselyStatsQueries, createDb, type Db } from '@baton/db';
 import { AgentRegistry, BullmqStepQueue, RedisFleetStore, createRedis, redisReady } from '@baton/queue';
 import { BatonError, Resources } from '@baton/core';
 import { Runtime, configuredLimits, createBullmqDispatcher, migrateWhenReachable } from '@baton/runtime';
@@ -119,6 +119,7 @@ export async function startApi(
       queries: new KyselyRunQueries(db.kysely),
       agents,
       readiness: createReadiness(redis, db),
+      stats: new KyselyStatsQueries(db.kysely),
       logger,
       metrics,
       config,

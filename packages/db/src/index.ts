@@ -10,5 +10,6 @@ export type { Transitions } from './transition-writer';
 export type { IdempotencyClaim, IdempotencyHolder, NewRun, NewRuns } from './run-intake-writer';
 export { KyselyRunStore, type LiveStep, type PayloadWrite } from './kysely-run-store';
 export { KyselyRunQueries, type RunListFilter } from './kysely-run-queries';
+export { KyselyStatsQueries, type Percentiles, type StatsRow } from './kysely-stats-queries';
 export { KyselyAgentRepository } from './agent-repository';
 export { KyselyApiKeyStore, type ApiKeyRecord, type NewApiKey } from './kysely-api-key-store';

@@ -126,6 +126,13 @@ const migrations: Record<string, Migration> = {
       `.execute(db);
     },
   },
+  '0006_stats_indexes': {
+    // GET /v1/stats: a tenant's runs finished in a window, or not finished (their steps are reached
+    // by primary key). NULLs are indexed too, so one index serves both halves of that condition.
+    async up(db: Kysely<unknown>) {
+      await sql`CREATE INDEX runs_tenant_finished ON runs (tenant, finished_at)`.execute(db);
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,6 +1,6 @@
 import { getRun } from './get-run';
 import { submitRun } from './submit-run';
-import { callers, echoChain, useCaseFixture } from './use-cases-fixture.test-helper';
+import { LAST_SEEN, callers, echoChain, useCaseFixture } from './use-cases-fixture.test-helper';
 
 test('a run of the caller\'s tenant, its entries in definition order; another tenant\'s and a malformed id are RUN_NOT_FOUND', async () => {
   const { deps, runtime } = useCaseFixture();
@@ -27,4 +27,17 @@ test('stored values are inlined while the answer fits its budget, and linked bey
   expect(view.output).toEqual({ b: { text: 'b'.repeat(3000) } });
   expect(view.steps[0]!.output).toEqual({ text: small });
   expect(view.steps[1]!.output).toEqual({ $ref: expect.stringMatching(/^\/v1\/payloads\/[0-9a-f-]{36}$/) });
+});
+
+test('a queued step whose agent has no live worker says so in waitingFor; with a worker, or the directory down, it says nothing', async () => {
+  const { deps, agents } = useCaseFixture();
+  const { id } = await submitRun(deps, callers.submitter, { workflow: echoChain(), input: {} });
+  expect((await getRun(deps, callers.viewer, { id })).steps[0]).not.toHaveProperty('waitingFor');
+  agents.offline.add('echo');
+  const view = await getRun(deps, callers.viewer, { id });
+  expect(view.steps[0]).toMatchObject({ key: 'a', status: 'queued', waitingFor: { agent: 'echo', reason: `no live worker since ${LAST_SEEN}` } });
+  // b is pending behind a, not queued: it waits for a, not for a worker.
+  expect(view.steps[1]).not.toHaveProperty('waitingFor');
+  agents.down = true;
+  expect((await getRun(deps, callers.viewer, { id })).steps[0]).not.toHaveProperty('waitingFor');
 });

@@ -1,7 +1,8 @@
 import { authorize, type Principal } from '@baton/auth';
 import { hydrateWithin } from './hydrate-within';
 import { loadRun } from './load-run';
-import { toRunView, type RunView } from './run-view';
+import type { AgentDirectory } from './agent-directory';
+import { toRunView, type RunView, type StepView } from './run-view';
 import type { UseCaseDeps } from './use-case-deps';
 
 /**
@@ -10,9 +11,32 @@ import type { UseCaseDeps } from './use-case-deps';
  * rest as links to `GET /v1/payloads/:id`: one read never loads a run's every large value.
  * @throws BatonError FORBIDDEN, RUN_NOT_FOUND
  */
-export async function getRun(deps: Pick<UseCaseDeps, 'queries' | 'viewBudgetBytes'>, principal: Principal, { id }: { id: string }): Promise<RunView> {
+export async function getRun(deps: Pick<UseCaseDeps, 'queries' | 'viewBudgetBytes' | 'agents'>, principal: Principal, { id }: { id: string }): Promise<RunView> {
   authorize(principal, 'run.read');
   const run = await loadRun(deps.queries, principal, id);
   const steps = await deps.queries.steps(principal.tenant, id);
-  return (await hydrateWithin(toRunView(run, steps), deps.viewBudgetBytes, (ids) => deps.queries.payloads(principal.tenant, ids))) as RunView;
+  const view = (await hydrateWithin(toRunView(run, steps), deps.viewBudgetBytes, (ids) => deps.queries.payloads(principal.tenant, ids))) as RunView;
+  await markWaiting(view.steps, deps.agents);
+  return view;
+}
+
+/**
+ * Says why queued steps cannot start: no live worker serves their agent (`waitingFor`). Asked of
+ * the directory only when a step is queued; a directory that cannot answer (Redis down) adds nothing.
+ */
+async function markWaiting(steps: StepView[], agents: Pick<AgentDirectory, 'list'>): Promise<void> {
+  const queued = steps.filter((s) => s.status === 'queued' && s.agent !== undefined);
+  if (queued.length === 0) return;
+  const list = await agents.list().catch(() => undefined);
+  if (!list) return;
+  const byName = new Map(list.map((a) => [a.name, a]));
+  for (const step of queued) {
+    const agent = byName.get(step.agent!);
+    if (agent && agent.workers > 0) continue;
+    const since = agent?.lastSeenAt ? new Date(agent.lastSeenAt) : undefined;
+    step.waitingFor = {
+      agent: step.agent!,
+      reason: since && since.getTime() > 0 ? `no live worker since ${since.toISOString()}` : 'no live worker: none has served this agent yet',
+    };
+  }
 }

@@ -27,6 +27,8 @@ export interface StepView {
   reason?: string;
   startedAt?: string;
   finishedAt?: string;
+  /** A queued step that cannot start: no live worker serves its agent (API.md). */
+  waitingFor?: { agent: string; reason: string };
 }
 
 /** One row of `GET /v1/runs`. */

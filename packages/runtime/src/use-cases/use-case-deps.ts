@@ -1,5 +1,6 @@
 import type { Runtime } from '../runtime';
 import type { RunQueries } from '../run-queries';
+import type { AgentDirectory } from './agent-directory';
 import type { CheckDeps } from './check-workflow';
 
 /**
@@ -11,6 +12,8 @@ export interface UseCaseDeps extends CheckDeps {
   runtime: Pick<Runtime, 'submit' | 'cancel' | 'retry'>;
   /** Reads, within the caller's tenant. */
   queries: RunQueries;
+  /** The agents workers registered; `list` says which have no live worker (a queued step's `waitingFor`). */
+  agents: Pick<AgentDirectory, 'known' | 'list'>;
   /**
    * JSON bytes of one run view or stored value answered whole: stored values beyond it are
    * `{ "$ref": "/v1/payloads/<id>" }` links (`BATON_RUN_VIEW_BUDGET`).

@@ -14,13 +14,18 @@ export const callers = {
   stranger: { tenant: 'u', role: 'admin', subject: 'u-admin' },
 } satisfies Record<string, Principal & { role: Role }>;
 
+export const LAST_SEEN = '2026-01-02T03:04:05.000Z';
+
 /** The agents workers registered; `down` makes it answer as the api's adapter does with Redis down. */
 export class FakeAgentDirectory implements AgentDirectory {
   down = false;
+  /** Agents whose workers have all gone (0 live workers), last seen at `LAST_SEEN`. */
+  readonly offline = new Set<string>();
   constructor(readonly names = new Set(['echo', 'classify'])) {}
 
   async list() {
-    return [...this.names].map((name) => ({ name, workers: 1, lastSeenAt: null }));
+    if (this.down) throw new BatonError('UNAVAILABLE', 'Redis is unavailable');
+    return [...this.names].map((name) => ({ name, workers: this.offline.has(name) ? 0 : 1, lastSeenAt: LAST_SEEN }));
   }
 
   async known(): Promise<Set<string>> {
