@@ -1,7 +1,9 @@
 import type { AgentDirectory, ReadinessReport, RunQueries, Runtime, StatsQueries } from '@baton/runtime';
 import type { Logger, Metrics } from '@baton/telemetry';
 import type { Authenticator } from '@baton/auth';
+import type { BoardQueues } from './bull-board';
 import type { Config } from './config';
+import type { RateLimits } from './rate-limit';
 
 export type { AgentDirectory, AgentInfo } from '@baton/runtime';
 
@@ -26,10 +28,14 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   /** `runViewBudgetBytes` defaults to {@link DEFAULT_RUN_VIEW_BUDGET}; `limits` to the language's defaults. */
-  config: Pick<Config, 'bodyLimit' | 'adminKey'> & Partial<Pick<Config, 'runViewBudgetBytes' | 'limits'>>;
+  config: Pick<Config, 'bodyLimit' | 'adminKey'> & Partial<Pick<Config, 'runViewBudgetBytes' | 'limits' | 'trustProxy'>>;
   /**
    * Who the callers are.
    * @defaultValue `adminKeyAuthenticator(config.adminKey)` when an admin key is configured, else `openAuthenticator()`
    */
   authenticator?: Authenticator;
+  /** Requests per principal (or address) and failed authentications per address; none when absent. */
+  rateLimits?: RateLimits;
+  /** The agent queues Bull Board shows at `/admin/queues`; none when absent. */
+  boardQueues?: BoardQueues;
 }

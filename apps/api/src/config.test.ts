@@ -13,6 +13,8 @@ const DEFAULTS: Config = {
   runViewBudgetBytes: 1048576,
   http: { headersTimeoutMs: 10000, requestTimeoutMs: 30000, keepAliveTimeoutMs: 5000, socketTimeoutMs: 120000, maxHeaderBytes: 16384 },
   limits: { maxRunBytes: 67108864, maxExpressionBytes: 16777216, maxForEachItems: 10000, maxRunSteps: 20000, maxExpressionMs: 100, maxInputArrayItems: 10000, maxYamlNodes: 200000, maxIdempotencyKeyLength: 200 },
+  rateLimits: { perMinute: 6000, authFailuresPerMinute: 20 },
+  trustProxy: 0,
 };
 
 /** Every variable the api reads that has a default, with where it lands and that default. */
@@ -40,6 +42,9 @@ const EVERY_DEFAULT: Array<[string, (c: Config) => unknown, unknown]> = [
   ['BATON_MAX_IDEMPOTENCY_KEY_LENGTH', (c) => c.limits.maxIdempotencyKeyLength, 200],
   ['BATON_MAX_INPUT_ARRAY_ITEMS', (c) => c.limits.maxInputArrayItems, 10000],
   ['BATON_MAX_YAML_NODES', (c) => c.limits.maxYamlNodes, 200000],
+  ['BATON_RATE_LIMIT_PER_MINUTE', (c) => c.rateLimits.perMinute, 6000],
+  ['BATON_AUTH_FAILURES_PER_MINUTE', (c) => c.rateLimits.authFailuresPerMinute, 20],
+  ['TRUST_PROXY', (c) => c.trustProxy, 0],
 ];
 
 describe('loadConfig', () => {
@@ -64,6 +69,7 @@ describe('loadConfig', () => {
       HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000', HTTP_SOCKET_TIMEOUT_MS: '9000', HTTP_MAX_HEADER_BYTES: '8192',
       BATON_MAX_RUN_BYTES: '4096', BATON_MAX_EXPRESSION_BYTES: '1024', BATON_MAX_FOREACH_ITEMS: '5', BATON_MAX_RUN_STEPS: '1000', BATON_MAX_EXPRESSION_MS: '250', BATON_MAX_IDEMPOTENCY_KEY_LENGTH: '64',
       BATON_MAX_INPUT_ARRAY_ITEMS: '7', BATON_MAX_YAML_NODES: '100',
+      BATON_RATE_LIMIT_PER_MINUTE: '0', BATON_AUTH_FAILURES_PER_MINUTE: '3', TRUST_PROXY: '2',
       UNRELATED: 'ignored',
     });
     expect(config).toEqual({
@@ -72,6 +78,8 @@ describe('loadConfig', () => {
       runViewBudgetBytes: 4096,
       http: { headersTimeoutMs: 2000, requestTimeoutMs: 4000, keepAliveTimeoutMs: 65000, socketTimeoutMs: 9000, maxHeaderBytes: 8192 },
       limits: { maxRunBytes: 4096, maxExpressionBytes: 1024, maxForEachItems: 5, maxRunSteps: 1000, maxExpressionMs: 250, maxInputArrayItems: 7, maxYamlNodes: 100, maxIdempotencyKeyLength: 64 },
+      rateLimits: { perMinute: 0, authFailuresPerMinute: 3 },
+      trustProxy: 2,
     });
   });
 
@@ -128,7 +136,8 @@ describe('loadConfig', () => {
     expect(loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '40000', HTTP_REQUEST_TIMEOUT_MS: '40000' }).http.headersTimeoutMs).toBe(40000);
   });
 
-  it.each([['BATON_RUN_VIEW_BUDGET', '100'], ['HTTP_HEADERS_TIMEOUT_MS', '0'], ['HTTP_SOCKET_TIMEOUT_MS', 'never'], ['HTTP_MAX_HEADER_BYTES', '10']])(
+  it.each([['BATON_RUN_VIEW_BUDGET', '100'], ['HTTP_HEADERS_TIMEOUT_MS', '0'], ['HTTP_SOCKET_TIMEOUT_MS', 'never'], ['HTTP_MAX_HEADER_BYTES', '10'],
+    ['BATON_RATE_LIMIT_PER_MINUTE', '-1'], ['BATON_AUTH_FAILURES_PER_MINUTE', 'many'], ['TRUST_PROXY', 'true'], ['TRUST_PROXY', '17']])(
     'refuses %s=%s with a message naming it', (name, value) => {
       expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}: must be an integer between`));
     });

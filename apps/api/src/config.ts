@@ -19,6 +19,10 @@ const Schema = sharedEnvSchema.extend({
   BATON_MAX_INPUT_ARRAY_ITEMS: envVar.integer(1, 1_000_000, 10_000),
   BATON_MAX_YAML_NODES: envVar.integer(100, 100_000_000, 200_000),
   BATON_MAX_IDEMPOTENCY_KEY_LENGTH: envVar.integer(16, 10_000, 200),
+  // Rate limits (0 = off) and the proxies in front of the api (their X-Forwarded-For entries are trusted).
+  BATON_RATE_LIMIT_PER_MINUTE: envVar.integer(0, 100_000_000, 6000),
+  BATON_AUTH_FAILURES_PER_MINUTE: envVar.integer(0, 1_000_000, 20),
+  TRUST_PROXY: envVar.integer(0, 16, 0),
 }).superRefine((c, ctx) => {
   // Node refuses a headers timeout above the request timeout: say so here, naming the variables.
   if (c.HTTP_HEADERS_TIMEOUT_MS > c.HTTP_REQUEST_TIMEOUT_MS) {
@@ -49,6 +53,22 @@ export interface Config extends SharedConfig {
   http: HttpServerConfig;
   /** What one run may hold and build; exceeding a limit is a 400 (or a failed step) naming its variable. */
   limits: LimitsConfig;
+  /** Requests a client may make (429 past them). */
+  rateLimits: RateLimitsConfig;
+  /**
+   * `TRUST_PROXY`: how many proxies in front of the api append to `X-Forwarded-For`; the client's
+   * address is the entry that many hops back (0: the socket's address, the header is ignored).
+   * @defaultValue 0
+   */
+  trustProxy: number;
+}
+
+/** Fixed one-minute windows, counted in Redis for the whole fleet (in each process while Redis is down). */
+export interface RateLimitsConfig {
+  /** `BATON_RATE_LIMIT_PER_MINUTE`: requests per principal (per client address without credentials); a key's own limit replaces it; 0 = off. @defaultValue 6000 */
+  perMinute: number;
+  /** `BATON_AUTH_FAILURES_PER_MINUTE`: refused credentials per client address, after which every credential from it is a 429 until the minute ends; 0 = off. @defaultValue 20 */
+  authFailuresPerMinute: number;
 }
 
 /** Limits on what a client's run may hold and build: the shared ones (the worker applies them too) and two of the api's own. */
@@ -98,6 +118,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       socketTimeoutMs: c.HTTP_SOCKET_TIMEOUT_MS,
       maxHeaderBytes: c.HTTP_MAX_HEADER_BYTES,
     },
+    rateLimits: { perMinute: c.BATON_RATE_LIMIT_PER_MINUTE, authFailuresPerMinute: c.BATON_AUTH_FAILURES_PER_MINUTE },
+    trustProxy: c.TRUST_PROXY,
     limits: { ...shared.limits, maxInputArrayItems: c.BATON_MAX_INPUT_ARRAY_ITEMS, maxYamlNodes: c.BATON_MAX_YAML_NODES, maxIdempotencyKeyLength: c.BATON_MAX_IDEMPOTENCY_KEY_LENGTH },
   };
 }

@@ -1,6 +1,9 @@
 import express from 'express';
 import type { AppDeps } from './app-deps';
 import { authenticate } from './auth-middleware';
+import { BOARD_PATH, bullBoard, type BoardQueues } from './bull-board';
+import { limitByAddress } from './rate-limit';
+import { guard } from './route-permissions';
 import { adminKeyAuthenticator, openAuthenticator } from '@baton/auth';
 import type { UseCaseDeps } from '@baton/runtime';
 import { errorMiddleware, notFound } from './error-middleware';
@@ -17,6 +20,14 @@ import { workflowRoutes } from './routes/workflows';
 import { wellFormedPath } from './well-formed-path';
 import { parseOffThread } from './yaml-off-thread';
 
+/** Bull Board's queues when `deps.boardQueues` is absent: none. */
+const NO_QUEUES: BoardQueues = {
+  agents: async () => [],
+  queue: (agent) => {
+    throw new Error(`no queues to show (agent ${agent})`);
+  },
+};
+
 /**
  * The HTTP gateway as an Express app, with no I/O of its own: everything it talks to comes in
  * `deps`. Route handlers are async; Express 5 passes a rejected promise to the one error middleware.
@@ -27,11 +38,18 @@ export function createApp(deps: AppDeps): express.Express {
   const authenticator = deps.authenticator ?? (config.adminKey ? adminKeyAuthenticator(config.adminKey) : openAuthenticator());
   const app = express();
   app.disable('x-powered-by');
+  // `req.ip` (the key of limits without credentials) skips only this many proxies' X-Forwarded-For entries.
+  app.set('trust proxy', config.trustProxy ?? 0);
 
   app.use(requestContext(logger, metrics));
   app.use(wellFormedPath);
   app.use(healthRoutes(deps));
-  app.use(['/v1', '/metrics'], authenticate(authenticator));
+  const limits = deps.rateLimits;
+  app.use(['/v1', '/metrics'], authenticate(authenticator, { limits }));
+  // Basic: a browser prompts for the key. Before jsonBody: the board reads its own bodies.
+  app.use(BOARD_PATH, authenticate(authenticator, { limits, challenge: 'Basic' }),
+    bullBoard(deps.boardQueues ?? NO_QUEUES, { guard: guard('USE /admin/queues') }));
+  if (limits) app.use(limitByAddress(limits));
   app.use(jsonBody(config.bodyLimit));
   // The use cases' dependencies: the routes are adapters of those use cases.
   const cases: UseCaseDeps = {

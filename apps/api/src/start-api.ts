@@ -10,6 +10,7 @@ import { createApp } from './create-app';
 import { createHttpServer } from './http-server';
 import type { AppDeps } from './app-deps';
 import { createReadiness } from './readiness';
+import { RedisRateLimits } from './rate-limit';
 import { QUEUE_STATES, collectFleetGauges } from './fleet-gauges';
 
 /** A running api. */
@@ -123,6 +124,14 @@ export async function startApi(
       logger,
       metrics,
       config,
+      rateLimits: new RedisRateLimits({
+        connection: redis,
+        prefix: config.queuePrefix,
+        ...config.rateLimits,
+        onFallback: () => logger.warn('redis is unavailable: rate limits are counted in this process alone until it is back'),
+      }),
+      // Baton's own queues: the same prefix and connection.
+      boardQueues: { agents: () => new AgentRegistry({ connection: redis, prefix: config.queuePrefix }).known(), queue: (agent) => queue.queue(agent) },
     });
 
     const server = res.own(createHttpServer(app, config.http), closeServer, 'http server');

@@ -23,6 +23,8 @@ export const ACTIONS = [
   'template.write',
   /** `/admin/queues` (Bull Board). */
   'dashboard.read',
+  /** Bull Board's changes (retry, clean, promote, remove, pause jobs and queues); operators only look. */
+  'dashboard.write',
   /** `/v1/api-keys`, `/v1/settings`, `/v1/secrets`. */
   'admin.manage',
 ] as const;

@@ -18,6 +18,7 @@ const TABLE: Record<Action, readonly Role[]> = {
   'template.read': ['admin', 'operator', 'submitter', 'viewer'],
   'template.write': ['admin', 'operator'],
   'dashboard.read': ['admin', 'operator'],
+  'dashboard.write': ['admin'],
   'admin.manage': ['admin'],
 };
 
