@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { envVar } from './env-var';
+import { SECRET_KEY_VARS, secretKeyVars, secretKeysOf, type SecretKeysConfig } from './secret-keys';
 
 /** winston's npm levels, most severe first. */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
@@ -27,13 +28,15 @@ export const sharedEnvSchema = z.object({
   BATON_MAX_FOREACH_ITEMS: envVar.integer(1, 1_000_000, 10_000),
   BATON_MAX_RUN_STEPS: envVar.integer(1000, 10_000_000, 20_000),
   BATON_MAX_EXPRESSION_MS: envVar.integer(10, 60_000, 100),
+  // Secrets: the api encrypts with the current key, a worker decrypts with whichever key a value names.
+  ...secretKeyVars,
 });
 
 /** The shared variables once parsed. */
 export type SharedEnv = z.output<typeof sharedEnvSchema>;
 
 /** Shared variables that may hold credentials: never shown in an error. */
-export const SHARED_SECRETS: readonly string[] = ['REDIS_URL', 'DATABASE_URL'];
+export const SHARED_SECRETS: readonly string[] = ['REDIS_URL', 'DATABASE_URL', ...SECRET_KEY_VARS];
 
 /** The limits every process applies to a run (the engine's); exceeding one is a 400 or a failed step naming its variable. */
 export interface SharedLimitsConfig {
@@ -65,6 +68,11 @@ export interface SharedConfig {
   payloadThresholdBytes: number;
   /** The `BATON_MAX_*` limits both processes apply. */
   limits: SharedLimitsConfig;
+  /**
+   * `BATON_SECRET_KEY` (with `BATON_SECRET_KEY_ID`, default `k1`) and `BATON_SECRET_OLD_KEYS`: the
+   * keys of secrets' AES-256-GCM encryption; undefined when no key is set (secrets are then refused).
+   */
+  secretKeys?: SecretKeysConfig;
 }
 
 /** The typed settings of the shared variables, from an app's parsed environment. */
@@ -83,5 +91,6 @@ export function sharedConfigOf(env: SharedEnv): SharedConfig {
       maxRunSteps: env.BATON_MAX_RUN_STEPS,
       maxExpressionMs: env.BATON_MAX_EXPRESSION_MS,
     },
+    secretKeys: secretKeysOf(env),
   };
 }

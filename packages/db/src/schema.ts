@@ -29,6 +29,8 @@ export interface RunsTable {
   finished_at: Timestamp | null;
   /** JSON bytes the run has stored (the engine's `usedBytes`). */
   used_bytes: Generated<number>;
+  /** The submitter's agent allow-list (a JSON array of names), null for every agent: hand-offs are held to it. */
+  allowed_agents: NullableJson;
 }
 
 export interface StepsTable {
@@ -111,7 +113,25 @@ export interface ApiKeysTable {
   deleted_at: Timestamp | null;
 }
 
+/** A secret of a tenant, encrypted (AES-256-GCM); only the worker decrypts it, at execution. */
+export interface SecretsTable {
+  tenant: string;
+  name: string;
+  ciphertext: Buffer;
+  /** 12 random bytes, new for every write. */
+  iv: Buffer;
+  /** GCM authentication tag (16 bytes). */
+  tag: Buffer;
+  /** Which key encrypted it (`BATON_SECRET_KEY_ID`), so that a rotated key still decrypts it. */
+  key_id: string;
+  /** The agents that may receive it (a JSON array), null for every agent. */
+  allowed_agents: NullableJson;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
+  secrets: SecretsTable;
   api_keys: ApiKeysTable;
   payloads: PayloadsTable;
   agents: AgentsTable;

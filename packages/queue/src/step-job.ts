@@ -15,6 +15,13 @@ export interface StepJob {
   timeoutMs?: number;
   /** The context keys this step may read, with their values. */
   context: Record<string, unknown>;
+  /** The context keys the step may write (`contextAccess.write`); absent means any. */
+  contextWrite?: string[];
+  /**
+   * The secrets its input reads: the input holds their markers (`«secret:NAME»`, never a value),
+   * which the worker replaces just before the agent runs. Markers of other names stay as they are.
+   */
+  secrets?: string[];
   tenant?: string;
   /**
    * W3C trace context of the span that enqueued the job, so that the worker's span joins the same

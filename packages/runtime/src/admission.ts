@@ -17,6 +17,8 @@ export interface SubmitRequest {
   priority?: number;
   idempotency?: { key: string; bodyHash: string };
   submittedBy?: string;
+  /** The submitter's agent allow-list (`Principal.agents`), kept with the run for its hand-offs; absent means every agent. */
+  allowedAgents?: readonly string[];
   template?: { name: string; version: number };
 }
 
@@ -103,6 +105,6 @@ function newRunRow({ request, hash, state, commands }: Admission): NewRun {
     definition: request.workflow, definition_hash: hash, input: state.input, output: state.output ?? null,
     error: state.error ?? null, context: state.context, priority: state.priority, event_seq: emitted(commands).length,
     submitted_by: request.submittedBy ?? null, created_at: state.createdAt, started_at: state.startedAt ?? null,
-    finished_at: state.finishedAt ?? null, used_bytes: state.usedBytes ?? 0,
+    finished_at: state.finishedAt ?? null, used_bytes: state.usedBytes ?? 0, allowed_agents: state.allowedAgents ?? null,
   };
 }

@@ -26,3 +26,8 @@ export { getPayload } from './use-cases/get-payload';
 export { payloadLink, type PayloadLink } from './use-cases/hydrate-within';
 export type { RunSummary, RunView, StepView } from './use-cases/run-view';
 export { MAX_DEPTH, nestedDeeperThan } from './use-cases/nested-deeper-than';
+export { SecretCipher, SecretDecryptError, type Sealed, type SecretKey } from './secrets/secret-cipher';
+export { SecretRefusedError, SecretResolver, type SecretResolverOptions } from './secrets/secret-resolver';
+export { MASK, maskSecrets, maskText, maskable } from './secrets/mask-secrets';
+export type { SecretStore } from './secrets/secret-store';
+export { deleteSecret, listSecrets, putSecret, MAX_SECRET_BYTES, type PutSecretInput, type SecretDeps, type SecretSummary } from './use-cases/secrets';

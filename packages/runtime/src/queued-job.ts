@@ -13,8 +13,11 @@ export interface QueuedJob {
  * reconciler's re-enqueue of the same attempt carry the same job.
  */
 export function queuedJob(runId: string, tenant: string, c: Omit<Extract<Command, { type: 'enqueue' }>, 'type'>): QueuedJob {
+  const job: StepJob = { runId, key: c.key, attempt: c.attempt, agent: c.agent, input: c.input, timeoutMs: c.timeoutMs, context: c.context, tenant };
+  if (c.contextWrite) job.contextWrite = c.contextWrite;
+  if (c.secrets) job.secrets = c.secrets;
   return {
-    job: { runId, key: c.key, attempt: c.attempt, agent: c.agent, input: c.input, timeoutMs: c.timeoutMs, context: c.context, tenant },
+    job,
     priority: c.priority,
     delayMs: c.delayMs,
   };

@@ -10,6 +10,7 @@ export interface RunStoreUnderTest {
 }
 
 const at = (iso: string) => new Date(iso);
+const TRACE = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 /** A run as admission writes it; every test uses ids and tenants of its own. */
 function newRun(fields: Partial<NewRun> = {}): NewRun {
@@ -17,7 +18,7 @@ function newRun(fields: Partial<NewRun> = {}): NewRun {
     id: randomUUID(), tenant: `t-${randomUUID()}`, status: 'running', workflow_name: 'wf', template: null, template_version: null,
     definition: { name: 'wf', steps: [{ id: 'a', agent: 'echo' }] }, definition_hash: 'h', input: { n: 1 }, output: null, error: null,
     context: {}, priority: 5, event_seq: 1, submitted_by: 'key-1', created_at: '2026-01-01T00:00:00.000Z', started_at: '2026-01-01T00:00:00.000Z',
-    finished_at: null, used_bytes: 10, ...fields,
+    finished_at: null, used_bytes: 10, traceparent: TRACE, ...fields,
   };
 }
 
@@ -47,13 +48,13 @@ export function runStoreContract(name: string, open: () => Promise<RunStoreUnder
       store.transaction((tx) => tx.insertRuns({ runs, steps, events }));
 
     test('an admitted run reads back as written: heads without the definition, version 0, times as dates', async () => {
-      const run = newRun({ input: { b: 2, a: [1, 'x'] } });
+      const run = newRun({ input: { b: 2, a: [1, 'x'] }, allowed_agents: ['echo', 'http'] });
       await admit([run], [step(run.id, 'a')], [event(run.id, 1)]);
       const [head] = await store.heads([run.id]);
       expect(head).toEqual({
         id: run.id, tenant: run.tenant, status: 'running', workflow_name: 'wf', template: null, template_version: null, definition_hash: 'h',
         input: { a: [1, 'x'], b: 2 }, output: null, error: null, context: {}, priority: 5, version: 0, event_seq: 1, submitted_by: 'key-1',
-        created_at: at(run.created_at), started_at: at(run.started_at!), finished_at: null, used_bytes: 10,
+        created_at: at(run.created_at), started_at: at(run.started_at!), finished_at: null, used_bytes: 10, traceparent: TRACE, allowed_agents: ['echo', 'http'],
       });
       expect(await store.definitions([run.id])).toEqual(new Map([[run.id, run.definition]]));
       expect(await store.steps([run.id])).toEqual([expect.objectContaining({ run_id: run.id, key: 'a', input: { k: 'a' }, queued_at: at('2026-01-01T00:00:00Z'), requeues: 0 })]);

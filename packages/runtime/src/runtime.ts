@@ -83,7 +83,7 @@ export class Runtime {
     const compiled = this.workflows.get(hash) ?? this.workflows.add(hash, request.workflow, request.compiled);
     const id = randomUUID();
     const now = new Date();
-    const state = initialRun({ id, input: request.input ?? {}, priority: request.priority ?? 5, now });
+    const state = initialRun({ id, input: request.input ?? {}, priority: request.priority ?? 5, now, allowedAgents: request.allowedAgents });
     const options = { limits: this.options.limits };
     const decision = await decide(compiled, state, { type: 'run.submitted' }, now, options);
     refuseOverLimit(compiled, decision);
@@ -164,12 +164,16 @@ export class Runtime {
     const rows = (await store.steps(runIds)).filter((r) => wanted.has(`${r.run_id}|${r.key}|${r.attempt}`));
     return rows.flatMap((row) => {
       const head = heads.get(row.run_id);
-      const def = workflows.get(row.run_id)?.steps.get(row.step_id)?.def;
-      if (!head || !def || !row.agent) return [];
+      const step = workflows.get(row.run_id)?.steps.get(row.step_id);
+      if (!head || !step || !row.agent) return [];
+      const { def } = step;
+      // the same job the engine's command made when it first enqueued the attempt
+      const write = def.contextAccess?.write;
+      const secrets = row.hop === null && step.input.secrets.length > 0 ? { secrets: [...step.input.secrets] } : {};
       return [queuedJob(row.run_id, head.tenant, {
         key: row.key, attempt: row.attempt, agent: row.agent, input: row.input, timeoutMs: def.timeoutMs,
-        // the same view of the context the engine gave the job when it first enqueued it
         context: readableContext(head.context as Record<string, unknown>, def),
+        ...(write === undefined ? {} : { contextWrite: [...write] }), ...secrets,
         priority: head.priority, delayMs: 0,
       })];
     });

@@ -73,6 +73,7 @@ export function runFromHead(head: RunHead, steps: Record<string, StepState>): Ru
     startedAt: iso(head.started_at),
     finishedAt: iso(head.finished_at),
     usedBytes: head.used_bytes > 0 ? head.used_bytes : undefined,
+    allowedAgents: (head.allowed_agents as string[] | null | undefined) ?? undefined,
     steps,
   });
 }

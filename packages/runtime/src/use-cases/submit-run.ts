@@ -66,5 +66,6 @@ export async function submitRun(
     priority: fields.priority,
     idempotency: idempotencyKey === undefined ? undefined : { key: idempotencyKey, bodyHash: bodyHash(fields) },
     submittedBy: principal.subject,
+    allowedAgents: principal.agents,
   });
 }
