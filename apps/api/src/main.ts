@@ -1,4 +1,5 @@
-import { createLogger } from '@baton/telemetry';
+import './tracing'; // first: see tracing.ts
+import { createLogger, stopTracing } from '@baton/telemetry';
 import { loadConfig, type Config } from './config';
 import { startApi } from './start-api';
 
@@ -11,14 +12,14 @@ async function main(): Promise<void> {
     console.error(err instanceof Error ? err.message : String(err));
     process.exit(1);
   }
-  const logger = createLogger({ level: config.logLevel, service: 'api' });
+  const logger = createLogger({ level: config.logLevel, service: 'api', format: config.logFormat });
   const api = await startApi(config, logger).catch((err: unknown) => {
     logger.error('api failed to start', { error: err instanceof Error ? err.message : String(err) });
     process.exit(1);
   });
   const stop = (signal: string) => {
     logger.info('shutting down', { signal });
-    api.close().then(
+    api.close().then(stopTracing).then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error('shutdown failed', { error: String(err) });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import type { Logger, Metrics } from '@baton/telemetry';
+import { formatTraceparent, parseTraceparent } from '@baton/queue';
+import { activeTraceparent, nameRequestSpan, type Logger, type Metrics } from '@baton/telemetry';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own extension point
@@ -8,8 +9,13 @@ declare global {
     interface Request {
       /** `X-Request-Id` of the request, or one generated for it; echoed on the response. */
       requestId: string;
-      /** The logger of this request: every line carries its `requestId`. */
+      /** The logger of this request: every line carries its `requestId` (and `traceId` when there is a trace). */
       log: Logger;
+      /**
+       * W3C `traceparent` of the request's span when tracing is on, else the client's `traceparent`
+       * header when valid: what a submission's first jobs, and the run, continue.
+       */
+      traceparent: string | undefined;
     }
   }
 }
@@ -34,7 +40,10 @@ export function requestContext(logger: Logger, metrics: Pick<Metrics, 'httpReque
     const incoming = req.get('x-request-id');
     req.requestId = incoming && CLIENT_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('X-Request-Id', req.requestId);
-    req.log = logger.child({ requestId: req.requestId });
+    const traced = activeTraceparent();
+    const clientTrace = traced === undefined ? parseTraceparent(req.get('traceparent')) : undefined;
+    req.traceparent = traced ?? (clientTrace && formatTraceparent(clientTrace));
+    req.log = logger.child(req.traceparent ? { requestId: req.requestId, traceId: req.traceparent.slice(3, 35) } : { requestId: req.requestId });
     const started = process.hrtime.bigint();
     let recorded = false;
     const record = (): void => {
@@ -42,6 +51,7 @@ export function requestContext(logger: Logger, metrics: Pick<Metrics, 'httpReque
       recorded = true;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = routeOf(req);
+      nameRequestSpan(route);
       const status = res.headersSent ? res.statusCode : 499; // 499: the client went away first
       metrics.httpRequests.inc({ method: req.method, route, status: String(status) });
       metrics.httpDuration.observe(seconds, { method: req.method, route });

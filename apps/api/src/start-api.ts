@@ -4,7 +4,7 @@ import { KyselyAgentRepository, KyselyRunQueries, KyselyRunStore, KyselyStatsQue
 import { AgentRegistry, BullmqStepQueue, RedisFleetStore, createRedis, redisReady } from '@baton/queue';
 import { BatonError, Resources } from '@baton/core';
 import { Runtime, configuredLimits, createBullmqDispatcher, migrateWhenReachable } from '@baton/runtime';
-import { createLogger, createMetrics, type Logger } from '@baton/telemetry';
+import { createLogger, createMetrics, processTracer, type Logger } from '@baton/telemetry';
 import type { Config } from './config';
 import { createApp } from './create-app';
 import { createHttpServer } from './http-server';
@@ -70,7 +70,7 @@ function closeServer(server: Server): Promise<void> {
  */
 export async function startApi(
   config: Config,
-  logger: Logger = createLogger({ level: config.logLevel, service: 'api' }),
+  logger: Logger = createLogger({ level: config.logLevel, service: 'api', format: config.logFormat }),
   options: StartApiOptions = {},
 ): Promise<RunningApi> {
   const res = new Resources(logger);
@@ -109,6 +109,7 @@ export async function startApi(
       store: new KyselyRunStore(db.kysely),
       dispatcher: createBullmqDispatcher(queue, redis, config.queuePrefix),
       logger,
+      tracer: processTracer(),
       payloadThresholdBytes: config.payloadThresholdBytes,
       limits: configuredLimits(config.limits),
       onRunFinished: ({ status }) => metrics.runs.inc({ status }),

@@ -1,4 +1,6 @@
+import './tracing'; // first: see tracing.ts
 import { AgentLoadError } from '@baton/agents';
+import { stopTracing } from '@baton/telemetry';
 import { loadWorkerConfig } from './config';
 import { startWorker } from './start-worker';
 
@@ -19,7 +21,7 @@ async function main(): Promise<void> {
     console.error(`worker not started: ${err.message}`);
     process.exit(1);
   }
-  const stop = () => void worker.close().then(() => process.exit(0));
+  const stop = () => void worker.close().then(stopTracing).then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }

@@ -4,7 +4,7 @@ import { Resources } from '@baton/core';
 import { KyselyAgentRepository, KyselyRunStore, createDb } from '@baton/db';
 import { AgentRegistry, BullmqSchedule, BullmqStepConsumer, BullmqStepQueue, RedisFleetStore, createRedis, subscribeCancel } from '@baton/queue';
 import { Reconciler, Runtime, configuredLimits, createBullmqDispatcher, migrateWhenReachable, readinessCheck, whenReachable } from '@baton/runtime';
-import { createLogger, createMetrics, type Logger } from '@baton/telemetry';
+import { createLogger, createMetrics, processTracer, type Logger } from '@baton/telemetry';
 import type { WorkerConfig } from './config';
 import { serveMetrics } from './metrics-server';
 import { RunningAttempts } from './running-attempts';
@@ -49,7 +49,7 @@ function catalogOf(config: WorkerConfig, options: StartWorkerOptions): AgentCata
  * @throws AgentLoadError when its agents cannot be served (see `AgentCatalog`); what was opened is closed then.
  */
 export async function startWorker(config: WorkerConfig, options: StartWorkerOptions = {}): Promise<RunningWorker> {
-  const logger = options.logger ?? createLogger({ level: config.logLevel, service: 'worker' });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, service: 'worker', format: config.logFormat });
   const id = `worker-${randomUUID().slice(0, 8)}`;
   const catalog = catalogOf(config, options);
   const res = new Resources(logger);
@@ -77,13 +77,14 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     const metrics = res.own(createMetrics({
       fleet: { store: new RedisFleetStore(redis, config.queuePrefix), serve: 'own', onError: (err) => logger.warn('metrics flush failed', { error: String(err) }) },
     }), (m) => m.close());
-    const runtime = res.own(new Runtime({ store: new KyselyRunStore(db.kysely), dispatcher, logger, payloadThresholdBytes: config.payloadThresholdBytes, limits: configuredLimits(config.limits), onRunFinished: (r) => metrics.runs.inc({ status: r.status }) }), (r) => r.drain());
+    const runtime = res.own(new Runtime({ store: new KyselyRunStore(db.kysely), dispatcher, logger, tracer: processTracer(), payloadThresholdBytes: config.payloadThresholdBytes, limits: configuredLimits(config.limits), onRunFinished: (r) => metrics.runs.inc({ status: r.status }) }), (r) => r.drain());
     const steps = new StepProcessor({
       runtime,
       agents,
       logger,
       metrics: prometheusStepMetrics(metrics),
       running,
+      tracer: processTracer(),
     });
 
     // The reconciler: a job scheduler fires one job per tick, so one worker of the fleet runs it.

@@ -1,4 +1,5 @@
 import { executeAgent, type StartedAgent } from '@baton/agents';
+import { noopTracer, type Span, type Tracer } from '@baton/core';
 import type { RunEvent } from '@baton/engine';
 import { parseTraceparent, type StepDelivery, type StepJob } from '@baton/queue';
 import type { Logger } from '@baton/telemetry';
@@ -28,6 +29,8 @@ export interface StepProcessorOptions {
   running?: RunningAttempts;
   /** @defaultValue the global timers */
   timers?: Timers;
+  /** A span per step execution, the child of its job's `traceparent`. @defaultValue `noopTracer` */
+  tracer?: Tracer;
 }
 
 /**
@@ -36,9 +39,11 @@ export interface StepProcessorOptions {
  */
 export class StepProcessor {
   private readonly running: RunningAttempts;
+  private readonly tracer: Tracer;
 
   constructor(private readonly deps: StepProcessorOptions) {
     this.running = deps.running ?? new RunningAttempts();
+    this.tracer = deps.tracer ?? noopTracer;
   }
 
   /** Aborts a running attempt on this worker, if it is here (cancellation arrives by pub/sub). */
@@ -53,14 +58,33 @@ export class StepProcessor {
 
   /** @param delivery - when the job became ready, for `baton_step_queue_wait_seconds`. */
   async process(job: StepJob, delivery?: Pick<StepDelivery, 'readyAt'>): Promise<void> {
+    // The agent runs inside the span: its outgoing HTTP calls, and the result's transaction, are its children.
+    const span = this.tracer.startSpan('baton.step', {
+      kind: 'consumer',
+      traceparent: job.traceparent,
+      attributes: { 'baton.run_id': job.runId, 'baton.step_key': job.key, 'baton.attempt': job.attempt, 'baton.agent': job.agent },
+    });
+    try {
+      await this.tracer.withSpan(span, () => this.execute(job, span, delivery));
+    } catch (err) {
+      span.recordError(err);
+      throw err;
+    } finally {
+      span.end();
+    }
+  }
+
+  private async execute(job: StepJob, span: Span, delivery?: Pick<StepDelivery, 'readyAt'>): Promise<void> {
     const { runtime, metrics } = this.deps;
     const { runId, key, attempt } = job;
     const startedAt = new Date();
     if (delivery) metrics?.queueWait(job.agent, queueWaitSeconds(delivery.readyAt, startedAt.getTime()));
-    const trace = attemptTrace(parseTraceparent(job.traceparent));
-    const logger = this.deps.logger.child(
-      trace ? { runId, stepKey: key, attempt, agent: job.agent, traceId: trace.traceId, spanId: trace.spanId } : { runId, stepKey: key, attempt, agent: job.agent },
-    );
+    // Traced, the span's own context; otherwise one made up in the job's trace, for the logs and the next jobs.
+    const trace = span.traceparent ? parseTraceparent(span.traceparent) : attemptTrace(parseTraceparent(job.traceparent));
+    const fields: Record<string, unknown> = { runId, stepKey: key, attempt, agent: job.agent };
+    if (job.requestId) fields.requestId = job.requestId;
+    if (trace) Object.assign(fields, { traceId: trace.traceId, spanId: trace.spanId });
+    const logger = this.deps.logger.child(fields);
     // Not awaited: group commit keeps this process's events in order.
     const recordStart = () =>
       void runtime.apply(runId, { type: 'step.started', key, attempt }, startedAt).catch((err) => logger.warn('recording start failed', { error: String(err) }));
@@ -91,6 +115,7 @@ export class StepProcessor {
     }
     metrics?.finished(job.agent, stepStatus(event));
     if (!event) return;
+    span.setAttributes({ 'baton.outcome': event.type });
     try {
       await runtime.apply(runId, event);
     } catch (err) {

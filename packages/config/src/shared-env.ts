@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { envVar } from './env-var';
+import { observabilityOf, observabilityVars, type ObservabilityConfig } from './observability-env';
 import { SECRET_KEY_VARS, secretKeyVars, secretKeysOf, type SecretKeysConfig } from './secret-keys';
 
 /** winston's npm levels, most severe first. */
@@ -28,6 +29,8 @@ export const sharedEnvSchema = z.object({
   BATON_MAX_FOREACH_ITEMS: envVar.integer(1, 1_000_000, 10_000),
   BATON_MAX_RUN_STEPS: envVar.integer(1000, 10_000_000, 20_000),
   BATON_MAX_EXPRESSION_MS: envVar.integer(10, 60_000, 100),
+  // Tracing (OTLP) and the log format.
+  ...observabilityVars,
   // Secrets: the api encrypts with the current key, a worker decrypts with whichever key a value names.
   ...secretKeyVars,
 });
@@ -53,7 +56,7 @@ export interface SharedLimitsConfig {
 }
 
 /** The settings both processes have, validated once at startup (STYLE rule 6). Each app's config extends it. */
-export interface SharedConfig {
+export interface SharedConfig extends ObservabilityConfig {
   /** `REDIS_URL` (`redis://` or `rediss://`). @defaultValue 'redis://127.0.0.1:6379' */
   redisUrl: string;
   /** `DATABASE_URL` (`postgres://` or `postgresql://`). @defaultValue 'postgres://postgres@127.0.0.1:5432/baton' */
@@ -84,6 +87,7 @@ export function sharedConfigOf(env: SharedEnv): SharedConfig {
     logLevel: env.LOG_LEVEL,
     dbPoolSize: env.DB_POOL_SIZE,
     payloadThresholdBytes: env.BATON_PAYLOAD_THRESHOLD,
+    ...observabilityOf(env),
     limits: {
       maxRunBytes: env.BATON_MAX_RUN_BYTES,
       maxExpressionBytes: env.BATON_MAX_EXPRESSION_BYTES,

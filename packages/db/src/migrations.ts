@@ -154,6 +154,13 @@ const migrations: Record<string, Migration> = {
       await sql`CREATE INDEX runs_tenant_finished ON runs (tenant, finished_at)`.execute(db);
     },
   },
+  '0007_run_trace': {
+    // The W3C traceparent of the request that submitted the run: the parent of jobs enqueued
+    // where no step of the run is running (a retry, the reconciler's requeue).
+    async up(db: Kysely<unknown>) {
+      await sql`ALTER TABLE runs ADD COLUMN traceparent text`.execute(db);
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -31,6 +31,8 @@ export interface RunsTable {
   used_bytes: Generated<number>;
   /** The submitter's agent allow-list (a JSON array of names), null for every agent: hand-offs are held to it. */
   allowed_agents: NullableJson;
+  /** W3C `traceparent` of the submitting request (its span), the run's root in traces; null when none. */
+  traceparent: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface StepsTable {

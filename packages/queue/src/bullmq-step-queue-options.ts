@@ -32,10 +32,11 @@ export interface BullmqStepQueueOptions {
    */
   onError?: (error: Error) => void;
   /**
-   * The W3C `traceparent` of the span that enqueues `job`, for a job that carries none: a worker
-   * answers with the step whose result made the job ready, so that a run's steps share the trace
-   * its submission started. Called synchronously inside `enqueue`; a malformed answer is ignored.
-   * @defaultValue none: such a job gets its run's root context (the run id as the trace id)
+   * The W3C `traceparent` of the span that enqueues `job`, ahead of the job's own (its run's root):
+   * a worker answers with the step whose result made the job ready, so that a step's span is the
+   * child of the one before it in the trace its submission started. Called synchronously inside
+   * `enqueue`; undefined or a malformed answer leaves the job's own.
+   * @defaultValue none: a job keeps its own, or without one gets a context derived from its run id
    */
   traceparentOf?: (job: StepJob) => string | undefined;
 }

@@ -64,7 +64,7 @@ describe('BullmqStepQueue', () => {
     expect(consumed.opts).toMatchObject({ attempts: 1, priority: 6, removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 86400, count: 5000 } });
   });
 
-  it("gives every job a traceparent: its own when valid, else traceparentOf's, else its run's root", async () => {
+  it("gives every job a traceparent: traceparentOf's when valid, else its own when valid, else its run's root", async () => {
     const parent = '00-4bf92f3577b34da6a3ce929d0e0e4736-1111111111111111-01';
     const traced = new BullmqStepQueue({ connection: client, prefix, traceparentOf: (j) => (j.runId === 'child-of' ? parent : j.runId === 'junk' ? 'junk' : undefined) });
     try {
@@ -72,6 +72,8 @@ describe('BullmqStepQueue', () => {
       await traced.enqueue([
         { job: job({ runId: 'own', traceparent: own }), priority: 5, delayMs: 0 },
         { job: job({ runId: 'child-of' }), priority: 5, delayMs: 0 },
+        { job: job({ runId: 'child-of', key: 'own', traceparent: own }), priority: 5, delayMs: 0 },
+        { job: job({ runId: 'junk', key: 'own', traceparent: own }), priority: 5, delayMs: 0 },
         { job: job({ runId: 'child-of', key: 'bad', traceparent: 'not one' }), priority: 5, delayMs: 0 },
         { job: job({ runId: 'junk' }), priority: 5, delayMs: 0 },
         { job: job({ runId: '0f8d2b84-3c1e-4c55-9a4b-2e1d6c7f8a90' }), priority: 5, delayMs: 0 },
@@ -80,6 +82,8 @@ describe('BullmqStepQueue', () => {
       expect(await stored('own')).toBe(own);
       expect(await stored('child-of')).toBe(parent);
       expect(await stored('child-of', 'bad')).toBe(parent);
+      expect(await stored('child-of', 'own')).toBe(parent);
+      expect(await stored('junk', 'own')).toBe(own);
       expect(await stored('junk')).toBe(runTraceparent('junk'));
       expect(await stored('0f8d2b84-3c1e-4c55-9a4b-2e1d6c7f8a90')).toMatch(/^00-0f8d2b843c1e4c559a4b2e1d6c7f8a90-[0-9a-f]{16}-01$/);
     } finally {

@@ -66,8 +66,9 @@ export class BullmqStepQueue {
 
   /**
    * Adds the jobs, one `addBulk` round trip per agent queue. A job whose id already exists is left
-   * as it is, so enqueueing twice is harmless. Every job leaves with a `traceparent`: its own when
-   * valid, else `traceparentOf`'s, else its run's root (see {@link StepJob.traceparent}).
+   * as it is, so enqueueing twice is harmless. Every job leaves with a `traceparent`:
+   * `traceparentOf`'s when valid, else its own when valid, else one derived from its run id (see
+   * {@link StepJob.traceparent}).
    * @throws RangeError for a priority outside 1..10; the Redis error when Redis is unavailable.
    */
   async enqueue(jobs: readonly EnqueueRequest[]): Promise<void> {
@@ -129,9 +130,9 @@ export class BullmqStepQueue {
   }
 
   private traceparentFor(job: StepJob): string {
-    if (parseTraceparent(job.traceparent)) return job.traceparent!;
     const parent = this.traceparentOf(job);
-    return parent !== undefined && parseTraceparent(parent) ? parent : runTraceparent(job.runId);
+    if (parent !== undefined && parseTraceparent(parent)) return parent;
+    return parseTraceparent(job.traceparent) ? job.traceparent! : runTraceparent(job.runId);
   }
 
   // A fail-fast (client) connection must fail fast here too: BullMQ would otherwise wait for `ready`.

@@ -24,11 +24,13 @@ export interface StepJob {
   secrets?: string[];
   tenant?: string;
   /**
-   * W3C trace context of the span that enqueued the job, so that the worker's span joins the same
-   * trace (its logs carry the trace id). Whoever builds a job may set it: the api, from the
-   * submitting request's `traceparent` header, for a run's first steps. `BullmqStepQueue.enqueue`
-   * fills in one that is missing or malformed (see `BullmqStepQueueOptions.traceparentOf`), so a
-   * consumed job always has one.
+   * W3C trace context of the span the worker's span continues (its logs carry the trace id). The
+   * runtime sets the run's root: the submitting request's span (`runs.traceparent`).
+   * `BullmqStepQueue.enqueue` may replace it with the span enqueueing it (see
+   * `BullmqStepQueueOptions.traceparentOf`: the step whose result made the job ready), and fills in
+   * one that is missing or malformed, so a consumed job always has one.
    */
   traceparent?: string;
+  /** The `X-Request-Id` of the submission, on a run's first steps: the worker's log lines carry it. */
+  requestId?: string;
 }

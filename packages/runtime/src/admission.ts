@@ -17,6 +17,10 @@ export interface SubmitRequest {
   priority?: number;
   idempotency?: { key: string; bodyHash: string };
   submittedBy?: string;
+  /** W3C `traceparent` of the submitting request: the run's root in traces, the parent of its first jobs. */
+  traceparent?: string;
+  /** The submitting request's `X-Request-Id`, carried by the run's first jobs into the worker's log lines. */
+  requestId?: string;
   /** The submitter's agent allow-list (`Principal.agents`), kept with the run for its hand-offs; absent means every agent. */
   allowedAgents?: readonly string[];
   template?: { name: string; version: number };
@@ -104,7 +108,7 @@ function newRunRow({ request, hash, state, commands }: Admission): NewRun {
     template: request.template?.name ?? null, template_version: request.template?.version ?? null,
     definition: request.workflow, definition_hash: hash, input: state.input, output: state.output ?? null,
     error: state.error ?? null, context: state.context, priority: state.priority, event_seq: emitted(commands).length,
-    submitted_by: request.submittedBy ?? null, created_at: state.createdAt, started_at: state.startedAt ?? null,
+    submitted_by: request.submittedBy ?? null, created_at: state.createdAt, started_at: state.startedAt ?? null, traceparent: request.traceparent ?? null,
     finished_at: state.finishedAt ?? null, used_bytes: state.usedBytes ?? 0, allowed_agents: state.allowedAgents ?? null,
   };
 }

@@ -1,3 +1,4 @@
+import { noopTracer, type Tracer } from '@baton/core';
 import type { EventWrite, RunHead } from '@baton/db';
 import { FINAL_RUN_STATUSES, applyDecisionInPlace, decide, type Command, type Decision, type RunEvent, type RunState, type RunLimits, type StepState } from '@baton/engine';
 import type { CompiledWorkflow } from '@baton/workflow';
@@ -14,6 +15,8 @@ interface Pending {
   at: Date;
   /** When given, the event applies only to a run of this tenant (another's is as unknown). */
   tenant?: string;
+  /** The span active where the event was applied (a step's, a request's): the batch's span continues or links it. */
+  traceparent?: string;
 }
 
 /** What a committed batch asks the outside world to do, per run. */
@@ -21,6 +24,10 @@ export interface CommittedCommands {
   runId: string;
   tenant: string;
   commands: Command[];
+  /** The run's root trace context (`runs.traceparent`), for the jobs its commands enqueue. */
+  traceparent?: string | null;
+  /** The submission's request id, for a run's first jobs. */
+  requestId?: string;
 }
 
 export interface GroupCommitOptions {
@@ -39,6 +46,8 @@ export interface GroupCommitOptions {
   cacheSize?: number;
   /** Passed to the engine (`DecideOptions.limits`). */
   limits?: Partial<RunLimits>;
+  /** A span per transaction. @defaultValue `noopTracer` */
+  tracer?: Tracer;
 }
 
 const MAX_CACHED_PAYLOAD_BYTES = 8 * 1024 * 1024;
@@ -68,9 +77,11 @@ export class GroupCommit {
   private readonly queue: BatchQueue<Pending, void>;
   private readonly cache = new Map<string, Cached>();
   private readonly cacheSize: number;
+  private readonly tracer: Tracer;
 
   constructor(private readonly options: GroupCommitOptions) {
     this.cacheSize = options.cacheSize ?? 2000;
+    this.tracer = options.tracer ?? noopTracer;
     // A transaction that fails is retried in parts: one event that cannot be written fails alone.
     this.queue = new BatchQueue((batch) => this.flush(batch), { maxBatch: options.maxBatch, isolate: options.isolate });
   }
@@ -80,7 +91,7 @@ export class GroupCommit {
    * of another tenant than `tenant` when it is given).
    */
   apply(runId: string, event: RunEvent, at = new Date(), tenant?: string): Promise<void> {
-    return this.queue.push({ runId, event, at, tenant });
+    return this.queue.push({ runId, event, at, tenant, traceparent: this.tracer.activeTraceparent() });
   }
 
   /** Resolves when nothing is queued or being committed. */
@@ -94,14 +105,23 @@ export class GroupCommit {
   private async flush(batch: Pending[]): Promise<Array<void | Error>> {
     let committed: CommittedCommands[];
     const failures = new Map<Pending, Error>();
+    // One transaction advances the runs of many traces: the child of the first event's span, linked to the others'.
+    const span = this.tracer.startSpan('baton.commit', {
+      traceparent: batch[0]?.traceparent,
+      links: batch.length > 1 ? batch.map((p) => p.traceparent) : undefined,
+      attributes: { 'baton.events': batch.length },
+    });
     try {
-      committed = await this.commit(batch, failures);
+      committed = await this.tracer.withSpan(span, () => this.commit(batch, failures));
     } catch (err) {
       for (const p of batch) this.cache.delete(p.runId);
+      span.recordError(err);
       throw err;
+    } finally {
+      span.end();
     }
     // Dispatch happens after commit; its failures are the reconciler's to repair, never the caller's.
-    const dispatch = this.options.afterCommit(committed).finally(() => this.dispatching.delete(dispatch));
+    const dispatch = this.tracer.withSpan(span, () => this.options.afterCommit(committed)).finally(() => this.dispatching.delete(dispatch));
     this.dispatching.add(dispatch);
     for (const [p, err] of failures) this.options.onEventFailed?.(p.runId, p.event, err);
     return batch.map((p) => failures.get(p));
@@ -158,7 +178,7 @@ export class GroupCommit {
         events,
       });
       for (const [id, t] of touched) this.remember(id, { version: t.head.version + 1, state: states.get(id)!.state, payloads: states.get(id)!.payloads });
-      return [...touched.entries()].map(([runId, t]) => ({ runId, tenant: t.head.tenant, commands: t.commands }));
+      return [...touched.entries()].map(([runId, t]) => ({ runId, tenant: t.head.tenant, commands: t.commands, traceparent: t.head.traceparent }));
     });
   }
 

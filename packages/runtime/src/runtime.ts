@@ -6,7 +6,7 @@ import { admit, type Admission, type SubmitRequest, type SubmitResult } from './
 import { BatchQueue } from './batch-queue';
 import { refuseChildRuns } from './child-runs';
 import { unavailableDependency } from './dependency-errors';
-import { BatonError } from '@baton/core';
+import { BatonError, noopTracer, type Tracer } from '@baton/core';
 import { GroupCommit, type CommittedCommands } from './group-commit';
 import { PayloadStore } from './payload-store';
 import { queuedJob, type QueuedJob } from './queued-job';
@@ -20,6 +20,8 @@ export interface RuntimeOptions {
   store: RunStore;
   dispatcher: StepDispatcher;
   logger: RuntimeLogger;
+  /** Spans around admissions, group commits and enqueues. @defaultValue `noopTracer` */
+  tracer?: Tracer;
   /** Notified of every finished run (metrics, live streams). */
   onRunFinished?: (run: { runId: string; tenant: string; status: string }) => void;
   maxBatch?: number;
@@ -47,8 +49,10 @@ export class Runtime {
   private readonly payloads: PayloadStore;
   private readonly commit: GroupCommit;
   private readonly intake: BatchQueue<Admission, SubmitResult>;
+  private readonly tracer: Tracer;
 
   constructor(private readonly options: RuntimeOptions) {
+    this.tracer = options.tracer ?? noopTracer;
     this.payloads = new PayloadStore(options.store, options.payloadThresholdBytes);
     // A batch that fails is retried in parts, so that one submission's fault is its answer alone.
     const isolate = (err: unknown) => unavailableDependency(err) === undefined;
@@ -61,6 +65,7 @@ export class Runtime {
       isolate,
       limits: options.limits,
       afterCommit: (batch) => this.dispatch(batch),
+      tracer: this.tracer,
       onEventFailed: (runId, event, err) => options.logger.error('the engine could not decide an event', { runId, event: event.type, error: err.message, stack: err.stack }),
     });
   }
@@ -149,9 +154,26 @@ export class Runtime {
   }
 
   private async admit(batch: Admission[]): Promise<Array<SubmitResult | Error>> {
-    const { results, created } = await admit(this.options.store, this.payloads, batch);
-    await this.dispatch(created.map((a) => ({ runId: a.state.id, tenant: a.request.tenant, commands: a.commands })));
-    return results;
+    // One transaction admits the runs of many requests: the child of the first, linked to the others.
+    const span = this.tracer.startSpan('baton.admit', {
+      traceparent: batch[0]?.request.traceparent,
+      links: batch.length > 1 ? batch.map((a) => a.request.traceparent) : undefined,
+      attributes: { 'baton.submissions': batch.length },
+    });
+    // A request with no trace of its own has the admission's: its runs' root, what their jobs continue.
+    for (const a of batch) a.request.traceparent ??= span.traceparent;
+    try {
+      return await this.tracer.withSpan(span, async () => {
+        const { results, created } = await admit(this.options.store, this.payloads, batch);
+        await this.dispatch(created.map((a) => ({ runId: a.state.id, tenant: a.request.tenant, commands: a.commands, traceparent: a.request.traceparent, requestId: a.request.requestId })));
+        return results;
+      });
+    } catch (err) {
+      span.recordError(err);
+      throw err;
+    } finally {
+      span.end();
+    }
   }
 
   private async jobsFor(targets: readonly AttemptRef[]): Promise<QueuedJob[]> {
@@ -170,27 +192,36 @@ export class Runtime {
       // the same job the engine's command made when it first enqueued the attempt
       const write = def.contextAccess?.write;
       const secrets = row.hop === null && step.input.secrets.length > 0 ? { secrets: [...step.input.secrets] } : {};
-      return [queuedJob(row.run_id, head.tenant, {
+      return [traced(queuedJob(row.run_id, head.tenant, {
         key: row.key, attempt: row.attempt, agent: row.agent, input: row.input, timeoutMs: def.timeoutMs,
         context: readableContext(head.context as Record<string, unknown>, def),
         ...(write === undefined ? {} : { contextWrite: [...write] }), ...secrets,
         priority: head.priority, delayMs: 0,
-      })];
+      }), head.traceparent)];
     });
   }
 
   private async dispatch(batch: CommittedCommands[]): Promise<void> {
     const jobs: QueuedJob[] = [];
     const cancels: Array<{ runId: string; key: string; attempt: number; agent: string | null }> = [];
-    for (const { runId, tenant, commands } of batch) {
+    for (const { runId, tenant, commands, traceparent, requestId } of batch) {
+      const from = jobs.length;
       for (const c of commands) this.collect(runId, tenant, c, jobs, cancels);
+      for (let i = from; i < jobs.length; i++) traced(jobs[i]!, traceparent, requestId);
     }
+    if (jobs.length === 0 && cancels.length === 0) return;
+    const span = this.tracer.startSpan('baton.enqueue', { kind: 'producer', attributes: { 'baton.jobs': jobs.length, 'baton.cancels': cancels.length } });
     try {
-      if (jobs.length > 0) await this.options.dispatcher.enqueue(jobs);
-      if (cancels.length > 0) await this.options.dispatcher.cancel(cancels);
+      await this.tracer.withSpan(span, async () => {
+        if (jobs.length > 0) await this.options.dispatcher.enqueue(jobs);
+        if (cancels.length > 0) await this.options.dispatcher.cancel(cancels);
+      });
     } catch (err) {
+      span.recordError(err);
       // The state is committed: the reconciler re-enqueues what Redis did not take.
       this.options.logger.warn('dispatch failed; the reconciler will re-enqueue', { error: String(err) });
+    } finally {
+      span.end();
     }
   }
 
@@ -220,6 +251,13 @@ export class Runtime {
  * A submission that could not be stored because of its own text (a YAML definition may hold a lone
  * surrogate the JSON body check never saw) is the client's 400, naming where.
  */
+/** The job, carrying its run's root trace context and the submission's request id where there are ones. */
+function traced(queued: QueuedJob, traceparent: string | null | undefined, requestId?: string): QueuedJob {
+  if (traceparent) queued.job.traceparent = traceparent;
+  if (requestId) queued.job.requestId = requestId;
+  return queued;
+}
+
 function unstorableSubmission(err: unknown, request: SubmitRequest): unknown {
   if (!(err instanceof UnstorableValueError)) return err;
   const problems = unstorableStrings({ workflow: request.workflow, input: request.input });

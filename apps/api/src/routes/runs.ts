@@ -38,10 +38,16 @@ const links = (id: string) => ({ self: `/v1/runs/${id}` });
 /** The run routes: each parses its request, calls its use case (`@baton/runtime`) and sends the answer. */
 export function runRoutes(deps: UseCaseDeps): Router {
   const router = Router();
+  // The request's log lines (its access line included) name the run it is about.
+  router.param('id', (req, _res, next, id: string) => {
+    req.log = req.log.child({ runId: id });
+    next();
+  });
 
   router.post('/v1/runs', guard('POST /v1/runs'), allowQuery(), async (req, res) => {
     const body = parseRequest(SubmitBody, req.body, 'request body');
-    const run = await submitRun(deps, principalOf(req), { ...body, idempotencyKey: req.get('idempotency-key') });
+    const run = await submitRun(deps, principalOf(req), { ...body, idempotencyKey: req.get('idempotency-key'), requestId: req.requestId, traceparent: req.traceparent });
+    req.log = req.log.child({ runId: run.id });
     res.setHeader('Location', links(run.id).self);
     res.status(run.created ? 202 : 200).json({ id: run.id, status: run.status, links: links(run.id) });
   });

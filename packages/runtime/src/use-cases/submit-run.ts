@@ -16,6 +16,9 @@ export interface SubmitRunInput {
   priority?: number;
   /** The client's `Idempotency-Key`: a retry with the same key and the same submission returns the same run. */
   idempotencyKey?: string;
+  /** The request's `X-Request-Id` and W3C `traceparent`: correlation only, no part of the submission (nor of its idempotency). */
+  requestId?: string;
+  traceparent?: string;
 }
 
 /**
@@ -32,7 +35,7 @@ export async function submitRun(
   submission: SubmitRunInput,
 ): Promise<SubmitResult> {
   authorize(principal, 'run.submit');
-  const { idempotencyKey, ...fields } = submission;
+  const { idempotencyKey, requestId, traceparent, ...fields } = submission;
   // Postgres stores no NUL and no lone surrogate: refused before anything else, where they are.
   if (unstorableJson(JSON.stringify(fields))) {
     throw new BatonError('VALIDATION_FAILED', 'the request holds text that cannot be stored (\\u0000 or a lone UTF-16 surrogate)', unstorableStrings(fields));
@@ -66,6 +69,8 @@ export async function submitRun(
     priority: fields.priority,
     idempotency: idempotencyKey === undefined ? undefined : { key: idempotencyKey, bodyHash: bodyHash(fields) },
     submittedBy: principal.subject,
+    traceparent,
+    requestId,
     allowedAgents: principal.agents,
   });
 }
