@@ -1,5 +1,6 @@
 import type { AgentDirectory, ReadinessReport, RunQueries, Runtime, StatsQueries } from '@baton/runtime';
 import type { Logger, Metrics } from '@baton/telemetry';
+import type { SecretDeps } from '@baton/runtime';
 import type { Authenticator } from '@baton/auth';
 import type { BoardQueues } from './bull-board';
 import type { Config } from './config';
@@ -17,6 +18,8 @@ export const DEFAULT_RUN_VIEW_BUDGET = 1024 * 1024;
 
 /** Everything `createApp` needs, built by the composition root (`startApi`). */
 export interface AppDeps {
+  /** `/v1/secrets`: the store, and the cipher when `BATON_SECRET_KEY` is set; absent, those routes answer NOT_CONFIGURED. */
+  secrets?: SecretDeps;
   /** Submits, cancels and retries runs. */
   runtime: Pick<Runtime, 'submit' | 'cancel' | 'retry'>;
   /** Reads runs within the caller's tenant: `KyselyRunQueries` of `@baton/db`. */

@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { payloadRoutes } from './routes/payloads';
 import { runRoutes } from './routes/runs';
+import { secretRoutes } from './routes/secrets';
 import { workflowRoutes } from './routes/workflows';
 import { wellFormedPath } from './well-formed-path';
 import { parseOffThread } from './yaml-off-thread';
@@ -64,6 +65,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(payloadRoutes(cases));
   app.use(workflowRoutes(cases));
   app.use(agentRoutes(deps));
+  app.use(secretRoutes(deps.secrets));
   app.use(statsRoutes(deps));
   app.use(metricsRoutes(deps));
   app.use(notFound);

@@ -28,6 +28,9 @@ export const ROUTE_PERMISSIONS = {
   'GET /v1/payloads/:id': 'run.read',
   'POST /v1/workflows/validate': 'workflow.validate',
   'GET /v1/agents': 'agent.read',
+  'PUT /v1/secrets/:name': 'admin.manage',
+  'GET /v1/secrets': 'admin.manage',
+  'DELETE /v1/secrets/:name': 'admin.manage',
   'USE /admin/queues': 'dashboard.read',
   'GET /v1/stats': 'run.read',
 } as const satisfies Record<string, Action | typeof PUBLIC>;

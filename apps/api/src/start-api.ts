@@ -6,6 +6,8 @@ import { BatonError, Resources } from '@baton/core';
 import { Runtime, configuredLimits, createBullmqDispatcher, migrateWhenReachable } from '@baton/runtime';
 import { createLogger, createMetrics, processTracer, type Logger } from '@baton/telemetry';
 import type { Config } from './config';
+import { KyselySecretStore } from '@baton/db';
+import { SecretCipher } from '@baton/runtime';
 import { createApp } from './create-app';
 import { createHttpServer } from './http-server';
 import type { AppDeps } from './app-deps';
@@ -119,6 +121,7 @@ export async function startApi(
     const app = createApp({
       runtime,
       queries: new KyselyRunQueries(db.kysely),
+      secrets: { secrets: new KyselySecretStore(db.kysely), secretCipher: config.secretKeys && new SecretCipher(config.secretKeys.current, config.secretKeys.old) },
       agents,
       readiness: createReadiness(redis, db),
       stats: new KyselyStatsQueries(db.kysely),

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { AgentCatalog, builtinAgents, loadAgentModule, type Agent } from '@baton/agents';
 import { Resources } from '@baton/core';
-import { KyselyAgentRepository, KyselyRunStore, createDb } from '@baton/db';
+import { KyselyAgentRepository, KyselyRunStore, KyselySecretStore, createDb } from '@baton/db';
 import { AgentRegistry, BullmqSchedule, BullmqStepConsumer, BullmqStepQueue, RedisFleetStore, createRedis, subscribeCancel } from '@baton/queue';
 import { Reconciler, Runtime, configuredLimits, createBullmqDispatcher, migrateWhenReachable, readinessCheck, whenReachable } from '@baton/runtime';
 import { createLogger, createMetrics, processTracer, type Logger } from '@baton/telemetry';
 import type { WorkerConfig } from './config';
+import { SecretCipher, SecretResolver } from '@baton/runtime';
 import { serveMetrics } from './metrics-server';
 import { RunningAttempts } from './running-attempts';
 import { prometheusStepMetrics } from './step-metrics';
@@ -84,6 +85,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       logger,
       metrics: prometheusStepMetrics(metrics),
       running,
+      secrets: new SecretResolver({ store: new KyselySecretStore(db.kysely), cipher: config.secretKeys && new SecretCipher(config.secretKeys.current, config.secretKeys.old) }),
       tracer: processTracer(),
     });
 

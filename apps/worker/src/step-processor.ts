@@ -6,6 +6,7 @@ import type { Logger } from '@baton/telemetry';
 import { AttemptTimers, type Timers } from './attempt-timers';
 import { resultEvent, unknownAgentEvent, type Offload } from './result-event';
 import { RunningAttempts, attemptTrace, type RunningAttempt } from './running-attempts';
+import { contextRefusal, maskOutcome, maskingLogger, resolveSecrets, type SecretSource } from './step-secrets';
 import { queueWaitSeconds, stepStatus, type StepMetrics } from './step-metrics';
 
 const START_RECORD_DELAY_MS = 20;
@@ -29,6 +30,8 @@ export interface StepProcessorOptions {
   running?: RunningAttempts;
   /** @defaultValue the global timers */
   timers?: Timers;
+  /** Where the values of `$secrets` come from; without it a step that reads one fails (`SecretResolver`). */
+  secrets?: SecretSource;
   /** A span per step execution, the child of its job's `traceparent`. @defaultValue `noopTracer` */
   tracer?: Tracer;
 }
@@ -100,10 +103,16 @@ export class StepProcessor {
     this.running.add(running);
     let event: RunEvent | undefined;
     try {
-      const input = await runtime.hydrate(job.input);
-      const outcome = await executeAgent(served.agent, { ...job, input }, { signal: timers.signal, logger, deps: served.deps });
-      metrics?.duration(job.agent, (Date.now() - startedAt.getTime()) / 1000);
-      event = await resultEvent(job, outcome, { timedOut: timers.timedOut, aborted: timers.signal.aborted }, (id, value) => runtime.offload(id, value));
+      // Secrets' values exist from here to the masked outcome, in this attempt's memory only.
+      const resolved = await resolveSecrets(job, await runtime.hydrate(job.input), this.deps.secrets);
+      if ('refused' in resolved) {
+        event = resolved.refused;
+      } else {
+        const { input, mask } = resolved;
+        const outcome = maskOutcome(await executeAgent(served.agent, { ...job, input }, { signal: timers.signal, logger: maskingLogger(logger, mask), deps: served.deps }), mask);
+        metrics?.duration(job.agent, (Date.now() - startedAt.getTime()) / 1000);
+        event = contextRefusal(job, outcome) ?? (await resultEvent(job, outcome, { timedOut: timers.timedOut, aborted: timers.signal.aborted }, (id, value) => runtime.offload(id, value)));
+      }
     } catch (err) {
       // Loading the input or storing the output failed: the job fails, and the reconciler runs the attempt again.
       logger.error('running the step failed', { error: String(err) });
