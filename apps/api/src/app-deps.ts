@@ -2,6 +2,7 @@ import type { AgentDirectory, ReadinessReport, RunQueries, Runtime, StatsQueries
 import type { Logger, Metrics } from '@baton/telemetry';
 import type { SecretDeps } from '@baton/runtime';
 import type { Authenticator } from '@baton/auth';
+import type { ApiKeyDeps } from '@baton/runtime';
 import type { BoardQueues } from './bull-board';
 import type { Config } from './config';
 import type { RateLimits } from './rate-limit';
@@ -37,6 +38,8 @@ export interface AppDeps {
    * @defaultValue `adminKeyAuthenticator(config.adminKey)` when an admin key is configured, else `openAuthenticator()`
    */
   authenticator?: Authenticator;
+  /** Stored API keys (`/v1/api-keys`); absent, those routes answer NOT_CONFIGURED. */
+  apiKeys?: ApiKeyDeps;
   /** Requests per principal (or address) and failed authentications per address; none when absent. */
   rateLimits?: RateLimits;
   /** The agent queues Bull Board shows at `/admin/queues`; none when absent. */

@@ -25,12 +25,18 @@ export function authenticate(authenticator: Authenticator, { limits, challenge =
     const address = req.ip ?? 'unknown';
     if (limits) markCounted(req);
     if (credential !== undefined) applyAllowance(res, limits?.lockout(address), TOO_MANY_FAILURES);
-    const principal = await authenticator.authenticate(credential);
+    let refusal: BatonError | undefined;
+    const principal = await authenticator.authenticate(credential).catch((error: unknown) => {
+      // A credential refused with a reason its holder may know (an expired key or token): still a refusal.
+      if (!(error instanceof BatonError && error.code === 'UNAUTHENTICATED')) throw error;
+      refusal = error;
+      return undefined;
+    });
     if (!principal) {
       applyAllowance(res, credential === undefined ? await limits?.request(addressKey(address)) : await limits?.authFailure(address),
         credential === undefined ? undefined : TOO_MANY_FAILURES);
       res.setHeader('WWW-Authenticate', `${challenge} realm="baton"`);
-      throw new BatonError(
+      throw refusal ?? new BatonError(
         'UNAUTHENTICATED',
         credential === undefined ? 'credentials required: send X-API-Key, Authorization: Bearer, or the key as the password of Basic auth' : 'invalid credentials',
       );

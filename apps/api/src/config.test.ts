@@ -15,6 +15,7 @@ const DEFAULTS: Config = {
   limits: { maxRunBytes: 67108864, maxExpressionBytes: 16777216, maxForEachItems: 10000, maxRunSteps: 20000, maxExpressionMs: 100, maxInputArrayItems: 10000, maxYamlNodes: 200000, maxIdempotencyKeyLength: 200 },
   rateLimits: { perMinute: 6000, authFailuresPerMinute: 20 },
   trustProxy: 0,
+  auth: { open: true },
 };
 
 /** Every variable the api reads that has a default, with where it lands and that default. */
@@ -80,6 +81,7 @@ describe('loadConfig', () => {
       limits: { maxRunBytes: 4096, maxExpressionBytes: 1024, maxForEachItems: 5, maxRunSteps: 1000, maxExpressionMs: 250, maxInputArrayItems: 7, maxYamlNodes: 100, maxIdempotencyKeyLength: 64 },
       rateLimits: { perMinute: 0, authFailuresPerMinute: 3 },
       trustProxy: 2,
+      auth: { open: false },
     });
   });
 

@@ -1,5 +1,6 @@
 import { SHARED_SECRETS, envVar, parseEnv, sharedConfigOf, sharedEnvSchema, type SharedConfig, type SharedLimitsConfig } from '@baton/config';
 import { z } from 'zod';
+import { AUTH_ENV, AUTH_SECRETS, authConfigOf, refineAuthEnv, type AuthConfig } from './auth-config';
 
 // The api's own variables; those the worker reads too (REDIS_URL, LOG_LEVEL, the BATON_MAX_* of
 // the engine, …) come from the shared schema, so both processes read them alike.
@@ -19,11 +20,14 @@ const Schema = sharedEnvSchema.extend({
   BATON_MAX_INPUT_ARRAY_ITEMS: envVar.integer(1, 1_000_000, 10_000),
   BATON_MAX_YAML_NODES: envVar.integer(100, 100_000_000, 200_000),
   BATON_MAX_IDEMPOTENCY_KEY_LENGTH: envVar.integer(16, 10_000, 200),
+  // Stored API keys, JWTs and open mode (auth-config.ts).
+  ...AUTH_ENV,
   // Rate limits (0 = off) and the proxies in front of the api (their X-Forwarded-For entries are trusted).
   BATON_RATE_LIMIT_PER_MINUTE: envVar.integer(0, 100_000_000, 6000),
   BATON_AUTH_FAILURES_PER_MINUTE: envVar.integer(0, 1_000_000, 20),
   TRUST_PROXY: envVar.integer(0, 16, 0),
 }).superRefine((c, ctx) => {
+  refineAuthEnv(c, ctx);
   // Node refuses a headers timeout above the request timeout: say so here, naming the variables.
   if (c.HTTP_HEADERS_TIMEOUT_MS > c.HTTP_REQUEST_TIMEOUT_MS) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['HTTP_HEADERS_TIMEOUT_MS'], message: 'must not be above HTTP_REQUEST_TIMEOUT_MS' });
@@ -53,6 +57,8 @@ export interface Config extends SharedConfig {
   http: HttpServerConfig;
   /** What one run may hold and build; exceeding a limit is a 400 (or a failed step) naming its variable. */
   limits: LimitsConfig;
+  /** Stored API keys, JWTs, and whether the api runs open (besides `adminKey`). */
+  auth: AuthConfig;
   /** Requests a client may make (429 past them). */
   rateLimits: RateLimitsConfig;
   /**
@@ -102,7 +108,7 @@ export interface HttpServerConfig {
  * the values of the admin key and the URLs, which may hold credentials, are never shown.
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const c = parseEnv(Schema, env, { title: 'invalid api configuration', secrets: [...SHARED_SECRETS, 'BATON_ADMIN_KEY'] });
+  const c = parseEnv(Schema, env, { title: 'invalid api configuration', secrets: [...SHARED_SECRETS, 'BATON_ADMIN_KEY', ...AUTH_SECRETS] });
   const shared = sharedConfigOf(c);
   return {
     ...shared,
@@ -110,6 +116,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: c.HOST,
     ...(c.BATON_ADMIN_KEY === undefined ? {} : { adminKey: c.BATON_ADMIN_KEY }),
     bodyLimit: c.BODY_LIMIT,
+    auth: authConfigOf(c),
     runViewBudgetBytes: c.BATON_RUN_VIEW_BUDGET,
     http: {
       headersTimeoutMs: c.HTTP_HEADERS_TIMEOUT_MS,

@@ -11,6 +11,7 @@ import { jsonBody } from './json-body';
 import { DEFAULT_RUN_VIEW_BUDGET } from './app-deps';
 import { requestContext } from './request-context';
 import { agentRoutes } from './routes/agents';
+import { apiKeyRoutes } from './routes/api-keys';
 import { statsRoutes } from './routes/stats';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(workflowRoutes(cases));
   app.use(agentRoutes(deps));
   app.use(secretRoutes(deps.secrets));
+  app.use(apiKeyRoutes(deps.apiKeys));
   app.use(statsRoutes(deps));
   app.use(metricsRoutes(deps));
   app.use(notFound);

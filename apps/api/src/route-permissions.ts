@@ -31,8 +31,11 @@ export const ROUTE_PERMISSIONS = {
   'PUT /v1/secrets/:name': 'admin.manage',
   'GET /v1/secrets': 'admin.manage',
   'DELETE /v1/secrets/:name': 'admin.manage',
-  'USE /admin/queues': 'dashboard.read',
+  'POST /v1/api-keys': 'admin.manage',
+  'GET /v1/api-keys': 'admin.manage',
+  'DELETE /v1/api-keys/:id': 'admin.manage',
   'GET /v1/stats': 'run.read',
+  'USE /admin/queues': 'dashboard.read',
 } as const satisfies Record<string, Action | typeof PUBLIC>;
 
 export type RouteKey = keyof typeof ROUTE_PERMISSIONS;

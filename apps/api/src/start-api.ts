@@ -12,6 +12,7 @@ import { createApp } from './create-app';
 import { createHttpServer } from './http-server';
 import type { AppDeps } from './app-deps';
 import { createReadiness } from './readiness';
+import { startAuthentication } from './api-authentication';
 import { RedisRateLimits } from './rate-limit';
 import { QUEUE_STATES, collectFleetGauges } from './fleet-gauges';
 
@@ -77,9 +78,6 @@ export async function startApi(
 ): Promise<RunningApi> {
   const res = new Resources(logger);
   try {
-    if (!config.adminKey) {
-      logger.warn('!!! BATON_ADMIN_KEY is not set: the api is OPEN, every request acts as admin of tenant "default". Set BATON_ADMIN_KEY (16+ characters) before exposing it. !!!');
-    }
     const db = res.own(createDb({
       url: config.databaseUrl,
       poolSize: config.dbPoolSize,
@@ -97,6 +95,7 @@ export async function startApi(
     const waitMs = options.redisWaitMs ?? 5000;
     await redisReady(redis, waitMs).catch(() =>
       logger.warn('redis is not reachable yet; starting anyway (requests that need it answer 503)', { waitedMs: waitMs }));
+    const auth = res.own(await startAuthentication(config, db, redis, logger, waitMs), (a) => a.close(), 'authentication');
     const queue = res.own(new BullmqStepQueue({
       connection: redis,
       prefix: config.queuePrefix,
@@ -128,6 +127,8 @@ export async function startApi(
       logger,
       metrics,
       config,
+      authenticator: auth.authenticator,
+      apiKeys: auth.apiKeys,
       rateLimits: new RedisRateLimits({
         connection: redis,
         prefix: config.queuePrefix,

@@ -4,7 +4,7 @@ export { ACTIONS, type Action } from './action';
 export { can, agentsOutside, type Resource } from './can';
 export { authorize } from './authorize';
 export { chainAuthenticators, type Authenticator } from './authenticator';
-export { adminKeyAuthenticator } from './admin-key-authenticator';
+export { adminKeyAuthenticator, ADMIN_KEY_SUBJECT } from './admin-key-authenticator';
 export { openAuthenticator } from './open-authenticator';
 export { apiKeyAuthenticator, type ApiKeyAuthenticator, type ApiKeyAuthenticatorOptions, type ApiKeyCacheOptions } from './api-key-authenticator';
 export type { ApiKeyStore, StoredApiKey } from './api-key-store';

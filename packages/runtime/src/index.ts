@@ -20,6 +20,7 @@ export { getRun } from './use-cases/get-run';
 export { getStats, parseWindow, MAX_STATS_WINDOW_MS, type Stats, type StatsGroup, type StatsQueries } from './use-cases/get-stats';
 export { listRuns, DEFAULT_PAGE_SIZE, type ListRunsInput, type RunPage } from './use-cases/list-runs';
 export { cancelRun } from './use-cases/cancel-run';
+export { createApiKey, deleteApiKey, listApiKeys, type ApiKeyDeps, type ApiKeyRepository, type ApiKeySummary, type CreateApiKeyInput, type KeyRevocations } from './use-cases/api-keys';
 export { retryRun } from './use-cases/retry-run';
 export { validateWorkflow } from './use-cases/validate-workflow';
 export { getPayload } from './use-cases/get-payload';
