@@ -28,6 +28,17 @@ test('the roles and the agent allow-list decide who may submit what', async () =
   await expect(submitRun(deps, limited, { workflow: echoChain() })).rejects.toMatchObject({ code: 'FORBIDDEN', details: [{ path: 'agents', message: expect.stringMatching(/^echo /) }] });
 });
 
+test("every hand-off target is held to the caller's allow-list at submission, and the list is kept with the run", async () => {
+  const { deps, read } = useCaseFixture();
+  const routing = { name: 'route', steps: [{ id: 'r', agent: 'classify', handoffs: ['echo'] }] };
+  const limited = { ...callers.submitter, agents: ['classify'] };
+  await expect(submitRun(deps, limited, { workflow: routing })).rejects.toMatchObject({ code: 'FORBIDDEN', details: [{ path: 'agents', message: expect.stringMatching(/^echo /) }] });
+  const allowed = await submitRun(deps, { ...callers.submitter, agents: ['classify', 'echo'] }, { workflow: routing });
+  expect((await read(allowed.id)).run).toMatchObject({ allowed_agents: ['classify', 'echo'] });
+  const unlimited = await submitRun(deps, callers.submitter, { workflow: routing });
+  expect((await read(unlimited.id)).run).toMatchObject({ allowed_agents: null });
+});
+
 test.each([
   [{ workflow: { name: 'x', steps: [{ id: 'a', agent: 'echo', input: { t: 'a\u0000' } }] } }, 'workflow.steps[0].input.t'],
   [{ workflow: echoChain(), input: { ['k\ud800']: 1 } }, 'input["k\\ud800"]'],
