@@ -134,5 +134,6 @@ export class StepProcessor {
     } finally {
       this.running.delete(running);
     }
+    logger.debug('step finished', { outcome: event.type, durationMs: Date.now() - startedAt.getTime() });
   }
 }
