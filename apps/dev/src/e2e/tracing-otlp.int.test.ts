@@ -138,8 +138,11 @@ describe('tracing and logs of a built api and worker', () => {
 
     // spans: exported in batches every 200 ms
     const stepsOf = () => receiver.spans.filter((s) => s.name === 'baton.step' && s.attributes['baton.run_id'] === id);
-    await waitFor(() => stepsOf().length === 2 && receiver.spans.some((s) => s.name === 'POST /v1/runs'), 15_000, 'the spans did not arrive');
-    const request = receiver.spans.find((s) => s.name === 'POST /v1/runs' && s.service === 'baton-api')!;
+    // the submission that was accepted: those before the worker registered its agents were 400s
+    const accepted = (s: OtlpSpan) => s.name === 'POST /v1/runs' && s.attributes['http.response.status_code'] === 202;
+    await waitFor(() => stepsOf().length === 2 && receiver.spans.some(accepted), 15_000, 'the spans did not arrive');
+    const request = receiver.spans.find(accepted)!;
+    expect(request.service).toBe('baton-api');
     const trace = receiver.spans.filter((s) => s.traceId === request.traceId);
     const steps = stepsOf();
     expect(steps.map((s) => [s.service, s.traceId, s.attributes['baton.step_key'], s.attributes['baton.agent'], s.attributes['baton.attempt']]).sort()).toEqual([
@@ -155,7 +158,7 @@ describe('tracing and logs of a built api and worker', () => {
     expect(trace.some((s) => s.service === 'baton-worker' && postgres(s))).toBe(true);
 
     // logs: the api's access line of the submission, and each of the worker's steps, carry the ids
-    expect(api!.lines.find((l) => l.message === 'request' && l.route === '/v1/runs' && l.method === 'POST')).toMatchObject({ requestId, runId: id, traceId: request.traceId, status: 202 });
+    expect(api!.lines.find((l) => l.message === 'request' && l.route === '/v1/runs' && l.method === 'POST' && l.status === 202)).toMatchObject({ requestId, runId: id, traceId: request.traceId, status: 202 });
     const first = worker!.lines.find((l) => l.message === 'step finished' && l.stepKey === 'first');
     expect(first).toMatchObject({ requestId, runId: id, stepKey: 'first', attempt: 1, agent: 'echo', traceId: request.traceId, service: 'worker' });
     const second = worker!.lines.find((l) => l.message === 'step finished' && l.stepKey === 'second');
