@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Makes sure the services the tests and `npm start` need are up, here or on a fresh Debian machine:
 // Redis on 127.0.0.1:6379 and Postgres on 127.0.0.1:5432 (and RabbitMQ on 5672 with --rabbitmq).
+// With --tools it also installs the programs some tests run: Chromium (the Bull Board browser test)
+// and promtool (the Prometheus rules test), with apt-get when missing.
 // A service whose URL is set in the environment (REDIS_URL, DATABASE_URL, RABBITMQ_URL) is someone
 // else's and left alone. Starts what is down (installing it with apt-get when missing), then waits
 // until each accepts connections. Idempotent; well under a second when everything is up.
 //
-// Usage: node scripts/services.mjs [--rabbitmq]
+// Usage: node scripts/services.mjs [--rabbitmq] [--tools]
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
@@ -200,7 +202,27 @@ async function rabbitmq() {
   console.log(`rabbitmq: ${installed}started`);
 }
 
+/** Programs the tests run, by the path they run them at, and the Debian package of each. */
+const TOOLS = [
+  ['/usr/bin/chromium', 'chromium'],
+  ['/usr/bin/promtool', 'prometheus'],
+];
+
+// Sequential (apt holds a lock), and before the services start (apt-get is slow, not their probes).
+function tools() {
+  for (const [path, pkg] of TOOLS) {
+    if (existsSync(path)) {
+      console.log(`${pkg}: ${path} present`);
+      continue;
+    }
+    aptInstall(pkg);
+    if (!existsSync(path)) throw new Error(`${pkg} was installed but ${path} is still missing`);
+    console.log(`${pkg}: installed`);
+  }
+}
+
 try {
+  if (process.argv.includes('--tools')) tools();
   await Promise.all([redis(), postgres(), ...(process.argv.includes('--rabbitmq') ? [rabbitmq()] : [])]);
 } catch (error) {
   console.error(`services: ${error.message}`);
