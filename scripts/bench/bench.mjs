@@ -26,6 +26,9 @@
 //                        --env DB_POOL_SIZE=20
 //   --save               write the JSON to bench/results/<YYYY-MM-DD>.json; --out FILE elsewhere
 //
+// Environment: BENCH_TRACING=1 runs Baton with tracing on: a local OTLP sink (otlp-sink.mjs) in this
+// process receives the spans, and the api and workers get OTEL_EXPORTER_OTLP_ENDPOINT pointing at it.
+//
 // What it does: creates its own database (createTestDatabase of @baton/db/testing) and Redis key
 // prefix, starts `apps/api/dist/main.js` and N × `apps/worker/dist/main.js` as separate processes,
 // runs raw BullMQ (scripts/bench/raw-bullmq.mjs, a child process, its own prefix, no Postgres) and
@@ -56,6 +59,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { CpuMeter, formatCpuSplit } from './cpu.mjs';
+import { startOtlpSink } from './otlp-sink.mjs';
 import { log, REDIS_URL, ROOT } from './env.mjs';
 import { gitInfo, machineInfo } from './machine-info.mjs';
 import { buildReport, renderReport } from './report.mjs';
@@ -75,6 +79,7 @@ function parseArgs(argv) {
   const o = {
     workers: 1, concurrency: 100, rawConcurrency: 50, only: SCENARIOS, runs: 2000, rate: 100, pacedSeconds: 20, soak: false, items: 5000,
     dagRuns: 200, dagWidth: 48, payloadMb: 10, payloadGenerated: true, budget: undefined, env: {}, save: false, out: undefined,
+    tracing: process.env.BENCH_TRACING === '1',
   };
   const num = (name, v) => {
     const n = Number(v);
@@ -118,7 +123,7 @@ function parseArgs(argv) {
       case '--out': o.out = val(); break;
       case '-h':
       case '--help':
-        process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(0, 30).map((l) => l.slice(3)).join('\n') + '\n');
+        process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(0, 33).map((l) => l.slice(3)).join('\n') + '\n');
         process.exit(0);
         break;
       default:
@@ -171,7 +176,13 @@ async function main() {
 
   // 2. Baton
   const batonScenarios = ['burst', 'paced', 'fanout', 'wide', 'payload'].filter(selected);
+  let sink;
   if (batonScenarios.length) {
+    if (opts.tracing) {
+      sink = await startOtlpSink();
+      opts.env.OTEL_EXPORTER_OTLP_ENDPOINT = sink.url;
+      log(`tracing: on, spans exported to the sink at ${sink.url}`);
+    }
     let baton;
     try {
       baton = await startBaton(opts);
@@ -223,11 +234,12 @@ async function main() {
     date: new Date().toISOString(),
     git,
     machine,
-    options: { workers: opts.workers, concurrency: opts.concurrency, only: opts.only, runs: opts.runs, rate: opts.rate, paced_seconds: opts.soak ? opts.soakSeconds : opts.pacedSeconds, raw_paced_seconds: opts.pacedSeconds, soak: opts.soak, items: opts.items, dag_runs: opts.dagRuns, dag_width: opts.dagWidth, payload_mb: opts.payloadMb, env: opts.env },
+    options: { workers: opts.workers, concurrency: opts.concurrency, only: opts.only, runs: opts.runs, rate: opts.rate, paced_seconds: opts.soak ? opts.soakSeconds : opts.pacedSeconds, raw_paced_seconds: opts.pacedSeconds, soak: opts.soak, items: opts.items, dag_runs: opts.dagRuns, dag_width: opts.dagWidth, payload_mb: opts.payloadMb, env: opts.env, tracing: opts.tracing },
     raw: results.raw,
     baton: results.baton,
     ratios,
     targets,
+    ...(sink ? { tracing_sink: sink.counts } : {}),
     ...(noisy.length ? { noise_warning: `CPU used by processes outside the benchmark (share of all CPU used): ${noisy.join(', ')}` } : {}),
     bench_seconds: round((performance.now() - benchStart) / 1000, 1),
   };
