@@ -256,7 +256,7 @@ async function redisContents(client: Redis, keyPrefix: string): Promise<string> 
       else if (type === 'hash') parts.push(JSON.stringify(await client.hgetall(key)));
       else if (type === 'list') parts.push(JSON.stringify(await client.lrange(key, 0, -1)));
       else if (type === 'set') parts.push(JSON.stringify(await client.smembers(key)));
-      else if (type === 'zset') parts.push(JSON.stringify(await client.zrange(key, 0, -1)));
+      else if (type === 'zset') parts.push(JSON.stringify(await client.zrange(key, '0', '-1')));
       else if (type === 'stream') parts.push(JSON.stringify(await client.xrange(key, '-', '+')));
     }
   } while (cursor !== '0');
