@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { PassThrough } from 'node:stream';
 import express, { Router } from 'express';
 import { createLogger, createMetrics } from '@baton/telemetry';
 import { errorMiddleware, notFound } from './error-middleware';
@@ -56,5 +57,34 @@ describe('requestContext', () => {
     expect(text).toContain('baton_http_requests_total{method="GET",route="unmatched",status="404"} 1');
     expect(text).toMatch(/baton_http_request_duration_seconds_count\{method="GET",route="\/v1\/things\/:id"\} \d/);
     expect(text).not.toMatch(/route="\/v1\/things\/\d/);
+  });
+});
+
+describe('requestContext without tracing', () => {
+  const TRACE = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+  it("keeps a client's valid traceparent for the run and puts its trace id on the request's log lines; ignores a bad one", async () => {
+    const stream = new PassThrough();
+    const lines: Array<Record<string, unknown>> = [];
+    stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)));
+    const app = express();
+    app.use(requestContext(createLogger({ service: 'test', format: 'json', stream }), createMetrics({ defaultMetrics: false })));
+    app.get('/v1/trace', (req, res) => {
+      res.json({ traceparent: req.traceparent ?? null });
+    });
+    const traced = app.listen(0);
+    await new Promise((resolve) => traced.once('listening', resolve));
+    const url = `http://127.0.0.1:${(traced.address() as { port: number }).port}/v1/trace`;
+    try {
+      const sent = await fetch(url, { headers: { traceparent: TRACE, 'X-Request-Id': 'with-trace' } });
+      expect(await sent.json()).toEqual({ traceparent: TRACE });
+      const bad = await fetch(url, { headers: { traceparent: '00-zz-00-01', 'X-Request-Id': 'bad-trace' } });
+      expect(await bad.json()).toEqual({ traceparent: null });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(lines.find((l) => l.requestId === 'with-trace')).toMatchObject({ message: 'request', route: '/v1/trace', traceId: '4bf92f3577b34da6a3ce929d0e0e4736' });
+      expect(lines.find((l) => l.requestId === 'bad-trace')).not.toHaveProperty('traceId');
+    } finally {
+      await new Promise((resolve) => traced.close(resolve));
+    }
   });
 });

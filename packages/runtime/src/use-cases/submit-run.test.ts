@@ -86,3 +86,12 @@ test('when the agents cannot be known (Redis down) the submission is UNAVAILABLE
   agents.down = true;
   await expect(submitRun(deps, callers.admin, { workflow: echoChain() })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
 });
+
+test("the request's id and trace reach the first jobs and are no part of the submission an Idempotency-Key is bound to", async () => {
+  const { deps, dispatcher } = useCaseFixture();
+  const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  const first = await submitRun(deps, callers.submitter, { workflow: echoChain(), idempotencyKey: 'trace-key', requestId: 'req-1', traceparent });
+  expect(dispatcher.enqueued.map((j) => [j.job.requestId, j.job.traceparent])).toEqual([['req-1', traceparent]]);
+  const again = await submitRun(deps, callers.submitter, { workflow: echoChain(), idempotencyKey: 'trace-key', requestId: 'req-2' });
+  expect(again).toEqual({ id: first.id, status: first.status, created: false });
+});
