@@ -40,9 +40,6 @@ export async function startAuthentication(config: Pick<Config, 'adminKey' | 'aut
     ...(keys ? [keys] : []),
     ...(jwt ? [jwtAuthenticator(jwt)] : []),
   ];
-  if (open) {
-    logger.warn('!!! no BATON_ADMIN_KEY, BATON_KEY_PEPPER or BATON_JWT_* is set: the api is OPEN, every request acts as admin of tenant "default". Set one before exposing it. !!!');
-  }
   return {
     authenticator: open ? openAuthenticator() : chainAuthenticators(...authenticators),
     apiKeys: { keys: store, revocations: channel, ...(keyPepper === undefined ? {} : { pepper: keyPepper }) },

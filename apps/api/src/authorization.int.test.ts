@@ -130,3 +130,29 @@ it('shows another tenant\'s runs to nobody: a 404, never a 403', async () => {
   // …and the run is untouched.
   expect(await call('alice', 'POST', `/v1/runs/${alices}/cancel`)).toMatchObject({ status: 202 });
 });
+
+it('takes no tenant, submitter or id from the client: such a submission is a 400 naming the field, and nothing is stored', async () => {
+  const before = await db.kysely.selectFrom('runs').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  for (const field of ['tenant', 'submittedBy', 'submitted_by', 'id'] as const) {
+    const res = await fetch(`${base}/v1/runs`, {
+      method: 'POST', headers: { 'X-API-Key': 'alice', 'Content-Type': 'application/json' }, body: JSON.stringify({ workflow, [field]: 't2' }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: [{ path: field, message: 'unknown field' }] } });
+  }
+  const after = await db.kysely.selectFrom('runs').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  expect(after.n).toBe(before.n);
+});
+
+it('lists only the runs of the caller\'s tenant', async () => {
+  const alices = await submitAs('alice');
+  const toms = await submitAs('tom');
+  const list = async (as: Caller) => {
+    const res = await fetch(`${base}/v1/runs?limit=200`, { headers: { 'X-API-Key': as } });
+    return ((await res.json()) as { items: Array<{ id: string }> }).items.map((r) => r.id);
+  };
+  expect(await list('otto')).toContain(toms);
+  expect(await list('otto')).not.toContain(alices);
+  expect(await list('vera')).toContain(alices);
+  expect(await list('vera')).not.toContain(toms);
+});

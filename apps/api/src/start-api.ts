@@ -78,6 +78,9 @@ export async function startApi(
 ): Promise<RunningApi> {
   const res = new Resources(logger);
   try {
+    if (config.auth.open) {
+      logger.warn('!!! no BATON_ADMIN_KEY, BATON_KEY_PEPPER or BATON_JWT_* is set: the api is OPEN, every request acts as admin of tenant "default". Set one before exposing it. !!!');
+    }
     const db = res.own(createDb({
       url: config.databaseUrl,
       poolSize: config.dbPoolSize,
