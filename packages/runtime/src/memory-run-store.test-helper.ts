@@ -209,7 +209,7 @@ class MemoryTransaction implements RunStoreTransaction {
       if (this.t.runs.has(r.id)) throw new Error(`run ${r.id} exists (primary key)`);
       this.t.runs.set(r.id, {
         ...r, definition: jsonb(r.definition), input: jsonb(r.input), output: nullableJsonb(r.output), error: nullableJsonb(r.error),
-        context: jsonb(r.context), allowed_agents: nullableJsonb(r.allowed_agents ?? null), version: 0, created_at: new Date(r.created_at), started_at: time(r.started_at), finished_at: time(r.finished_at),
+        context: jsonb(r.context), allowed_agents: nullableJsonb(r.allowed_agents ?? null), traceparent: r.traceparent ?? null, version: 0, created_at: new Date(r.created_at), started_at: time(r.started_at), finished_at: time(r.finished_at),
       });
     }
     this.upsertSteps(steps);
