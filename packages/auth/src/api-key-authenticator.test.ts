@@ -76,6 +76,38 @@ describe('apiKeyAuthenticator', () => {
     expect(store.lookups).toBe(1);
   });
 
+  it('shares one lookup among concurrent requests with a key not cached yet', async () => {
+    const store = mapStore();
+    const key = addKey(store);
+    const auth = apiKeyAuthenticator({ store, pepper: PEPPER, cache: { live: () => true } });
+    const answers = await Promise.all(Array.from({ length: 20 }, () => auth.authenticate(key)));
+    expect(answers.every((p) => p?.role === 'submitter')).toBe(true);
+    expect(store.lookups).toBe(1);
+  });
+
+  it('does not let a request after a deletion share a lookup begun before it', async () => {
+    const store = mapStore();
+    const key = addKey(store);
+    const id = key.split('_')[1]!;
+    const auth = apiKeyAuthenticator({ store, pepper: PEPPER, cache: { live: () => true } });
+    let release: () => void = () => undefined;
+    const read = store.findLive;
+    store.findLive = async (i) => {
+      const row = await read(i);
+      await new Promise<void>((resolve) => (release = resolve));
+      return row;
+    };
+    const early = auth.authenticate(key);
+    await new Promise((resolve) => setImmediate(resolve));
+    store.rows.delete(id);
+    auth.forget(id);
+    store.findLive = read;
+    const late = auth.authenticate(key);
+    release();
+    expect(await early).toBeDefined(); // began before the deletion
+    expect(await late).toBeUndefined();
+  });
+
   it('reads the store on every request while the cache is not live (deletions might go unheard)', async () => {
     const store = mapStore();
     const key = addKey(store);

@@ -55,7 +55,7 @@ export function apiKeyAuthenticator({ store, pepper, cache, now = Date.now }: Ap
     return entry.row;
   };
 
-  const load = async (id: string): Promise<StoredApiKey | undefined> => {
+  const read = async (id: string): Promise<StoredApiKey | undefined> => {
     const before = generation;
     const row = await store.findLive(id);
     if (row && cache?.live() && before === generation) {
@@ -64,12 +64,30 @@ export function apiKeyAuthenticator({ store, pepper, cache, now = Date.now }: Ap
     }
     return row;
   };
+  // A burst of requests with a key not cached yet shares one lookup.
+  const reading = new Map<string, Promise<StoredApiKey | undefined>>();
+  const load = (id: string): Promise<StoredApiKey | undefined> => {
+    let pending = reading.get(id);
+    if (!pending) {
+      pending = read(id).finally(() => {
+        if (reading.get(id) === pending) reading.delete(id);
+      });
+      reading.set(id, pending);
+    }
+    return pending;
+  };
 
   return {
     forget(id) {
       generation += 1;
-      if (id === undefined) rows.clear();
-      else rows.delete(id);
+      // A lookup in flight may predate the deletion: later requests must not share its answer.
+      if (id === undefined) {
+        rows.clear();
+        reading.clear();
+      } else {
+        rows.delete(id);
+        reading.delete(id);
+      }
     },
     async authenticate(credential) {
       if (credential === undefined || !looksLikeApiKey(credential)) return undefined;
