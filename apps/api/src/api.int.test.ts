@@ -294,7 +294,7 @@ describe('workflows, agents and operations', () => {
   it('lists the registered agents', async () => {
     const res = await call('GET', '/v1/agents');
     expect(res.status).toBe(200);
-    expect(res.body.items).toEqual([{ name: 'echo', description: 'returns its input', workers: 1, lastSeenAt: expect.any(String) }]);
+    expect(res.body.items).toEqual([{ name: 'echo', description: 'returns its input', workers: 1, status: 'online', lastSeenAt: expect.any(String) }]);
   });
 
   it('answers /healthz and /readyz without credentials', async () => {
