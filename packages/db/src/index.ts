@@ -12,5 +12,5 @@ export { KyselyRunStore, type LiveStep, type PayloadWrite } from './kysely-run-s
 export { KyselyRunQueries, type RunListFilter } from './kysely-run-queries';
 export { KyselyStatsQueries, type Percentiles, type StatsRow } from './kysely-stats-queries';
 export { KyselyAgentRepository } from './agent-repository';
-export { KyselySecretStore, type SecretListing, type StoredSecret } from './kysely-secret-store';
 export { KyselyApiKeyStore, type ApiKeyRecord, type NewApiKey } from './kysely-api-key-store';
+export { KyselySecretStore, type SecretListing, type StoredSecret } from './kysely-secret-store';

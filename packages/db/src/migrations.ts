@@ -104,27 +104,6 @@ const migrations: Record<string, Migration> = {
       await sql`ALTER TABLE runs ADD COLUMN used_bytes integer NOT NULL DEFAULT 0`.execute(db);
     },
   },
-  '0005_secrets': {
-    // Secrets per tenant, encrypted by the api and decrypted only by a worker at execution; and the
-    // agent allow-list of a run's submitter, which hand-offs are held to.
-    async up(db: Kysely<unknown>) {
-      await sql`
-        CREATE TABLE secrets (
-          tenant text NOT NULL,
-          name text NOT NULL,
-          ciphertext bytea NOT NULL,
-          iv bytea NOT NULL,
-          tag bytea NOT NULL,
-          key_id text NOT NULL,
-          allowed_agents jsonb,
-          created_at timestamptz NOT NULL,
-          updated_at timestamptz NOT NULL,
-          PRIMARY KEY (tenant, name)
-        );
-        ALTER TABLE runs ADD COLUMN allowed_agents jsonb;
-      `.execute(db);
-    },
-  },
   '0004_api_keys': {
     // Stored API keys: only an HMAC of the secret (under the api's BATON_KEY_PEPPER); a deleted
     // key keeps its row (deleted_at) so that what it did stays attributable.
@@ -144,6 +123,27 @@ const migrations: Record<string, Migration> = {
           deleted_at timestamptz
         );
         CREATE INDEX api_keys_tenant_live ON api_keys (tenant, created_at) WHERE deleted_at IS NULL;
+      `.execute(db);
+    },
+  },
+  '0005_secrets': {
+    // Secrets per tenant, encrypted by the api and decrypted only by a worker at execution; and the
+    // agent allow-list of a run's submitter, which hand-offs are held to.
+    async up(db: Kysely<unknown>) {
+      await sql`
+        CREATE TABLE secrets (
+          tenant text NOT NULL,
+          name text NOT NULL,
+          ciphertext bytea NOT NULL,
+          iv bytea NOT NULL,
+          tag bytea NOT NULL,
+          key_id text NOT NULL,
+          allowed_agents jsonb,
+          created_at timestamptz NOT NULL,
+          updated_at timestamptz NOT NULL,
+          PRIMARY KEY (tenant, name)
+        );
+        ALTER TABLE runs ADD COLUMN allowed_agents jsonb;
       `.execute(db);
     },
   },

@@ -95,6 +95,23 @@ export interface PayloadsTable {
   created_at: Timestamp;
 }
 
+/** A secret of a tenant, encrypted (AES-256-GCM); only the worker decrypts it, at execution. */
+export interface SecretsTable {
+  tenant: string;
+  name: string;
+  ciphertext: Buffer;
+  /** 12 random bytes, new for every write. */
+  iv: Buffer;
+  /** GCM authentication tag (16 bytes). */
+  tag: Buffer;
+  /** Which key encrypted it (`BATON_SECRET_KEY_ID`), so that a rotated key still decrypts it. */
+  key_id: string;
+  /** The agents that may receive it (a JSON array), null for every agent. */
+  allowed_agents: NullableJson;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 /** A stored API key (`bk_<id>_<secret>`): never the secret, only its HMAC under the api's pepper. */
 export interface ApiKeysTable {
   /** 16 hex digits, public: the key's name in URLs. */
@@ -115,26 +132,9 @@ export interface ApiKeysTable {
   deleted_at: Timestamp | null;
 }
 
-/** A secret of a tenant, encrypted (AES-256-GCM); only the worker decrypts it, at execution. */
-export interface SecretsTable {
-  tenant: string;
-  name: string;
-  ciphertext: Buffer;
-  /** 12 random bytes, new for every write. */
-  iv: Buffer;
-  /** GCM authentication tag (16 bytes). */
-  tag: Buffer;
-  /** Which key encrypted it (`BATON_SECRET_KEY_ID`), so that a rotated key still decrypts it. */
-  key_id: string;
-  /** The agents that may receive it (a JSON array), null for every agent. */
-  allowed_agents: NullableJson;
-  created_at: Timestamp;
-  updated_at: Timestamp;
-}
-
 export interface Database {
-  secrets: SecretsTable;
   api_keys: ApiKeysTable;
+  secrets: SecretsTable;
   payloads: PayloadsTable;
   agents: AgentsTable;
   runs: RunsTable;
