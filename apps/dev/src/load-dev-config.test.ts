@@ -18,6 +18,12 @@ const VALUES: Record<string, string[]> = {
   BATON_MAX_FOREACH_ITEMS: ['1', '1000000', '0', '0x10', ''],
   BATON_MAX_RUN_STEPS: ['1000', '999', '10000000', ''],
   BATON_MAX_EXPRESSION_MS: ['250', '9', '60001', ''],
+  BATON_SECRET_KEY: ['a'.repeat(64), Buffer.alloc(32, 7).toString('base64'), 'a'.repeat(63), 'short', ''],
+  BATON_SECRET_KEY_ID: ['k2', 'has space', ''],
+  BATON_SECRET_OLD_KEYS: [`k0:${'b'.repeat(64)}`, 'k0', `k0:${'b'.repeat(10)}`, ''],
+  LOG_FORMAT: ['json', 'pretty', 'xml', ''],
+  OTEL_EXPORTER_OTLP_ENDPOINT: ['http://collector:4318', 'https://c', 'grpc://c:4317', 'nope', ''],
+  OTEL_SERVICE_NAME: ['baton-eu', 'x'.repeat(201), ''],
 };
 
 /** What a process makes of the shared variables, or the lines of its refusal without the title. */
@@ -29,6 +35,7 @@ function outcome(load: () => Config | WorkerConfig): { shared: unknown } | { ref
       shared: {
         redisUrl: c.redisUrl, databaseUrl: c.databaseUrl, queuePrefix: c.queuePrefix, logLevel: c.logLevel, dbPoolSize: c.dbPoolSize,
         payloadThresholdBytes: c.payloadThresholdBytes, limits: { maxRunBytes, maxExpressionBytes, maxForEachItems, maxRunSteps },
+        secretKeys: c.secretKeys, tracing: c.tracing, logFormat: c.logFormat,
       },
     };
   } catch (err) {
