@@ -109,8 +109,10 @@ describe('observability on a split stack (2 apis, 2 workers)', () => {
     }
     try {
       await waitFor(async () => {
-        const agents = await get(`${apis[1]}/v1/agents`).catch(() => undefined);
-        return agents?.status === 200 && agents.json().items.some((a: { name: string; workers: number }) => a.name === 'echo' && a.workers === 2);
+        // Every api, not one: each starts on its own and the test sends to both.
+        const answers = await Promise.all(apis.map((api) => get(`${api}/v1/agents`).catch(() => undefined)));
+        return answers.every((agents) => agents?.status === 200 &&
+          agents.json().items.some((a: { name: string; workers: number }) => a.name === 'echo' && a.workers === 2));
       }, 40_000, 'the stack did not start');
     } catch (err) {
       throw new Error(`${String(err)}\n${stack.procs.map((p) => `${p.name}:\n${p.tail()}`).join('\n')}`);
