@@ -24,6 +24,11 @@
 //                        a scenario that would overrun it is skipped, timeouts shrink to fit
 //   --env K=V            extra environment for the api and the workers (repeatable), e.g.
 //                        --env DB_POOL_SIZE=20
+//   --auth MODE          how the bench client authenticates: `key` (default, the production shape:
+//                        the api gets BATON_ADMIN_KEY and BATON_KEY_PEPPER, the bench creates a
+//                        submitter API key and sends it on every request, through the rate limiter)
+//                        or `open` (no credentials and BATON_RATE_LIMIT_PER_MINUTE=0: no limiter); the difference
+//                        between two runs is what auth and rate limiting cost
 //   --save               write the JSON to bench/results/<YYYY-MM-DD>.json; --out FILE elsewhere
 //
 // Environment: BENCH_TRACING=1 runs Baton with tracing on: a local OTLP sink (otlp-sink.mjs) in this
@@ -79,7 +84,7 @@ function parseArgs(argv) {
   const o = {
     workers: 1, concurrency: 100, rawConcurrency: 50, only: SCENARIOS, runs: 2000, rate: 100, pacedSeconds: 20, soak: false, items: 5000,
     dagRuns: 200, dagWidth: 48, payloadMb: 10, payloadGenerated: true, budget: undefined, env: {}, save: false, out: undefined,
-    tracing: process.env.BENCH_TRACING === '1',
+    tracing: process.env.BENCH_TRACING === '1', auth: 'key',
   };
   const num = (name, v) => {
     const n = Number(v);
@@ -117,6 +122,11 @@ function parseArgs(argv) {
         const eq = kv?.indexOf('=') ?? -1;
         if (eq <= 0) throw new Error(`--env needs KEY=VALUE, got ${JSON.stringify(kv)}`);
         o.env[kv.slice(0, eq)] = kv.slice(eq + 1);
+        break;
+      }
+      case '--auth': {
+        o.auth = val();
+        if (!['key', 'open'].includes(o.auth)) throw new Error(`--auth needs key or open, got ${JSON.stringify(o.auth)}`);
         break;
       }
       case '--save': o.save = true; break;
@@ -234,7 +244,7 @@ async function main() {
     date: new Date().toISOString(),
     git,
     machine,
-    options: { workers: opts.workers, concurrency: opts.concurrency, only: opts.only, runs: opts.runs, rate: opts.rate, paced_seconds: opts.soak ? opts.soakSeconds : opts.pacedSeconds, raw_paced_seconds: opts.pacedSeconds, soak: opts.soak, items: opts.items, dag_runs: opts.dagRuns, dag_width: opts.dagWidth, payload_mb: opts.payloadMb, env: opts.env, tracing: opts.tracing },
+    options: { workers: opts.workers, concurrency: opts.concurrency, only: opts.only, runs: opts.runs, rate: opts.rate, paced_seconds: opts.soak ? opts.soakSeconds : opts.pacedSeconds, raw_paced_seconds: opts.pacedSeconds, soak: opts.soak, items: opts.items, dag_runs: opts.dagRuns, dag_width: opts.dagWidth, payload_mb: opts.payloadMb, env: opts.env, tracing: opts.tracing, auth: opts.auth },
     raw: results.raw,
     baton: results.baton,
     ratios,

@@ -6,6 +6,8 @@ export class HttpClient {
   /** @param {string} base e.g. http://127.0.0.1:3000 @param {number} maxSockets */
   constructor(base, maxSockets = 64) {
     this.base = new URL(base);
+    /** Sent with every request (the bench's API key, once it has one). */
+    this.headers = {};
     this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   }
 
@@ -27,6 +29,7 @@ export class HttpClient {
           headers: {
             accept: 'application/json',
             ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
+            ...this.headers,
             ...headers,
           },
         },

@@ -123,7 +123,7 @@ export function buildReport(res, opts) {
 
 /** The header line, the figures table, the CPU table and the noise warning, as printed. */
 export function renderReport({ machine, git, opts, report: { rows, cpuRows, noisy } }) {
-  let text = `\nBaton benchmark — ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gib} GiB; node ${machine.node}, Redis ${machine.redis}, Postgres ${machine.postgres}, BullMQ ${machine.bullmq}; ${opts.workers} worker(s) × concurrency ${opts.concurrency}; commit ${git.commit?.slice(0, 12) ?? '?'}${git.dirty ? ' (dirty)' : ''}\n\n`;
+  let text = `\nBaton benchmark — ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gib} GiB; node ${machine.node}, Redis ${machine.redis}, Postgres ${machine.postgres}, BullMQ ${machine.bullmq}; ${opts.workers} worker(s) × concurrency ${opts.concurrency}; auth ${opts.auth ?? 'open'}, tracing ${opts.tracing ? 'on' : 'off'}; commit ${git.commit?.slice(0, 12) ?? '?'}${git.dirty ? ' (dirty)' : ''}\n\n`;
   text += `${table(['scenario', 'figure', 'value', 'ratio to raw', 'target'], rows)}\n\n`;
   if (cpuRows.length) {
     text += 'CPU seconds per process group over each scenario, and share of all CPU used (machine: busy share of all cores):\n';

@@ -25,7 +25,9 @@ export async function startBaton(opts) {
 async function startProcesses(opts, testDb, prefix) {
   const port = await freePort();
   const base = { ...process.env };
-  delete base.BATON_ADMIN_KEY;
+  for (const name of ['BATON_ADMIN_KEY', 'BATON_KEY_PEPPER', 'BATON_JWT_SECRET', 'BATON_JWT_PUBLIC_KEY', 'BATON_JWT_JWKS_URL', 'BATON_AUTH', 'NODE_ENV']) delete base[name];
+  // --auth key: the production shape. The admin key only creates the bench's own submitter key.
+  const adminKey = opts.auth === 'key' ? randomBytes(24).toString('base64url') : undefined;
   const env = {
     ...base,
     HOST: '127.0.0.1',
@@ -35,6 +37,7 @@ async function startProcesses(opts, testDb, prefix) {
     BATON_QUEUE_PREFIX: prefix,
     LOG_LEVEL: 'warn',
     BODY_LIMIT: '20mb',
+    ...(adminKey ? { BATON_ADMIN_KEY: adminKey, BATON_KEY_PEPPER: randomBytes(24).toString('base64url') } : { BATON_RATE_LIMIT_PER_MINUTE: '0' }),
     ...opts.env,
   };
   let started = false;
@@ -69,6 +72,7 @@ async function startProcesses(opts, testDb, prefix) {
     if (r.status === 200) break;
     await sleep(200);
   }
+  if (adminKey) await useSubmitterKey(http, adminKey);
   for (;;) {
     alive();
     if (performance.now() - t0 > 45_000) throw new Error(`echo not served by ${opts.workers} worker(s) within 45 s (GET /v1/agents: ${last})\n${workers.map((w) => w.describe()).join('\n')}`);
@@ -81,6 +85,17 @@ async function startProcesses(opts, testDb, prefix) {
   started = true;
   log(`baton: api on :${port} and ${opts.workers} worker(s) ready in ${Math.round(performance.now() - t0)} ms`);
   return { api, workers, http, port };
+}
+
+/**
+ * Creates a submitter key (its per-minute limit far above any scenario's rate, so the limiter counts
+ * every request but refuses none) and sends it from now on, as X-API-Key.
+ */
+async function useSubmitterKey(http, adminKey) {
+  const r = await http.request('POST', '/v1/api-keys', { name: 'bench', role: 'submitter', rateLimitPerMinute: 100_000_000 }, { headers: { 'x-api-key': adminKey } });
+  if (r.status !== 201 || typeof r.body?.key !== 'string') throw new Error(`POST /v1/api-keys: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+  http.headers['x-api-key'] = r.body.key;
+  log(`baton: requests authenticate with API key ${r.body.id} (role submitter), through the rate limiter`);
 }
 
 export function assertAlive(baton) {
