@@ -8,8 +8,20 @@ describe('step.succeeded', () => {
     const decision = await d.succeed('a', { big: 'x'.repeat(100) });
     expect(decision.run).toEqual({ status: 'running', startedAt: '2025-01-01T00:00:00.000Z', usedBytes: 2 + 2 + 110 });
     expect(d.entry('a')).toMatchObject({ status: 'succeeded', output: { big: 'x'.repeat(100) }, finishedAt: '2025-01-01T00:00:00.000Z' });
-    // History events stay small: an output is never copied into one.
-    expect(d.commands('emit').find((c) => c.event.type === 'step.succeeded')!.event).toEqual({ type: 'step.succeeded', key: 'a', data: { attempt: 1 } });
+    // A small output travels in its event.
+    expect(d.commands('emit').find((c) => c.event.type === 'step.succeeded')!.event).toEqual({ type: 'step.succeeded', key: 'a', data: { attempt: 1, output: { big: 'x'.repeat(100) } } });
+  });
+
+  it('names a large output by its size in the event, and copies a stored one as its reference', async () => {
+    const d = await RunDriver.submit(workflowOf([{ id: 'a', agent: 'echo' }, { id: 'b', agent: 'echo' }, { id: 'c', agent: 'echo' }]));
+    await d.succeed('a', 'x'.repeat(2000));
+    const ref = { $batonPayload: '00000000-0000-4000-8000-000000000000', bytes: 100_000 };
+    await d.succeed('b', ref);
+    await d.succeed('c', undefined);
+    const data = (key: string) => d.commands('emit').find((c) => c.event.type === 'step.succeeded' && c.event.key === key)!.event.data;
+    expect(data('a')).toEqual({ attempt: 1, outputBytes: 2002 });
+    expect(data('b')).toEqual({ attempt: 1, output: ref });
+    expect(data('c')).toEqual({ attempt: 1 });
   });
 
   it('clears the deadline of the attempt', async () => {

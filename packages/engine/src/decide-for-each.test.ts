@@ -15,7 +15,7 @@ describe('forEach', () => {
     expect(d.entry('each')).toMatchObject({ status: 'running', agent: null, items: ['a', 'b'], startedAt: '2025-01-01T00:00:00.000Z' });
     expect(d.entry('each[1]')).toMatchObject({ stepId: 'each', parentKey: 'each', index: 1, agent: 'echo', status: 'queued', input: { to: 'b', at: 1 } });
     expect(d.commands('enqueue').map((c) => c.key)).toEqual(['each[0]', 'each[1]']);
-    expect(d.history()).toEqual(['run.submitted', 'step.started each', 'step.queued each[0]', 'step.queued each[1]']);
+    expect(d.history()).toEqual(['run.queued', 'step.started each', 'step.queued each[0]', 'step.queued each[1]']);
   });
 
   it('runs at most `concurrency` children, starting the next in index order, and gathers outputs in item order', async () => {

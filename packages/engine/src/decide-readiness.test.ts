@@ -45,7 +45,7 @@ describe('run.submitted', () => {
       { type: 'enqueue', key: 'a', agent: 'echo', attempt: 1, input: { text: 'hi' }, priority: 7, delayMs: 0, timeoutMs: 1000, context: {} },
       { type: 'enqueue', key: 'd', agent: 'echo', attempt: 1, input: {}, priority: 7, delayMs: 0, context: {} },
     ]);
-    expect(d.history()).toEqual(['run.submitted', 'step.queued a', 'step.queued d']);
+    expect(d.history()).toEqual(['run.queued', 'step.queued a', 'step.queued d']);
   });
 
   it('is ignored the second time', async () => {
@@ -189,7 +189,7 @@ describe('when', () => {
     expect(d.entry('a').error).toBeUndefined();
     expect(d.state).toMatchObject({ status: 'succeeded', output: {} });
     expect(d.state.startedAt).toBeUndefined();
-    expect(d.history()).toEqual(['run.submitted', 'step.skipped a', 'run.succeeded']);
+    expect(d.history()).toEqual(['run.queued', 'step.skipped a', 'run.succeeded']);
   });
 
   it('sees $input, the final steps, $context and $run.id; a step that is not final is not in $steps', async () => {

@@ -11,7 +11,7 @@ export function submitRun(draft: RunDraft): void {
     draft.put({ key: def.id, stepId: def.id, agent, status: 'pending', attempt: 0 });
     if (def.needs.length === 0) draft.candidates.push(def.id);
   }
-  draft.emit('run.submitted', undefined, { steps: defs.length });
+  draft.emit('run.queued', undefined, { steps: defs.length });
 }
 
 /** Cancels every entry that is not final, telling workers to stop, and ends the run. */

@@ -1,9 +1,9 @@
-import { ExpressionError, LimitExceededError } from '@baton/workflow';
+import { ExpressionError, LimitExceededError, jsonBytes } from '@baton/workflow';
 import { backoffDelay } from './backoff';
 import type { RunDraft } from './run-draft';
 import { LIMIT_EXCEEDED } from './run-limits';
 import { readableContext } from './scope';
-import type { StepError, StepState } from './types';
+import { isPayloadRef, type StepError, type StepState } from './types';
 
 /** The entry without what belongs to one attempt or one outcome. */
 export function identity(entry: StepState): StepState {
@@ -63,10 +63,22 @@ export function dispatch(draft: RunDraft, entry: StepState, input: unknown, dela
   draft.emit('step.queued', key, { attempt, agent: entry.agent, delayMs });
 }
 
-export function succeed(draft: RunDraft, entry: StepState, output: unknown): void {
+/** Outputs up to this many JSON bytes are copied into their `step.succeeded` event; a larger one is named by its size. */
+export const EVENT_OUTPUT_BYTES = 1024;
+
+/** `bytes` is the output's JSON size when the caller measured it already (a stored value counts as its reference). */
+export function succeed(draft: RunDraft, entry: StepState, output: unknown, bytes?: number): void {
   draft.put({ ...withoutDeadline(entry), status: 'succeeded', output, finishedAt: draft.nowIso });
-  draft.emit('step.succeeded', entry.key, { attempt: entry.attempt });
+  draft.emit('step.succeeded', entry.key, { attempt: entry.attempt, ...eventOutput(output, bytes) });
   draft.settled.push(entry.key);
+}
+
+// History stays small: a stored value travels as its reference, a small output as itself, a large one by its size (the run has it).
+function eventOutput(output: unknown, bytes: number | undefined): Record<string, unknown> {
+  if (output === undefined) return {};
+  if (isPayloadRef(output)) return { output };
+  const size = bytes ?? jsonBytes(output);
+  return size <= EVENT_OUTPUT_BYTES ? { output } : { outputBytes: size };
 }
 
 /** Fails the entry for good; its owner (root, forEach parent, dependants) hears of it. */

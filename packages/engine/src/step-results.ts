@@ -31,7 +31,8 @@ export function stepSucceeded(draft: RunDraft, event: StepEvent<'step.succeeded'
   markRunStarted(draft);
   const writes = event.contextWrites ?? {};
   const forbidden = forbiddenWrites(draft.step(entry.stepId).def, writes);
-  const bytes = receivedBytes(event, writes);
+  const outputBytes = receivedSize(event.output);
+  const bytes = outputBytes + receivedBytes(event, writes);
   if (forbidden.length > 0) {
     fail(draft, entry, { code: 'CONTEXT_ACCESS', message: `step ${entry.key} may not write context ${forbidden.join(', ')}` });
   } else if (!draft.receive(bytes)) {
@@ -41,14 +42,16 @@ export function stepSucceeded(draft: RunDraft, event: StepEvent<'step.succeeded'
     handOff(draft, entry, event.handoff, writes);
   } else {
     applyContextWrites(draft, entry, writes);
-    succeed(draft, entry, event.output);
+    succeed(draft, entry, event.output, outputBytes);
   }
 }
 
-/** The JSON bytes a result brings into the run: output (a stored one by its size), context writes, a hand-off's input. */
+/** A received value's JSON bytes: a stored one by the size it declares. */
+const receivedSize = (value: unknown): number => (isPayloadRef(value) ? value.bytes : jsonBytes(value));
+
+/** The JSON bytes a result brings into the run besides its output: context writes, a hand-off's input. */
 function receivedBytes(event: StepEvent<'step.succeeded'>, writes: Record<string, unknown>): number {
-  const size = (value: unknown): number => (isPayloadRef(value) ? value.bytes : jsonBytes(value));
-  return size(event.output) + (Object.keys(writes).length > 0 ? jsonBytes(writes) : 0) + size(event.handoff?.input);
+  return (Object.keys(writes).length > 0 ? jsonBytes(writes) : 0) + receivedSize(event.handoff?.input);
 }
 
 export function stepFailed(draft: RunDraft, event: StepEvent<'step.failed'>): void {
