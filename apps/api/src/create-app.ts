@@ -18,6 +18,7 @@ import { metricsRoutes } from './routes/metrics';
 import { payloadRoutes } from './routes/payloads';
 import { runRoutes } from './routes/runs';
 import { secretRoutes } from './routes/secrets';
+import { templateRoutes } from './routes/templates';
 import { workflowRoutes } from './routes/workflows';
 import { wellFormedPath } from './well-formed-path';
 import { parseOffThread } from './yaml-off-thread';
@@ -68,6 +69,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(agentRoutes(deps));
   app.use(secretRoutes(deps.secrets));
   app.use(apiKeyRoutes(deps.apiKeys));
+  app.use(templateRoutes(deps.templates && { ...deps.templates, agents: deps.agents, readDefinition: parseOffThread, limits: config.limits }));
   app.use(statsRoutes(deps));
   app.use(metricsRoutes(deps));
   app.use(notFound);

@@ -3,6 +3,8 @@ import { BatonError } from '@baton/core';
 import { MAX_DEPTH, nestedDeeperThan } from '@baton/runtime';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
+/** Read as text (a string body): a route that takes a definition parses it; any other refuses a body that is no JSON object. */
+const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 
 /** A body is there when it has a length above zero or is chunked; `Content-Length: 0` is no body. */
 function hasBody(headers: { 'content-length'?: string; 'transfer-encoding'?: string }): boolean {
@@ -17,7 +19,7 @@ function hasBody(headers: { 'content-length'?: string; 'transfer-encoding'?: str
  */
 export function jsonBody(limit: string): RequestHandler[] {
   const requireJson: RequestHandler = (req, _res, next) => {
-    if (hasBody(req.headers) && !req.is(JSON_TYPES)) {
+    if (hasBody(req.headers) && !req.is([...JSON_TYPES, ...YAML_TYPES])) {
       const type = req.get('content-type')?.trim();
       throw new BatonError('UNSUPPORTED_MEDIA_TYPE', 'request body must be application/json', [
         { path: 'Content-Type', message: type ? `${JSON.stringify(type.slice(0, 100))} is not application/json` : 'is missing: send application/json' },
@@ -33,5 +35,5 @@ export function jsonBody(limit: string): RequestHandler[] {
     }
     next();
   };
-  return [requireJson, express.json({ limit, type: JSON_TYPES, strict: true }), limitDepth];
+  return [requireJson, express.json({ limit, type: JSON_TYPES, strict: true }), express.text({ limit, type: YAML_TYPES }), limitDepth];
 }

@@ -35,6 +35,11 @@ export const ROUTE_PERMISSIONS = {
   'GET /v1/api-keys': 'admin.manage',
   'DELETE /v1/api-keys/:id': 'admin.manage',
   'GET /v1/stats': 'run.read',
+  'PUT /v1/templates/:name': 'template.write',
+  'GET /v1/templates': 'template.read',
+  'GET /v1/templates/:name': 'template.read',
+  'GET /v1/templates/:name/versions/:version': 'template.read',
+  'GET /v1/templates/:name/diff': 'template.read',
   'USE /admin/queues': 'dashboard.read',
 } as const satisfies Record<string, Action | typeof PUBLIC>;
 

@@ -6,7 +6,7 @@ import { BatonError, Resources } from '@baton/core';
 import { Runtime, configuredLimits, createBullmqDispatcher, migrateWhenReachable } from '@baton/runtime';
 import { createLogger, createMetrics, processTracer, type Logger } from '@baton/telemetry';
 import type { Config } from './config';
-import { KyselySecretStore } from '@baton/db';
+import { KyselySecretStore, KyselyTemplateStore } from '@baton/db';
 import { SecretCipher } from '@baton/runtime';
 import { createApp } from './create-app';
 import { createHttpServer } from './http-server';
@@ -132,6 +132,7 @@ export async function startApi(
       config,
       authenticator: auth.authenticator,
       apiKeys: auth.apiKeys,
+      templates: { templates: new KyselyTemplateStore(db.kysely) },
       rateLimits: new RedisRateLimits({
         connection: redis,
         prefix: config.queuePrefix,

@@ -161,6 +161,27 @@ const migrations: Record<string, Migration> = {
       await sql`ALTER TABLE runs ADD COLUMN traceparent text`.execute(db);
     },
   },
+  '0008_templates': {
+    // Stored workflow templates, one row per version (immutable once written). `triggers` (the
+    // definition's `on`) and `schedule` are copied out of the definition for the event and schedule lookups.
+    async up(db: Kysely<unknown>) {
+      await sql`
+        CREATE TABLE templates (
+          tenant text NOT NULL,
+          name text NOT NULL,
+          version integer NOT NULL,
+          definition jsonb NOT NULL,
+          definition_hash text NOT NULL,
+          description text,
+          schedule jsonb,
+          triggers jsonb NOT NULL DEFAULT '[]',
+          created_by text,
+          created_at timestamptz NOT NULL,
+          PRIMARY KEY (tenant, name, version)
+        );
+      `.execute(db);
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -55,6 +55,21 @@ export const stepSchema = z
   })
   .strict();
 
+/** An event type of `POST /v1/events` and a template's `on`. */
+export const EVENT_TYPE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
+
+/** A template's `schedule`: the cron syntax and the time zone are checked by `scheduleProblems`. */
+export const scheduleSchema = z
+  .object({
+    /** Five fields (minute precision) or six (a leading seconds field), as BullMQ's cron-parser reads them. */
+    cron: z.string().min(1).max(200),
+    /** An IANA time zone, e.g. `Europe/Paris`. @defaultValue UTC */
+    timezone: z.string().min(1).max(100).optional(),
+    /** The input of each scheduled run (checked against the template's input schema, defaults applied). */
+    input: z.unknown().optional(),
+  })
+  .strict();
+
 export const workflowSchema = z
   .object({
     name: z.string().regex(WORKFLOW_NAME, 'must match [a-z0-9][a-z0-9._-]{0,63}'),
@@ -63,10 +78,15 @@ export const workflowSchema = z
     input: z.record(z.unknown()).optional(),
     steps: z.array(stepSchema).min(1, 'a workflow needs at least one step').max(MAX_STEPS, `at most ${MAX_STEPS} steps`),
     output: z.unknown().optional(),
+    /** Runs of this template by the clock (a stored template only). */
+    schedule: scheduleSchema.optional(),
+    /** Event types (`POST /v1/events`) that start a run of this template, the event's payload as its input. */
+    on: z.array(z.string().regex(EVENT_TYPE, 'must match [A-Za-z0-9][A-Za-z0-9._:/-]{0,127}')).max(100).optional(),
   })
   .strict();
 
 export type WorkflowDefinition = z.infer<typeof workflowSchema>;
 export type StepDefinition = z.infer<typeof stepSchema>;
+export type ScheduleDefinition = z.infer<typeof scheduleSchema>;
 /** What a client writes, before defaults are applied. */
 export type WorkflowInput = z.input<typeof workflowSchema>;

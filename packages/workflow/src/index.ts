@@ -5,8 +5,11 @@ export {
   RESERVED_STEP_IDS,
   STEP_ID,
   WORKFLOW_NAME,
+  EVENT_TYPE,
+  scheduleSchema,
   stepSchema,
   workflowSchema,
+  type ScheduleDefinition,
   type StepDefinition,
   type WorkflowDefinition,
   type WorkflowInput,
@@ -26,7 +29,7 @@ export { compileWorkflow, type CompiledStep, type CompiledWorkflow } from './com
 export { DEFAULT_MAX_YAML_NODES, parseWorkflow, type ParseOptions, type ParseResult } from './parse';
 export { validate, type ValidationResult } from './validate';
 export type { ValidateOptions } from './validate-options';
-export { DEFAULT_MAX_INPUT_ARRAY_ITEMS, validateInput, type InputLimits } from './input-schema';
+export { DEFAULT_MAX_INPUT_ARRAY_ITEMS, validateInput, withInputDefaults, type InputLimits } from './input-schema';
 export type { Problem } from './problem';
 export { BoundedCache } from './bounded-cache';
 export { unstorableJson, unstorableStrings } from './storable-text';

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_INPUT_ARRAY_ITEMS, inputSchemaError, validateInput } from './input-schema';
+import { DEFAULT_MAX_INPUT_ARRAY_ITEMS, inputSchemaError, validateInput, withInputDefaults } from './input-schema';
 
 const ticketSchema = {
   type: 'object',
@@ -148,5 +148,24 @@ describe('inputSchemaError', () => {
     const result = inputSchemaError(schema);
     if (error === undefined) expect(result).toBeUndefined();
     else expect(result).toMatch(error);
+  });
+});
+
+describe('withInputDefaults', () => {
+  const schema = { type: 'object', properties: { region: { type: 'string', default: 'eu' }, opts: { type: 'object', properties: { n: { type: 'integer', default: 3 } }, default: {} } } };
+
+  it('fills the defaults of absent properties, nested ones too, in a copy', () => {
+    const input = { region: 'us' };
+    expect(withInputDefaults(schema, input)).toEqual({ region: 'us', opts: { n: 3 } });
+    expect(withInputDefaults(schema, {})).toEqual({ region: 'eu', opts: { n: 3 } });
+    expect(input).toEqual({ region: 'us' });
+  });
+
+  it('answers the input itself without a schema, for a non-object input, or for a schema that does not compile', () => {
+    const input = { a: 1 };
+    expect(withInputDefaults(undefined, input)).toBe(input);
+    expect(withInputDefaults(schema, 'text')).toBe('text');
+    expect(withInputDefaults(schema, null)).toBeNull();
+    expect(withInputDefaults({ type: 'nonsense' }, input)).toBe(input);
   });
 });

@@ -73,8 +73,8 @@ const cache = new BoundedCache<Compiled>(256);
 // Checks schemas against the draft-07 meta-schema, compiled once. It keeps no user schema.
 const metaValidator = new Ajv({ logger: false });
 
-function compile(schema: object): Compiled {
-  const key = JSON.stringify(schema);
+function compile(schema: object, useDefaults = false): Compiled {
+  const key = `${useDefaults ? 'd' : 'v'}${JSON.stringify(schema)}`;
   const hit = cache.get(key);
   if (hit) return hit;
   let compiled: Compiled;
@@ -82,7 +82,7 @@ function compile(schema: object): Compiled {
     metaValidator.validateSchema(schema, true);
     // A fresh compiler per schema: ajv keeps every schema it compiles and refuses a second `$id` it
     // has seen, so a shared one would grow without bound and mix up workflows.
-    const ajv = new Ajv({ allErrors: true, logger: false, meta: false, validateSchema: false, code: { regExp: linearRegExp } });
+    const ajv = new Ajv({ allErrors: true, useDefaults, logger: false, meta: false, validateSchema: false, code: { regExp: linearRegExp } });
     addFormats(ajv);
     useLinearFormats(ajv);
     ajv.removeKeyword('uniqueItems');
@@ -114,6 +114,19 @@ export function validateInput(schema: object | undefined, input: unknown, limits
   if ('error' in compiled) return [{ path: 'input', message: `the workflow's input schema is invalid: ${compiled.error}` }];
   if (compiled.validate(input)) return [];
   return compiled.validate.errors!.map((error) => toProblem(error, input));
+}
+
+/**
+ * A copy of `input` with the `default`s of `schema` filled in where the input leaves a property out
+ * (ajv's `useDefaults`); `input` itself is not changed. Call it on an input `validateInput` accepted.
+ */
+export function withInputDefaults(schema: object | undefined, input: unknown): unknown {
+  if (schema === undefined || input === null || typeof input !== 'object') return input;
+  const compiled = compile(schema, true);
+  if ('error' in compiled) return input;
+  const copy = structuredClone(input);
+  compiled.validate(copy);
+  return copy;
 }
 
 function toProblem(error: ErrorObject, input: unknown): Problem {

@@ -4,6 +4,7 @@ import { expressionProblems } from './expression-problems';
 import { graphProblems } from './graph-problems';
 import { inputSchemaError } from './input-schema';
 import type { Problem } from './problem';
+import { scheduleProblems } from './schedule-problems';
 import { stepProblems } from './step-problems';
 import type { ValidateOptions } from './validate-options';
 import { zodProblems } from './zod-problems';
@@ -41,6 +42,7 @@ function ruleProblems(definition: Record<string, unknown>, options: ValidateOpti
       steps.map((step) => step?.needs),
     ),
   );
+  problems.push(...scheduleProblems(definition.schedule));
   if (isRecord(definition.input)) {
     const error = inputSchemaError(definition.input);
     if (error !== undefined) problems.push({ path: 'input', message: `not a valid JSON Schema: ${error}` });
