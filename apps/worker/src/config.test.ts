@@ -17,6 +17,7 @@ const DEFAULTS: WorkerConfig = {
   maxRequeues: 3,
   agentModules: [],
   agentConfig: {},
+  agentConcurrency: {},
   metricsPort: 9464,
   metricsHost: '127.0.0.1',
 };
@@ -43,6 +44,7 @@ const EVERY_DEFAULT: Array<[string, (c: WorkerConfig) => unknown, unknown]> = [
   ['BATON_MAX_REQUEUES', (c) => c.maxRequeues, 3],
   ['BATON_AGENT_MODULES', (c) => c.agentModules, []],
   ['BATON_AGENT_CONFIG', (c) => c.agentConfig, {}],
+  ['BATON_AGENT_CONCURRENCY', (c) => c.agentConcurrency, {}],
   ['METRICS_PORT', (c) => c.metricsPort, 9464],
   ['METRICS_HOST', (c) => c.metricsHost, '127.0.0.1'],
 ];
@@ -67,13 +69,13 @@ describe('loadWorkerConfig', () => {
       DB_POOL_SIZE: '25', BATON_PAYLOAD_THRESHOLD: '2048', BATON_MAX_RUN_BYTES: '4096', BATON_MAX_EXPRESSION_BYTES: '1024',
       BATON_MAX_FOREACH_ITEMS: '5', BATON_MAX_RUN_STEPS: '1000', BATON_MAX_EXPRESSION_MS: '250', WORKER_AGENTS: 'echo, delay', WORKER_CONCURRENCY: '7',
       WORKER_SYNC_COMMIT: 'on', WORKER_LOCK_MS: '600', SHUTDOWN_GRACE_MS: '0', RECONCILE_EVERY_MS: '250', BATON_MAX_REQUEUES: '0',
-      BATON_AGENT_MODULES: './a.js', BATON_AGENT_CONFIG: '{"echo":{"x":1}}', METRICS_PORT: '9100', METRICS_HOST: '0.0.0.0', UNRELATED: 'ignored',
+      BATON_AGENT_MODULES: './a.js', BATON_AGENT_CONFIG: '{"echo":{"x":1}}', BATON_AGENT_CONCURRENCY: '{"llm":5}', METRICS_PORT: '9100', METRICS_HOST: '0.0.0.0', UNRELATED: 'ignored',
     })).toEqual({
       redisUrl: 'rediss://cache:6380', databaseUrl: 'postgresql://u:p@db/baton', queuePrefix: 'staging.eu', logLevel: 'debug',
       dbPoolSize: 25, payloadThresholdBytes: 2048,
       limits: { maxRunBytes: 4096, maxExpressionBytes: 1024, maxForEachItems: 5, maxRunSteps: 1000, maxExpressionMs: 250 },
       agents: ['echo', 'delay'], concurrency: 7, synchronousCommit: true, lockMs: 600, shutdownGraceMs: 0, reconcileEveryMs: 250,
-      maxRequeues: 0, agentModules: ['./a.js'], agentConfig: { echo: { x: 1 } }, metricsPort: 9100, metricsHost: '0.0.0.0',
+      maxRequeues: 0, agentModules: ['./a.js'], agentConfig: { echo: { x: 1 } }, agentConcurrency: { llm: 5 }, metricsPort: 9100, metricsHost: '0.0.0.0',
     });
   });
 
@@ -97,6 +99,8 @@ describe('loadWorkerConfig', () => {
     ['SHUTDOWN_GRACE_MS', '2147483648', 'must be an integer between 0 and 2147483647'],
     ['RECONCILE_EVERY_MS', ' ', 'must be an integer between 200 and 2147483647'],
     ['BATON_MAX_REQUEUES', '101', 'must be an integer between 0 and 100'],
+    ['BATON_AGENT_CONCURRENCY', '{"llm":0}', 'must be a JSON object of integers from 1 to 100000: { "<agent>": n }'],
+    ['BATON_AGENT_CONCURRENCY', '[5]', 'must be a JSON object of integers from 1 to 100000: { "<agent>": n }'],
   ])('refuses %s=%j, naming it', (name, value, message) => {
     expect(() => loadWorkerConfig({ [name]: value })).toThrow(`\n  - ${name}: ${message} (got ${JSON.stringify(value)})`);
   });

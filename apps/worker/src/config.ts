@@ -4,6 +4,8 @@ import { z } from 'zod';
 // Node runs a timer of more than 2^31 - 1 ms after 1 ms: a longer grace period, lock or period would be none.
 const MAX_TIMER_MS = 2_147_483_647;
 
+const AGENT_CONCURRENCY_SHAPE = 'must be a JSON object of integers from 1 to 100000: { "<agent>": n }';
+
 // The worker's own variables; those the api reads too (REDIS_URL, LOG_LEVEL, the BATON_MAX_* of
 // the engine, …) come from the shared schema, so both processes read them alike.
 const Schema = sharedEnvSchema.extend({
@@ -17,6 +19,11 @@ const Schema = sharedEnvSchema.extend({
   BATON_AGENT_MODULES: envVar.list(),
   BATON_AGENT_CONFIG: envVar.json(
     z.record(z.string(), z.record(z.string(), z.unknown()), { message: 'must be a JSON object of objects: { "<agent>": { … } }' }),
+  ),
+  BATON_AGENT_CONCURRENCY: envVar.json(
+    z.record(z.string(), z.unknown(), { message: AGENT_CONCURRENCY_SHAPE })
+      .refine((limits) => Object.values(limits).every((n) => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 100_000), AGENT_CONCURRENCY_SHAPE)
+      .transform((limits) => limits as Record<string, number>),
   ),
   METRICS_PORT: envVar.integer(0, 65_535, 9464),
   METRICS_HOST: envVar.text('127.0.0.1'),
@@ -46,6 +53,12 @@ export interface WorkerConfig extends SharedConfig {
   agentModules?: string[];
   /** `BATON_AGENT_CONFIG`: each agent's config object, keyed by agent name. @defaultValue {} */
   agentConfig?: Record<string, Record<string, unknown>>;
+  /**
+   * `BATON_AGENT_CONCURRENCY`: jobs of an agent running at once across the whole fleet (BullMQ's
+   * global concurrency of its queue), by agent name; a served agent not named has no fleet limit.
+   * Give every worker the same value: the last one to start sets it. @defaultValue {}
+   */
+  agentConcurrency?: Record<string, number>;
   /** `METRICS_PORT` of the worker's Prometheus `/metrics`; undefined for 0, no metrics server. @defaultValue 9464 */
   metricsPort?: number;
   /** `METRICS_HOST`: the interface `/metrics` listens on; it needs no credentials, so only this host by default (`0.0.0.0` for every interface). @defaultValue '127.0.0.1' */
@@ -70,6 +83,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     maxRequeues: c.BATON_MAX_REQUEUES,
     agentModules: c.BATON_AGENT_MODULES ?? [],
     agentConfig: c.BATON_AGENT_CONFIG ?? {},
+    agentConcurrency: c.BATON_AGENT_CONCURRENCY ?? {},
     metricsPort: c.METRICS_PORT === 0 ? undefined : c.METRICS_PORT,
     metricsHost: c.METRICS_HOST,
   };

@@ -107,6 +107,9 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     await heartbeat();
     res.own(setInterval(heartbeat, HEARTBEAT_MS), async (t) => { clearInterval(t); await registry.unregister(id).catch(() => undefined); });
 
+    // Before consuming: a limit set now holds from the first job this worker takes.
+    await queue.setAgentConcurrency(Object.fromEntries(served.map((a) => [a.name, config.agentConcurrency?.[a.name]])));
+
     res.own(await subscribeCancel(redis, config.queuePrefix, (m) => steps.abort(m), { onError: (err) => logger.warn('cancel subscription error', { error: err.message }) }), (s) => s.close());
 
     const consumer = new BullmqStepConsumer({

@@ -9,6 +9,8 @@ export type { EventWrite } from './events-insert-sql';
 export type { Transitions } from './transition-writer';
 export type { IdempotencyClaim, IdempotencyHolder, NewRun, NewRuns } from './run-intake-writer';
 export { KyselyRunStore, type LiveStep, type PayloadWrite } from './kysely-run-store';
+export type { SlotClaim } from './concurrency-slots';
+export { KyselyRunLinks, type LiveChildStep, type RunLink } from './kysely-run-links';
 export { KyselyRunQueries, type RunListFilter } from './kysely-run-queries';
 export { KyselyStatsQueries, type Percentiles, type StatsRow } from './kysely-stats-queries';
 export { KyselyAgentRepository } from './agent-repository';

@@ -1,6 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import { toJsonb } from './json';
 import { RUN_HEAD_COLUMNS, type RunHead } from './run-head';
+import { releaseSlots, takeSlots, type SlotClaim } from './concurrency-slots';
+import { insertRunLinks, type RunLink } from './kysely-run-links';
 import { claimIdempotencyKeys, insertRuns, type IdempotencyClaim, type IdempotencyHolder, type NewRuns } from './run-intake-writer';
 import type { Database, StepRow } from './schema';
 import { writeTransitions, type Transitions } from './transition-writer';
@@ -93,6 +95,21 @@ export class KyselyRunStore {
   /** Inserts new runs with their first steps and events. */
   insertRuns(batch: NewRuns): Promise<void> {
     return insertRuns(this.db, batch);
+  }
+
+  /** Takes concurrency slots for new runs (locking each key's row); answers the runs that got one. */
+  takeSlots(claims: readonly SlotClaim[]): Promise<Set<string>> {
+    return takeSlots(this.db, claims);
+  }
+
+  /** Frees the slots of finished runs and gives them to the oldest waiting runs; answers those (locked). */
+  releaseSlots(runIds: readonly string[]): Promise<string[]> {
+    return releaseSlots(this.db, runIds);
+  }
+
+  /** Links new child runs to the parent step attempts that started them. */
+  linkChildren(links: readonly RunLink[]): Promise<void> {
+    return insertRunLinks(this.db, links);
   }
 
   /** Attempts queued or running since before `queuedBefore` that have a job of their own, oldest first. */

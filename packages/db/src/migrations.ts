@@ -182,6 +182,39 @@ const migrations: Record<string, Migration> = {
       `.execute(db);
     },
   },
+  '0012_child_runs_and_limits': {
+    // Concurrency keys: one row per tenant and key with its running count (the lock that admissions
+    // and releases serialise on), and each keyed run's place: holding a slot, or waiting for one.
+    // A sub-workflow's child run links to the parent step (one child per attempt) with its depth.
+    async up(db: Kysely<unknown>) {
+      await sql`
+        CREATE TABLE concurrency_slots (
+          tenant text NOT NULL,
+          key text NOT NULL,
+          max_running integer NOT NULL,
+          running integer NOT NULL DEFAULT 0,
+          PRIMARY KEY (tenant, key)
+        );
+        CREATE TABLE concurrency_runs (
+          -- no foreign key: an admission takes slots before it inserts its runs
+          run_id uuid PRIMARY KEY,
+          tenant text NOT NULL,
+          key text NOT NULL,
+          holding boolean NOT NULL,
+          created_at timestamptz NOT NULL
+        );
+        CREATE INDEX concurrency_runs_waiting ON concurrency_runs (tenant, key, created_at, run_id) WHERE NOT holding;
+        CREATE TABLE run_links (
+          child_run_id uuid PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+          parent_run_id uuid NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+          parent_step_key text NOT NULL,
+          parent_attempt integer NOT NULL,
+          depth integer NOT NULL,
+          UNIQUE (parent_run_id, parent_step_key, parent_attempt)
+        );
+      `.execute(db);
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -150,7 +150,37 @@ export interface TemplatesTable {
   created_at: Timestamp;
 }
 
+/** A concurrency key of a tenant (`<workflow>/<value>`): how many of its runs hold a slot, and how many may. */
+export interface ConcurrencySlotsTable {
+  tenant: string;
+  key: string;
+  max_running: number;
+  running: number;
+}
+
+/** A run with a concurrency key: holding a slot, or waiting for one (oldest first); deleted when it finishes. */
+export interface ConcurrencyRunsTable {
+  run_id: string;
+  tenant: string;
+  key: string;
+  holding: boolean;
+  created_at: Timestamp;
+}
+
+/** A sub-workflow's child run and the parent step attempt that started it. */
+export interface RunLinksTable {
+  child_run_id: string;
+  parent_run_id: string;
+  parent_step_key: string;
+  parent_attempt: number;
+  /** 1 for a child of a top-level run. */
+  depth: number;
+}
+
 export interface Database {
+  concurrency_slots: ConcurrencySlotsTable;
+  concurrency_runs: ConcurrencyRunsTable;
+  run_links: RunLinksTable;
   templates: TemplatesTable;
   api_keys: ApiKeysTable;
   secrets: SecretsTable;

@@ -65,6 +65,16 @@ export class BullmqStepQueue {
   }
 
   /**
+   * Sets each agent's fleet-wide limit of jobs running at once (BullMQ's global concurrency, kept
+   * in Redis and honoured by every worker), and removes it from the agents given as `undefined`.
+   */
+  async setAgentConcurrency(limits: Readonly<Record<string, number | undefined>>): Promise<void> {
+    this.assertAvailable();
+    await Promise.all(Object.entries(limits).map(([agent, n]) =>
+      (n === undefined ? this.queue(agent).removeGlobalConcurrency() : this.queue(agent).setGlobalConcurrency(n))));
+  }
+
+  /**
    * Adds the jobs, one `addBulk` round trip per agent queue. A job whose id already exists is left
    * as it is, so enqueueing twice is harmless. Every job leaves with a `traceparent`:
    * `traceparentOf`'s when valid, else its own when valid, else one derived from its run id (see

@@ -1,6 +1,6 @@
 import type { NewRun } from '@baton/db';
 import { BatonError } from '@baton/core';
-import type { Command, EmittedEvent, RunState } from '@baton/engine';
+import { FINAL_RUN_STATUSES, type Command, type EmittedEvent, type RunState } from '@baton/engine';
 import type { CompiledWorkflow, WorkflowDefinition } from '@baton/workflow';
 import type { PayloadStore } from './payload-store';
 import type { RunStore } from './run-store';
@@ -24,6 +24,13 @@ export interface SubmitRequest {
   /** The submitter's agent allow-list (`Principal.agents`), kept with the run for its hand-offs; absent means every agent. */
   allowedAgents?: readonly string[];
   template?: { name: string; version: number };
+  /**
+   * The run's concurrency slot (`<workflow>/<value of concurrency.key>`) and its limit: without a
+   * free slot it is recorded waiting, with no steps, and starts when a holder of its key finishes.
+   */
+  concurrency?: { key: string; limit: number };
+  /** A sub-workflow's child: the parent step attempt that starts it, linked in the admission's transaction. */
+  parent?: { runId: string; key: string; attempt: number; depth: number };
 }
 
 export interface SubmitResult {
@@ -50,7 +57,9 @@ export const emitted = (commands: readonly Command[]): EmittedEvent[] => command
  * twice within the batch is held by its first claim. Answers each member's result (or its
  * `IDEMPOTENCY_CONFLICT`) and the members that made a new run, whose commands are then dispatched.
  */
-export async function admit(store: RunStore, payloads: PayloadStore, batch: Admission[]): Promise<{ results: Array<SubmitResult | Error>; created: Admission[] }> {
+export async function admit(
+  store: RunStore, payloads: PayloadStore, batch: Admission[],
+): Promise<{ results: Array<SubmitResult | Error>; created: Admission[]; waiting: Set<string> }> {
   const keyOf = (tenant: string, key: string) => `${tenant}\u0000${key}`;
   let taken = new Map<string, { bodyHash: string; runId: string }>();
   const holderOf = (a: Admission) => a.request.idempotency && taken.get(keyOf(a.request.tenant, a.request.idempotency.key));
@@ -61,7 +70,7 @@ export async function admit(store: RunStore, payloads: PayloadStore, batch: Admi
     for (const { a, c, input } of inputs) a.state.steps[c.key]!.input = c.input = input;
     throw err;
   };
-  const { statuses } = await store.transaction(async (tx) => {
+  const { statuses, waiting } = await store.transaction(async (tx) => {
     const claims = batch.flatMap(({ request, state, now }) =>
       request.idempotency
         ? [{ tenant: request.tenant, key: request.idempotency.key, body_hash: request.idempotency.bodyHash, run_id: state.id, created_at: now.toISOString() }]
@@ -70,9 +79,17 @@ export async function admit(store: RunStore, payloads: PayloadStore, batch: Admi
     const holders = await tx.claimIdempotencyKeys(claims);
     taken = new Map(holders.map((h) => [keyOf(h.tenant, h.key), { bodyHash: h.bodyHash, runId: h.runId }]));
     const admitted = batch.filter((a) => (holderOf(a)?.runId ?? a.state.id) === a.state.id);
+    const slotClaims = admitted.flatMap(({ request, state }) =>
+      request.concurrency && !FINAL_RUN_STATUSES.has(state.status)
+        ? [{ runId: state.id, tenant: request.tenant, key: request.concurrency.key, limit: request.concurrency.limit, createdAt: state.createdAt }]
+        : []);
+    const granted = await tx.takeSlots(slotClaims);
+    // A run without a slot is recorded as it was before the engine saw it: run.submitted starts it later.
+    const waiting = new Set(slotClaims.filter((c) => !granted.has(c.runId)).map((c) => c.runId));
+    const started = admitted.filter((a) => !waiting.has(a.state.id));
     // A large run input passed to a step travels by reference, like a large output.
     const compactor = payloads.compactor([]);
-    for (const a of admitted) {
+    for (const a of started) {
       for (const c of a.commands) {
         if (c.type !== 'enqueue') continue;
         c.input = compactor.compact(a.state.id, c.input);
@@ -80,26 +97,33 @@ export async function admit(store: RunStore, payloads: PayloadStore, batch: Admi
       }
     }
     await tx.insertRuns({
-      runs: admitted.map(newRunRow),
-      steps: admitted.flatMap((a) => Object.values(a.state.steps).map((s) => stepToRow(a.state.id, s))),
-      events: admitted.flatMap((a) =>
+      runs: admitted.map((a) => (waiting.has(a.state.id) ? waitingRunRow(a) : newRunRow(a))),
+      steps: started.flatMap((a) => Object.values(a.state.steps).map((s) => stepToRow(a.state.id, s))),
+      events: started.flatMap((a) =>
         emitted(a.commands).map((e, i) => ({ run_id: a.state.id, seq: i + 1, type: e.type, key: e.key ?? null, data: e.data ?? null, at: a.now })),
       ),
     });
+    await tx.linkChildren(admitted.flatMap(({ request: { parent }, state }) =>
+      parent ? [{ childRunId: state.id, parentRunId: parent.runId, parentStepKey: parent.key, parentAttempt: parent.attempt, depth: parent.depth }] : []));
     await compactor.flush(tx, new Date());
     const replayed = [...new Set([...taken.values()].map((t) => t.runId))];
-    return { statuses: new Map((await tx.heads(replayed)).map((h) => [h.id, h.status])) };
+    return { statuses: new Map((await tx.heads(replayed)).map((h) => [h.id, h.status])), waiting };
   }).catch(restore);
   const results = batch.map((a): SubmitResult | Error => {
     const holder = holderOf(a);
-    if (!holder || holder.runId === a.state.id) return { id: a.state.id, status: a.state.status, created: true };
+    if (!holder || holder.runId === a.state.id) return { id: a.state.id, status: waiting.has(a.state.id) ? 'queued' : a.state.status, created: true };
     if (holder.bodyHash !== a.request.idempotency!.bodyHash) {
       return new BatonError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was used with a different request body');
     }
     const sibling = batch.find((b) => b.state.id === holder.runId);
     return { id: holder.runId, status: sibling?.state.status ?? statuses.get(holder.runId) ?? 'queued', created: false };
   });
-  return { results, created: batch.filter((_, i) => !(results[i] instanceof Error) && (results[i] as SubmitResult).created) };
+  return { results, created: batch.filter((_, i) => !(results[i] instanceof Error) && (results[i] as SubmitResult).created), waiting };
+}
+
+/** The row of a run waiting for a concurrency slot: queued, no context, no events yet. */
+function waitingRunRow(a: Admission): NewRun {
+  return { ...newRunRow(a), status: 'queued', output: null, error: null, context: {}, event_seq: 0, started_at: null, finished_at: null, used_bytes: 0 };
 }
 
 function newRunRow({ request, hash, state, commands }: Admission): NewRun {

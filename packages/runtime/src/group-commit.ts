@@ -139,7 +139,10 @@ export class GroupCommit {
       failures.clear();
       // Grows while it is read: an event may cause another, decided in the same transaction.
       const work = [...batch];
-      for (const p of work) {
+      // Runs with a concurrency key that finished: their slots go to waiting runs, started in this transaction.
+      const finished: string[] = [];
+      for (let i = 0; i < work.length || (finished.length > 0 && await this.startWaiting(tx, finished.splice(0), states, work)); i++) {
+        const p = work[i]!;
         const loaded = states.get(p.runId);
         if (!loaded || (p.tenant !== undefined && loaded.head.tenant !== p.tenant)) continue; // an unknown run (or another tenant's): nothing to apply
         const { head, state, workflow } = loaded;
@@ -162,6 +165,7 @@ export class GroupCommit {
         if (!entry) touched.set(p.runId, (entry = { head, steps: new Map(), commands: [] }));
         for (const s of decision.steps) entry.steps.set(s.key, state.steps[s.key]!);
         for (const event of refuseChildRuns(decision.commands)) work.push({ runId: p.runId, event, at: p.at });
+        if (workflow.concurrencyKey && decision.commands.some((c) => c.type === 'finish')) finished.push(p.runId);
         for (const c of decision.commands) {
           if (c.type === 'emit') {
             events.push({ run_id: p.runId, seq: ++head.event_seq, type: c.event.type, key: c.event.key ?? null, data: c.event.data ?? null, at: p.at });
@@ -180,6 +184,20 @@ export class GroupCommit {
       for (const [id, t] of touched) this.remember(id, { version: t.head.version + 1, state: states.get(id)!.state, payloads: states.get(id)!.payloads });
       return [...touched.entries()].map(([runId, t]) => ({ runId, tenant: t.head.tenant, commands: t.commands, traceparent: t.head.traceparent }));
     });
+  }
+
+  /**
+   * Frees the slots of finished runs and submits the waiting runs that got them, in the same
+   * transaction: no finish is ever committed without the next run of its key being started.
+   * Answers whether there is new work.
+   */
+  private async startWaiting(tx: RunStoreTransaction, finished: string[], states: Map<string, Loaded>, work: Pending[]): Promise<boolean> {
+    const admitted = await tx.releaseSlots(finished);
+    if (admitted.length === 0) return false;
+    for (const [id, loaded] of await this.load(tx, await tx.lock(admitted))) states.set(id, loaded);
+    const at = new Date();
+    for (const runId of admitted) work.push({ runId, event: { type: 'run.submitted' }, at });
+    return true;
   }
 
   private async load(tx: RunStoreTransaction, heads: RunHead[]) {

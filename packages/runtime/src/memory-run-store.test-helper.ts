@@ -1,6 +1,6 @@
 import {
   toJsonb, type IdempotencyClaim, type IdempotencyHolder, type LiveStep, type NewRuns, type PayloadWrite, type RunHead,
-  type RunListFilter, type RunRow, type StepRow, type StepWrite, type Transitions,
+  type RunLink, type RunListFilter, type RunRow, type SlotClaim, type StepRow, type StepWrite, type Transitions,
 } from '@baton/db';
 import type { RunQueries } from './run-queries';
 import type { RunStore, RunStoreTransaction } from './run-store';
@@ -11,6 +11,10 @@ interface Tables {
   events: Map<string, Set<number>>;
   payloads: Map<string, { runId: string; data: unknown }>;
   keys: Map<string, { tenant: string; key: string; bodyHash: string; runId: string }>;
+  /** Concurrency keys (`tenant\u0000key`) and the keyed runs, in claim order. */
+  slots: Map<string, { max: number; running: number }>;
+  slotRuns: Map<string, { slot: string; holding: boolean }>;
+  links: Map<string, RunLink>;
 }
 
 /** Postgres's jsonb key order: shorter keys first, then by their bytes. Values come back this way. */
@@ -47,7 +51,9 @@ const head = ({ definition: _definition, ...rest }: RunRow): RunHead => rest;
  * order) and read back as copies.
  */
 export class MemoryRunStore implements RunStore {
-  private tables: Tables = { runs: new Map(), steps: new Map(), events: new Map(), payloads: new Map(), keys: new Map() };
+  private tables: Tables = {
+    runs: new Map(), steps: new Map(), events: new Map(), payloads: new Map(), keys: new Map(), slots: new Map(), slotRuns: new Map(), links: new Map(),
+  };
   private turn: Promise<unknown> = Promise.resolve();
 
   transaction<T>(work: (tx: MemoryTransaction) => Promise<T>): Promise<T> {
@@ -214,6 +220,47 @@ class MemoryTransaction implements RunStoreTransaction {
     }
     this.upsertSteps(steps);
     this.insertEvents(events);
+  }
+
+  async takeSlots(claims: readonly SlotClaim[]): Promise<Set<string>> {
+    const granted = new Set<string>();
+    for (const c of claims) {
+      const id = `${c.tenant}\u0000${c.key}`;
+      const slot = this.t.slots.get(id) ?? { max: c.limit, running: 0 };
+      slot.max = c.limit;
+      this.t.slots.set(id, slot);
+      const waiting = [...this.t.slotRuns.values()].some((r) => r.slot === id && !r.holding);
+      const holding = !waiting && slot.running < slot.max;
+      if (holding) {
+        slot.running++;
+        granted.add(c.runId);
+      }
+      this.t.slotRuns.set(c.runId, { slot: id, holding });
+    }
+    return granted;
+  }
+
+  async releaseSlots(runIds: readonly string[]): Promise<string[]> {
+    const admitted: string[] = [];
+    for (const runId of runIds) {
+      const left = this.t.slotRuns.get(runId);
+      if (!left) continue;
+      this.t.slotRuns.delete(runId);
+      const slot = this.t.slots.get(left.slot)!;
+      if (left.holding) slot.running--;
+      for (const [id, r] of this.t.slotRuns) {
+        if (slot.running >= slot.max) break;
+        if (r.slot !== left.slot || r.holding) continue;
+        r.holding = true;
+        slot.running++;
+        admitted.push(id);
+      }
+    }
+    return admitted;
+  }
+
+  async linkChildren(links: readonly RunLink[]): Promise<void> {
+    for (const l of links) if (!this.t.links.has(l.childRunId)) this.t.links.set(l.childRunId, { ...l });
   }
 
   private upsertSteps(steps: readonly StepWrite[]): void {

@@ -1,4 +1,4 @@
-import type { IdempotencyClaim, IdempotencyHolder, LiveStep, NewRuns, PayloadWrite, RunHead, StepRow, Transitions } from '@baton/db';
+import type { IdempotencyClaim, IdempotencyHolder, LiveStep, NewRuns, PayloadWrite, RunHead, RunLink, SlotClaim, StepRow, Transitions } from '@baton/db';
 
 /**
  * What the runtime reads and writes by run id, on its own or inside a transaction. Run ids here
@@ -31,6 +31,19 @@ export interface RunStoreTransaction extends RunStoreAccess {
   claimIdempotencyKeys(claims: readonly IdempotencyClaim[]): Promise<IdempotencyHolder[]>;
   /** Inserts new runs with their first steps and events. */
   insertRuns(batch: NewRuns): Promise<void>;
+  /**
+   * Takes concurrency slots for new runs, locking each key: a run gets one while its key has fewer
+   * holders than its limit and no run waits before it. Records every claim; answers the runs that got one.
+   */
+  takeSlots(claims: readonly SlotClaim[]): Promise<Set<string>>;
+  /**
+   * Frees the slots of these finished runs (or takes them out of the line) and gives each freed
+   * slot to the oldest waiting run of its key that no other transaction holds; answers those runs,
+   * locked until the transaction ends.
+   */
+  releaseSlots(runIds: readonly string[]): Promise<string[]>;
+  /** Links new child runs to the parent step attempts that started them (one child per attempt). */
+  linkChildren(links: readonly RunLink[]): Promise<void>;
 }
 
 /**

@@ -10,6 +10,7 @@ import { BatonError, noopTracer, type Tracer } from '@baton/core';
 import { GroupCommit, type CommittedCommands } from './group-commit';
 import { PayloadStore } from './payload-store';
 import { queuedJob, type QueuedJob } from './queued-job';
+import { concurrencySlot } from './concurrency-slot';
 import { refuseOverLimit } from './refuse-over-limit';
 import type { RunStore } from './run-store';
 import type { RuntimeLogger, StepDispatcher } from './step-dispatcher';
@@ -89,6 +90,7 @@ export class Runtime {
     const id = randomUUID();
     const now = new Date();
     const state = initialRun({ id, input: request.input ?? {}, priority: request.priority ?? 5, now, allowedAgents: request.allowedAgents });
+    request.concurrency ??= await concurrencySlot(compiled, id, state.input);
     const options = { limits: this.options.limits };
     const decision = await decide(compiled, state, { type: 'run.submitted' }, now, options);
     refuseOverLimit(compiled, decision);
@@ -164,8 +166,10 @@ export class Runtime {
     for (const a of batch) a.request.traceparent ??= span.traceparent;
     try {
       return await this.tracer.withSpan(span, async () => {
-        const { results, created } = await admit(this.options.store, this.payloads, batch);
-        await this.dispatch(created.map((a) => ({ runId: a.state.id, tenant: a.request.tenant, commands: a.commands, traceparent: a.request.traceparent, requestId: a.request.requestId })));
+        const { results, created, waiting } = await admit(this.options.store, this.payloads, batch);
+        await this.dispatch(created.map((a) => ({
+          runId: a.state.id, tenant: a.request.tenant, commands: waiting.has(a.state.id) ? [] : a.commands, traceparent: a.request.traceparent, requestId: a.request.requestId,
+        })));
         return results;
       });
     } catch (err) {

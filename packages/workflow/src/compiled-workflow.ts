@@ -20,6 +20,8 @@ export interface CompiledWorkflow {
   /** Ids of the steps nothing else needs: their outputs form the run's default output. */
   sinks: string[];
   output?: CompiledTemplate;
+  /** `concurrency.key`: evaluated over `$input` at submission, it names the run's concurrency slot. */
+  concurrencyKey?: CompiledTemplate;
 }
 
 /**
@@ -44,5 +46,7 @@ export function compileWorkflow(definition: WorkflowDefinition, limits: Expressi
   }
   const sinks = definition.steps.filter((s) => steps.get(s.id)!.dependants.length === 0).map((s) => s.id);
   const output = definition.output === undefined ? undefined : compileTemplate(definition.output, 'output', limits);
-  return { definition, steps, sinks, output };
+  const key = definition.concurrency?.key;
+  const concurrencyKey = key === undefined ? undefined : compileTemplate(key, 'concurrency.key', limits);
+  return { definition, steps, sinks, output, ...(concurrencyKey ? { concurrencyKey } : {}) };
 }

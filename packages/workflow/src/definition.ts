@@ -70,10 +70,19 @@ export const scheduleSchema = z
   })
   .strict();
 
+/**
+ * At most `limit` runs of this workflow per tenant and per value of `key` (a `{{ … }}` template
+ * over `$input`) hold a slot at once; the others wait in `queued` and start in submission order.
+ */
+const runConcurrencySchema = z
+  .object({ key: z.string().min(1).max(1000), limit: z.number().int().min(1).max(10_000) })
+  .strict();
+
 export const workflowSchema = z
   .object({
     name: z.string().regex(WORKFLOW_NAME, 'must match [a-z0-9][a-z0-9._-]{0,63}'),
     description: z.string().max(2000).optional(),
+    concurrency: runConcurrencySchema.optional(),
     /** A JSON Schema for the run's input. */
     input: z.record(z.unknown()).optional(),
     steps: z.array(stepSchema).min(1, 'a workflow needs at least one step').max(MAX_STEPS, `at most ${MAX_STEPS} steps`),

@@ -1,4 +1,5 @@
 import { compileWorkflow, type CompiledWorkflow } from './compiled-workflow';
+import { concurrencyProblems } from './concurrency-problems';
 import { workflowSchema, type WorkflowDefinition } from './definition';
 import { expressionProblems } from './expression-problems';
 import { graphProblems } from './graph-problems';
@@ -36,6 +37,7 @@ function ruleProblems(definition: Record<string, unknown>, options: ValidateOpti
   const steps = (Array.isArray(definition.steps) ? (definition.steps as unknown[]) : []).map((s) => (isRecord(s) ? s : undefined));
   const problems = steps.flatMap((step, i) => (step === undefined ? [] : stepProblems(step, `steps[${i}]`, options)));
   problems.push(...expressionProblems(steps, definition.output));
+  problems.push(...concurrencyProblems(definition.concurrency));
   problems.push(
     ...graphProblems(
       steps.map((step) => (typeof step?.id === 'string' ? step.id : undefined)),
