@@ -11,7 +11,7 @@ export type { IdempotencyClaim, IdempotencyHolder, NewRun, NewRuns } from './run
 export { KyselyRunStore, type LiveStep, type PayloadWrite } from './kysely-run-store';
 export type { SlotClaim } from './concurrency-slots';
 export { KyselyRunLinks, type LiveChildStep, type RunLink } from './kysely-run-links';
-export { KyselyRunQueries, type RunListFilter } from './kysely-run-queries';
+export { KyselyRunQueries, type RunEventRow, type RunHistoryPage, type RunListFilter } from './kysely-run-queries';
 export { KyselyStatsQueries, type Percentiles, type StatsRow } from './kysely-stats-queries';
 export { KyselyAgentRepository } from './agent-repository';
 export { KyselyApiKeyStore, type ApiKeyRecord, type NewApiKey } from './kysely-api-key-store';

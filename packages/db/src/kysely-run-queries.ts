@@ -13,6 +13,22 @@ export interface RunListFilter {
   after?: { createdAt: Date; id: string };
 }
 
+/** One event of a run's history (`run_events`). */
+export interface RunEventRow {
+  seq: number;
+  type: string;
+  key: string | null;
+  data: unknown;
+  at: Date;
+}
+
+/** Events of a run after a sequence number, read in one statement with the run's status and last sequence number at that moment. */
+export interface RunHistoryPage {
+  status: string;
+  lastSeq: number;
+  events: RunEventRow[];
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -49,6 +65,25 @@ export class KyselyRunQueries {
       .where('steps.run_id', '=', runId)
       .where((eb) => eb.exists(eb.selectFrom('runs').select('runs.id').where('runs.id', '=', runId).where('runs.tenant', '=', tenant)))
       .execute();
+  }
+
+  /**
+   * Up to `limit` events of the run after `after`, in order, when the run belongs to `tenant`
+   * (undefined otherwise). One statement: `status` and `lastSeq` are those of the same snapshot.
+   */
+  async history(tenant: string, runId: string, after: number, limit: number): Promise<RunHistoryPage | undefined> {
+    if (!UUID.test(runId)) return undefined;
+    const { rows } = await sql<{ status: string; event_seq: number; seq: number | null; type: string; key: string | null; data: unknown; at: Date }>`
+      SELECT r.status, r.event_seq, e.seq, e.type, e.key, e.data, e.at
+      FROM runs r
+      LEFT JOIN LATERAL (
+        SELECT seq, type, key, data, at FROM run_events WHERE run_id = r.id AND seq > ${after} ORDER BY seq LIMIT ${limit}
+      ) e ON true
+      WHERE r.id = ${runId} AND r.tenant = ${tenant}
+      ORDER BY e.seq`.execute(this.db);
+    if (rows.length === 0) return undefined;
+    const events = rows.flatMap(({ seq, type, key, data, at }) => (seq === null ? [] : [{ seq, type, key, data, at }]));
+    return { status: rows[0]!.status, lastSeq: rows[0]!.event_seq, events };
   }
 
   /** Stored values by id, only those of `tenant`'s runs: another tenant's, an unknown and a malformed id are absent. */

@@ -12,3 +12,5 @@ export { BullmqStepConsumer } from './bullmq-step-consumer';
 export type { BullmqStepConsumerOptions, StepDelivery, StepHandler } from './bullmq-step-consumer-options';
 export { BullmqSchedule, type BullmqScheduleOptions } from './bullmq-schedule';
 export { formatTraceparent, parseTraceparent, runTraceId, runTraceparent, newSpanId, type TraceContext } from './traceparent';
+export { publishRunEvents, runEventsChannel, subscribeRunEvents, type RunEventMark, type RunEventsSubscription, type SubscribeRunEventsOptions } from './run-events-channel';
+export { BullmqCronSchedules, CRON_QUEUE, type BullmqCronSchedulesOptions, type CronFire } from './bullmq-cron-schedules';

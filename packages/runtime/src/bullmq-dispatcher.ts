@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { publishCancel, stepJobId, type BullmqStepQueue } from '@baton/queue';
+import { publishCancel, publishRunEvents, stepJobId, type BullmqStepQueue } from '@baton/queue';
 import type { JobPresence } from './reconciler';
 import type { StepDispatcher } from './step-dispatcher';
 
@@ -9,6 +9,7 @@ const HELD = new Set(['waiting', 'delayed', 'prioritized', 'active', 'waiting-ch
 export function createBullmqDispatcher(queue: BullmqStepQueue, redis: Redis, prefix: string): StepDispatcher & JobPresence {
   return {
     enqueue: (jobs) => queue.enqueue(jobs),
+    announce: (marks) => publishRunEvents(redis, prefix, marks),
     async cancel(targets) {
       // A waiting job is removed; a running one is told to abort (pub/sub reaches its worker).
       await Promise.all(

@@ -28,6 +28,8 @@ export interface CommittedCommands {
   traceparent?: string | null;
   /** The submission's request id, for a run's first jobs. */
   requestId?: string;
+  /** The run's last event number once the batch is committed (0 or absent: it has none). */
+  seq?: number;
 }
 
 export interface GroupCommitOptions {
@@ -182,7 +184,7 @@ export class GroupCommit {
         events,
       });
       for (const [id, t] of touched) this.remember(id, { version: t.head.version + 1, state: states.get(id)!.state, payloads: states.get(id)!.payloads });
-      return [...touched.entries()].map(([runId, t]) => ({ runId, tenant: t.head.tenant, commands: t.commands, traceparent: t.head.traceparent }));
+      return [...touched.entries()].map(([runId, t]) => ({ runId, tenant: t.head.tenant, commands: t.commands, traceparent: t.head.traceparent, seq: t.head.event_seq }));
     });
   }
 

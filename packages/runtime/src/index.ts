@@ -17,6 +17,9 @@ export { checkInput, checkWorkflow, type CheckDeps, type CheckLimits, type Check
 export type { UseCaseDeps } from './use-cases/use-case-deps';
 export { submitRun, type SubmitRunInput } from './use-cases/submit-run';
 export { getRun } from './use-cases/get-run';
+export {
+  getRunHistory, historyEnded, readHistory, toHistorySlice, MAX_HISTORY_PAGE, type HistorySlice, type RunEventView, type RunHistory, type RunHistoryInput,
+} from './use-cases/run-history';
 export { getStats, parseWindow, MAX_STATS_WINDOW_MS, type Stats, type StatsGroup, type StatsQueries } from './use-cases/get-stats';
 export { listRuns, DEFAULT_PAGE_SIZE, type ListRunsInput, type RunPage } from './use-cases/list-runs';
 export { cancelRun } from './use-cases/cancel-run';

@@ -1,6 +1,6 @@
 import {
   toJsonb, type IdempotencyClaim, type IdempotencyHolder, type LiveStep, type NewRuns, type PayloadWrite, type RunHead,
-  type RunLink, type RunListFilter, type RunRow, type SlotClaim, type StepRow, type StepWrite, type Transitions,
+  type RunLink, type RunEventRow, type RunListFilter, type RunRow, type SlotClaim, type StepRow, type StepWrite, type Transitions,
 } from '@baton/db';
 import type { RunQueries } from './run-queries';
 import type { RunStore, RunStoreTransaction } from './run-store';
@@ -8,7 +8,7 @@ import type { RunStore, RunStoreTransaction } from './run-store';
 interface Tables {
   runs: Map<string, RunRow>;
   steps: Map<string, Map<string, StepRow>>;
-  events: Map<string, Set<number>>;
+  events: Map<string, Map<number, RunEventRow>>;
   payloads: Map<string, { runId: string; data: unknown }>;
   keys: Map<string, { tenant: string; key: string; bodyHash: string; runId: string }>;
   /** Concurrency keys (`tenant\u0000key`) and the keyed runs, in claim order. */
@@ -129,6 +129,12 @@ export class MemoryRunStore implements RunStore {
           return p !== undefined && this.tables.runs.get(p.runId)?.tenant === tenant;
         });
         return this.committed.payloads(mine);
+      },
+      history: async (tenant, runId, after, limit) => {
+        const run = this.tables.runs.get(runId);
+        if (!run || run.tenant !== tenant) return undefined;
+        const events = [...(this.tables.events.get(runId)?.values() ?? [])].filter((e) => e.seq > after).sort((a, b) => a.seq - b.seq).slice(0, limit);
+        return { status: run.status, lastSeq: run.event_seq, events: copy(events) };
       },
     };
   }
@@ -276,11 +282,10 @@ class MemoryTransaction implements RunStoreTransaction {
 
   private insertEvents(events: Transitions['events']): void {
     for (const e of events) {
-      jsonb(e.data);
       if (!this.t.runs.has(e.run_id)) throw new Error(`event ${e.seq}: no run ${e.run_id} (foreign key)`);
-      const seqs = this.t.events.get(e.run_id) ?? new Set<number>();
-      if (seqs.has(e.seq)) throw new Error(`event ${e.run_id}/${e.seq} exists (primary key)`);
-      this.t.events.set(e.run_id, seqs.add(e.seq));
+      const bySeq = this.t.events.get(e.run_id) ?? new Map<number, RunEventRow>();
+      if (bySeq.has(e.seq)) throw new Error(`event ${e.run_id}/${e.seq} exists (primary key)`);
+      this.t.events.set(e.run_id, bySeq.set(e.seq, { seq: e.seq, type: e.type, key: e.key, data: nullableJsonb(e.data), at: new Date(e.at) }));
     }
   }
 }

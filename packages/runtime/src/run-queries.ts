@@ -1,4 +1,4 @@
-import type { RunHead, RunListFilter, RunRow, StepRow } from '@baton/db';
+import type { RunHead, RunHistoryPage, RunListFilter, RunRow, StepRow } from '@baton/db';
 
 /**
  * What clients read of runs, always within one tenant: another tenant's run, entry or stored
@@ -14,4 +14,6 @@ export interface RunQueries {
   steps(tenant: string, runId: string): Promise<StepRow[]>;
   /** Stored values by id, those of the tenant's runs only. */
   payloads(tenant: string, ids: readonly string[]): Promise<Map<string, unknown>>;
+  /** Up to `limit` events of the run after sequence number `after`, in order, with the run's status and last sequence number read with them. */
+  history(tenant: string, runId: string, after: number, limit: number): Promise<RunHistoryPage | undefined>;
 }

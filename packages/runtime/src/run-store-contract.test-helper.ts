@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { NewRun, StepWrite } from '@baton/db';
+import type { EventWrite, NewRun, StepWrite } from '@baton/db';
 import type { RunQueries } from './run-queries';
 import type { RunStore } from './run-store';
 
@@ -30,7 +30,7 @@ function step(runId: string, key: string, fields: Partial<StepWrite> = {}): Step
   };
 }
 
-const event = (runId: string, seq: number) => ({ run_id: runId, seq, type: 'step.queued', key: 'a', data: { x: 1 }, at: at('2026-01-01T00:00:00Z') });
+const event = (runId: string, seq: number): EventWrite => ({ run_id: runId, seq, type: 'step.queued', key: 'a', data: { x: 1 }, at: at('2026-01-01T00:00:00Z') });
 
 /**
  * The contract of the `RunStore` and `RunQueries` ports: every adapter passes it (the Postgres one
@@ -193,6 +193,24 @@ export function runStoreContract(name: string, open: () => Promise<RunStoreUnder
       expect(await queries.steps(mine.tenant, 'not-a-uuid')).toEqual([]);
       expect(await queries.payloads(mine.tenant, [p1, p2, 'nope', p1])).toEqual(new Map([[p1, 'mine']]));
       expect(await queries.payloads(mine.tenant, [])).toEqual(new Map());
+    });
+
+    test('history: the run\'s events after a sequence number, in order, at most `limit`, with its status and last number; another tenant\'s run is absent', async () => {
+      const run = newRun({ event_seq: 2 });
+      await admit([run], [], [event(run.id, 2), { ...event(run.id, 1), type: 'run.queued', key: null, data: null }]);
+      const update = { id: run.id, status: 'succeeded', output: null, error: null, context: {}, started_at: run.started_at, finished_at: null, event_seq: 3, used_bytes: 10 };
+      await store.transaction((tx) => tx.writeTransitions({ steps: [], runs: [update], events: [{ ...event(run.id, 3), type: 'run.succeeded', key: null }] }));
+      expect(await queries.history(run.tenant, run.id, 0, 2)).toEqual({
+        status: 'succeeded', lastSeq: 3, events: [
+          { seq: 1, type: 'run.queued', key: null, data: null, at: at('2026-01-01T00:00:00Z') },
+          { seq: 2, type: 'step.queued', key: 'a', data: { x: 1 }, at: at('2026-01-01T00:00:00Z') },
+        ],
+      });
+      expect((await queries.history(run.tenant, run.id, 2, 10))!.events.map((e) => e.seq)).toEqual([3]);
+      expect(await queries.history(run.tenant, run.id, 3, 10)).toEqual({ status: 'succeeded', lastSeq: 3, events: [] });
+      expect(await queries.history(`t-${randomUUID()}`, run.id, 0, 10)).toBeUndefined();
+      expect(await queries.history(run.tenant, randomUUID(), 0, 10)).toBeUndefined();
+      expect(await queries.history(run.tenant, 'not-a-uuid', 0, 10)).toBeUndefined();
     });
 
     test('list: the tenant\'s runs newest first, filtered by status and by template or workflow name, paged by keyset', async () => {

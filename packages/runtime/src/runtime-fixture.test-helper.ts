@@ -1,5 +1,6 @@
 import type { Logger } from '@baton/core';
 import type { RunLimits } from '@baton/engine';
+import type { RunEventMark } from '@baton/queue';
 import { validate, type WorkflowDefinition } from '@baton/workflow';
 import { MemoryRunStore } from './memory-run-store.test-helper';
 import type { QueuedJob } from './queued-job';
@@ -10,6 +11,8 @@ import type { StepDispatcher } from './step-dispatcher';
 export class RecordingDispatcher implements StepDispatcher {
   readonly enqueued: QueuedJob[] = [];
   readonly cancelled: Array<{ runId: string; key: string; attempt: number; agent: string | null }> = [];
+  /** Each announcement: one per committed batch. */
+  readonly announced: RunEventMark[][] = [];
   failing = false;
 
   async enqueue(jobs: QueuedJob[]): Promise<void> {
@@ -20,6 +23,11 @@ export class RecordingDispatcher implements StepDispatcher {
   async cancel(targets: Array<{ runId: string; key: string; attempt: number; agent: string | null }>): Promise<void> {
     if (this.failing) throw new Error('redis is down');
     this.cancelled.push(...targets);
+  }
+
+  async announce(marks: RunEventMark[]): Promise<void> {
+    if (this.failing) throw new Error('redis is down');
+    this.announced.push(marks);
   }
 
   /** The jobs enqueued for one run, as `key#attempt`. */

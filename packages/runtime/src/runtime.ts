@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { UnstorableValueError, type LiveStep } from '@baton/db';
 import { applyDecisionInPlace, decide, initialRun, readableContext, type Command, type RunEvent, type RunLimits } from '@baton/engine';
 import { unstorableStrings } from '@baton/workflow';
-import { admit, type Admission, type SubmitRequest, type SubmitResult } from './admission';
+import { admit, emitted, type Admission, type SubmitRequest, type SubmitResult } from './admission';
 import { BatchQueue } from './batch-queue';
 import { refuseChildRuns } from './child-runs';
 import { unavailableDependency } from './dependency-errors';
@@ -169,6 +169,7 @@ export class Runtime {
         const { results, created, waiting } = await admit(this.options.store, this.payloads, batch);
         await this.dispatch(created.map((a) => ({
           runId: a.state.id, tenant: a.request.tenant, commands: waiting.has(a.state.id) ? [] : a.commands, traceparent: a.request.traceparent, requestId: a.request.requestId,
+          seq: waiting.has(a.state.id) ? 0 : emitted(a.commands).length,
         })));
         return results;
       });
@@ -205,7 +206,23 @@ export class Runtime {
     });
   }
 
+  /** What a committed batch asks of the outside world: its jobs and cancellations, and one announcement of its events. */
   private async dispatch(batch: CommittedCommands[]): Promise<void> {
+    await Promise.all([this.enqueueCommands(batch), this.announce(batch)]);
+  }
+
+  /** One message per batch, however many runs and events it holds; a lost one only delays streams until they poll. */
+  private async announce(batch: CommittedCommands[]): Promise<void> {
+    const marks = batch.flatMap(({ runId, seq }) => (seq ? [{ runId, seq }] : []));
+    if (marks.length === 0 || !this.options.dispatcher.announce) return;
+    try {
+      await this.options.dispatcher.announce(marks);
+    } catch (err) {
+      this.options.logger.warn('could not announce committed events; live streams catch up when they poll', { error: String(err) });
+    }
+  }
+
+  private async enqueueCommands(batch: CommittedCommands[]): Promise<void> {
     const jobs: QueuedJob[] = [];
     const cancels: Array<{ runId: string; key: string; attempt: number; agent: string | null }> = [];
     for (const { runId, tenant, commands, traceparent, requestId } of batch) {

@@ -27,6 +27,9 @@ function mapRefs(value: unknown, replace: (ref: PayloadRef) => unknown, depth = 
   return out;
 }
 
+/** `value` with every stored-value reference inside it as a {@link PayloadLink}: nothing is loaded. */
+export const linkPayloads = (value: unknown): unknown => mapRefs(value, (ref) => payloadLink(ref.$batonPayload));
+
 /**
  * Replaces the payload references inside `value` (`{ $batonPayload, bytes }`) with the stored
  * values while the JSON of the whole stays within `budgetBytes`, taking them in document order;

@@ -1,0 +1,99 @@
+import type { Redis } from 'ioredis';
+
+/** A run whose events are committed up to `seq`. */
+export interface RunEventMark {
+  runId: string;
+  seq: number;
+}
+
+export interface RunEventsSubscription {
+  /** Unsubscribes and closes the subscriber connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface SubscribeRunEventsOptions {
+  /** Called after every (re)subscription: marks published while unsubscribed were missed. */
+  onSubscribed?: () => void;
+  /** Called with a malformed message or a subscriber connection error. */
+  onError?: (error: Error) => void;
+  /** The subscriber connection's name in `CLIENT LIST`. @defaultValue 'baton-run-events' */
+  connectionName?: string;
+}
+
+/** The pub/sub channel of committed run events under `prefix`. */
+export function runEventsChannel(prefix: string): string {
+  return `${prefix}:run-events`;
+}
+
+/**
+ * Tells every subscribed api that these runs have new events, in one message for a whole committed
+ * batch: the events themselves stay in Postgres, which the subscribers read. Fire-and-forget, like
+ * every pub/sub: a subscriber that misses one catches up at its next read.
+ */
+export async function publishRunEvents(redis: Redis, prefix: string, marks: readonly RunEventMark[]): Promise<void> {
+  if (marks.length === 0) return;
+  // [[runId, seq], ...]: the smallest message that says it.
+  await redis.publish(runEventsChannel(prefix), JSON.stringify(marks.map((m) => [m.runId, m.seq])));
+}
+
+function parseMarks(raw: string): RunEventMark[] | undefined {
+  try {
+    const value: unknown = JSON.parse(raw);
+    if (!Array.isArray(value)) return undefined;
+    const marks: RunEventMark[] = [];
+    for (const entry of value) {
+      if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !Number.isInteger(entry[1])) return undefined;
+      marks.push({ runId: entry[0], seq: entry[1] as number });
+    }
+    return marks;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Calls `handler` with the marks of every batch published under `prefix`, on ONE connection of its
+ * own (`redis.duplicate()`, reconnecting forever and subscribing again after a reconnect; a process
+ * opens one and fans out in memory). Resolves once subscribed.
+ */
+export async function subscribeRunEvents(
+  redis: Redis,
+  prefix: string,
+  handler: (marks: RunEventMark[]) => void,
+  options: SubscribeRunEventsOptions = {},
+): Promise<RunEventsSubscription> {
+  const onError = options.onError ?? (() => undefined);
+  const channel = runEventsChannel(prefix);
+  const subscriber = redis.duplicate({
+    connectionName: options.connectionName ?? 'baton-run-events', enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: false,
+  });
+  subscriber.on('error', onError);
+  subscriber.on('message', (from: string, raw: string) => {
+    if (from !== channel) return;
+    const marks = parseMarks(raw);
+    if (!marks) return onError(new Error(`malformed run-events message: ${raw.slice(0, 200)}`));
+    try {
+      handler(marks);
+    } catch (error) {
+      onError(error instanceof Error ? error : new Error(String(error)));
+    }
+  });
+  let first = true;
+  // Subscribing again after a reconnect is done here, so that `onSubscribed` follows it.
+  subscriber.on('ready', () => {
+    if (first) return;
+    subscriber.subscribe(channel).then(() => options.onSubscribed?.(), (err: unknown) => onError(err instanceof Error ? err : new Error(String(err))));
+  });
+  try {
+    await subscriber.subscribe(channel);
+  } catch (error) {
+    subscriber.disconnect();
+    throw error;
+  }
+  first = false;
+  options.onSubscribed?.();
+  let closing: Promise<void> | undefined;
+  return {
+    close: () => (closing ??= subscriber.quit().then(() => undefined, () => subscriber.disconnect())),
+  };
+}
