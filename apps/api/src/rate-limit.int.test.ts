@@ -1,6 +1,7 @@
 // Rate limits through HTTP, counted in the real Redis: per principal, per key, per address without
 // credentials (X-Forwarded-For trusted only as far as `trustProxy` says), failed authentications,
-// and Redis down.
+// and Redis down or hung.
+import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { createServer } from 'node:net';
@@ -10,7 +11,7 @@ import { createLogger, createMetrics } from '@baton/telemetry';
 import type { Redis } from 'ioredis';
 import type { AppDeps } from './app-deps';
 import { createApp } from './create-app';
-import { RedisRateLimits } from './rate-limit';
+import { REDIS_TIMEOUT_MS, RedisRateLimits } from './rate-limit';
 
 jest.setTimeout(30_000);
 
@@ -202,4 +203,39 @@ it('still limits while Redis is down, counting in the process', async () => {
   expect(anonymous.map((a) => a.status)).toEqual([404, 404, 404, 404, 404, 429]);
   const guesses = await times(FAILURES + 1, (i) => call(base, '/v1/agents', { 'X-API-Key': `guess-${i}` }));
   expect(guesses.map((a) => a.status)).toEqual([401, 401, 401, 429]);
+});
+
+it('still limits while Redis is connected but hung, each request waiting at most the timeout', async () => {
+  // A redis-server of this test's own, stopped with SIGSTOP: the connection stays open and answers nothing.
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port: p } = probe.address() as { port: number };
+      probe.close(() => resolve(p));
+    });
+  });
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 100 && !spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().includes('PONG'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const hung = createRedis(`redis://127.0.0.1:${port}`, 'client');
+    redises.push(hung);
+    await redisReady(hung);
+    const base = await serve({ redis: hung });
+    expect(await call(base, '/nowhere')).toMatchObject({ status: 404, remaining: String(LIMIT - 1) });
+
+    server.kill('SIGSTOP');
+    const started = Date.now();
+    const answers = await times(LIMIT + 1, () => call(base, '/nowhere'));
+    const elapsed = Date.now() - started;
+    // Counted in this process from the first unanswered count on, with the process's own budget.
+    expect(answers.map((a) => [a.status, a.remaining])).toEqual([4, 3, 2, 1, 0].map((left) => [404, String(left)]).concat([[429, '0']]));
+    expectLimited(answers[LIMIT]!, LIMIT);
+    // The first request waited out the timeout; the next ones, within the backoff second, did not ask Redis.
+    expect(elapsed).toBeGreaterThanOrEqual(REDIS_TIMEOUT_MS);
+    expect(elapsed).toBeLessThan(REDIS_TIMEOUT_MS + 900);
+  } finally {
+    server.kill('SIGCONT');
+    server.kill('SIGKILL');
+  }
 });

@@ -37,11 +37,19 @@ export interface RedisRateLimitsOptions {
   perMinute: number;
   /** `BATON_AUTH_FAILURES_PER_MINUTE`: failed authentications per address and minute; 0 = off. */
   authFailuresPerMinute: number;
-  /** Told (at most once a minute) that Redis is down and this process counts on its own. */
+  /** Told (at most once a minute) that Redis is down or hung and this process counts on its own. */
   onFallback?: () => void;
 }
 
 const WINDOW_SECONDS = 60;
+/**
+ * How long a request waits for Redis's count: a Redis that is connected but hung (paused, swapping,
+ * a long script) answers nothing and raises no error, so without a bound every request would wait.
+ */
+export const REDIS_TIMEOUT_MS = 250;
+/** After a timeout, requests count in memory without asking Redis for this long (then one asks again). */
+const REDIS_BACKOFF_MS = 1000;
+const TIMED_OUT = Symbol('timed out');
 /** Addresses locked out in memory beyond which expired entries are swept. */
 const LOCKOUT_SWEEP_AT = 10_000;
 
@@ -55,25 +63,32 @@ export const addressKey = (address: string): string => `ip:${address}`;
  * instance). The limit is decided here, not by the library, so one counter serves keys with
  * different limits (a key's own `rateLimitPerMinute`). While Redis is down each process counts in
  * memory instead (rate-limiter-flexible's insurance limiter): limits then hold per instance, never open.
+ * So do they while Redis is hung: a count not answered in {@link REDIS_TIMEOUT_MS} is made in memory,
+ * and so are the next second's without asking Redis (a late answer has counted twice: stricter, not open).
  *
  * A lockout after failed authentications is also remembered in memory, so that checking it costs
  * nothing on the requests that succeed; another instance learns of it at the address's next failure there.
  */
 export class RedisRateLimits implements RateLimits {
-  private readonly requests: RateLimiterRedis;
-  private readonly failures: RateLimiterRedis;
+  private readonly requests: Counter;
+  private readonly failures: Counter;
   private readonly lockedUntil = new Map<string, number>();
   private lastFallback = 0;
+  private redisSkippedUntil = 0;
 
   constructor(private readonly options: RedisRateLimitsOptions) {
-    const counter = (keyPrefix: string) => new RateLimiterRedis({
-      storeClient: options.connection,
-      keyPrefix,
-      points: Number.MAX_SAFE_INTEGER,
-      duration: WINDOW_SECONDS,
-      rejectIfRedisNotReady: true,
-      insuranceLimiter: new RateLimiterMemory({ keyPrefix, points: Number.MAX_SAFE_INTEGER, duration: WINDOW_SECONDS }),
-    });
+    const counter = (keyPrefix: string): Counter => {
+      const memory = new RateLimiterMemory({ keyPrefix, points: Number.MAX_SAFE_INTEGER, duration: WINDOW_SECONDS });
+      const redis = new RateLimiterRedis({
+        storeClient: options.connection,
+        keyPrefix,
+        points: Number.MAX_SAFE_INTEGER,
+        duration: WINDOW_SECONDS,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: memory,
+      });
+      return { redis, memory };
+    };
     this.requests = counter(`${options.prefix}:rate:requests`);
     this.failures = counter(`${options.prefix}:rate:auth-failures`);
   }
@@ -103,12 +118,24 @@ export class RedisRateLimits implements RateLimits {
     return { limit: this.options.authFailuresPerMinute, remaining: 0, resetMs, exceeded: true };
   }
 
-  private count(limiter: RateLimiterRedis, key: string): Promise<RateLimiterRes> {
-    if (this.options.connection.status !== 'ready' && Date.now() - this.lastFallback > WINDOW_SECONDS * 1000) {
-      this.lastFallback = Date.now();
-      this.options.onFallback?.();
-    }
-    return limiter.consume(key);
+  private async count(counter: Counter, key: string): Promise<RateLimiterRes> {
+    if (this.options.connection.status !== 'ready') this.fallback();
+    if (Date.now() < this.redisSkippedUntil) return counter.memory.consume(key);
+    let timer: NodeJS.Timeout | undefined;
+    const answer = await Promise.race([
+      counter.redis.consume(key),
+      new Promise<typeof TIMED_OUT>((resolve) => { timer = setTimeout(() => resolve(TIMED_OUT), REDIS_TIMEOUT_MS); }),
+    ]).finally(() => clearTimeout(timer));
+    if (answer !== TIMED_OUT) return answer;
+    this.redisSkippedUntil = Date.now() + REDIS_BACKOFF_MS;
+    this.fallback();
+    return counter.memory.consume(key);
+  }
+
+  private fallback(): void {
+    if (Date.now() - this.lastFallback <= WINDOW_SECONDS * 1000) return;
+    this.lastFallback = Date.now();
+    this.options.onFallback?.();
   }
 
   private lock(address: string, until: number): void {
@@ -118,6 +145,12 @@ export class RedisRateLimits implements RateLimits {
     }
     this.lockedUntil.set(address, until);
   }
+}
+
+/** A count in Redis, and the same count in memory for while Redis is down or hung. */
+interface Counter {
+  redis: RateLimiterRedis;
+  memory: RateLimiterMemory;
 }
 
 function allowanceOf(limit: number, counted: RateLimiterRes): Allowance {
