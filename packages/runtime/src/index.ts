@@ -26,6 +26,7 @@ export { cancelRun } from './use-cases/cancel-run';
 export { createApiKey, deleteApiKey, listApiKeys, type ApiKeyDeps, type ApiKeyRepository, type ApiKeySummary, type CreateApiKeyInput, type KeyRevocations } from './use-cases/api-keys';
 export { retryRun } from './use-cases/retry-run';
 export { validateWorkflow } from './use-cases/validate-workflow';
+export { refuseSelfInclusion, selfInclusion, type TemplateLookup } from './use-cases/template-cycle';
 export {
   DEFAULT_TEMPLATE_PAGE, diffTemplate, getTemplate, listTemplates, putTemplate, storeTemplate, templateHash,
   type PutTemplateInput, type PutTemplateResult, type TemplateChanges, type TemplateDeps, type TemplateDiff, type TemplatePage, type TemplateStore, type TemplateView,
