@@ -57,10 +57,10 @@ function capture(service: string) {
   return createLogger({ level: 'silly', service, format: 'json', stream });
 }
 
-async function request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read answers freely
+async function request(method: string, path: string, body?: unknown, key = ADMIN_KEY): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read answers freely
   const res = await fetch(`http://127.0.0.1:${api.port}${path}`, {
     method,
-    headers: { 'x-api-key': ADMIN_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: { 'x-api-key': key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -68,16 +68,16 @@ async function request(method: string, path: string, body?: unknown): Promise<{ 
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
-async function submit(workflow: unknown, input: unknown = {}): Promise<string> {
-  const res = await request('POST', '/v1/runs', { workflow, input });
+async function submit(workflow: unknown, input: unknown = {}, key = ADMIN_KEY): Promise<string> {
+  const res = await request('POST', '/v1/runs', { workflow, input }, key);
   expect(res.status).toBe(202);
   return res.body.id as string;
 }
 
-async function finished(id: string): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any -- a run view
+async function finished(id: string, key = ADMIN_KEY): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any -- a run view
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const { body } = await request('GET', `/v1/runs/${id}`);
+    const { body } = await request('GET', `/v1/runs/${id}`, undefined, key);
     if (['succeeded', 'failed', 'cancelled'].includes(body.status)) return body;
     if (Date.now() > deadline) throw new Error(`run ${id} is still ${body.status}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -91,7 +91,7 @@ beforeAll(async () => {
   const env = {
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', DATABASE_URL: database.url, BATON_QUEUE_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1',
     LOG_LEVEL: 'silly', RECONCILE_EVERY_MS: '500', DB_POOL_SIZE: '4', SHUTDOWN_GRACE_MS: '2000', BATON_ADMIN_KEY: ADMIN_KEY,
-    BATON_SECRET_KEY: randomBytes(32).toString('base64'), BATON_SECRET_KEY_ID: 'test-1',
+    BATON_SECRET_KEY: randomBytes(32).toString('base64'), BATON_SECRET_KEY_ID: 'test-1', BATON_KEY_PEPPER: randomBytes(32).toString('base64url'),
   };
   worker = await startWorker(loadWorkerConfig(env), { logger: capture('worker'), extraAgents: [leaky, writer] });
   api = await startApi(loadConfig(env), capture('api'));
@@ -188,6 +188,47 @@ describe('secrets end to end', () => {
     expect(answers.length).toBeGreaterThan(10);
     expect(answers.join('\n')).not.toContain(CANARY);
     expect(answers.join('\n')).not.toContain(OTHER_CANARY);
+  });
+});
+
+describe('secrets across tenants, through HTTP with each tenant\'s admin key', () => {
+  test("tenant B cannot list, overwrite or delete tenant A's secret, and its run naming A's secret fails SECRET", async () => {
+    // The bootstrap key may create keys in any tenant.
+    const adminOf = async (tenant: string): Promise<string> => {
+      const created = await request('POST', '/v1/api-keys', { name: `${tenant} admin`, role: 'admin', tenant });
+      expect(created).toMatchObject({ status: 201, body: { tenant, role: 'admin' } });
+      return created.body.key as string;
+    };
+    const [a, b] = [await adminOf('tenant-a'), await adminOf('tenant-b')];
+    const valueOfA = `a-${randomBytes(8).toString('hex')}`;
+    const valueOfB = `b-${randomBytes(8).toString('hex')}`;
+    const names = async (key: string) => ((await request('GET', '/v1/secrets', undefined, key)).body.items as Array<{ name: string }>).map((i) => i.name);
+    const tokenOf = async (key: string) =>
+      finished(await submit({ name: 'reads-a-secret', steps: [{ id: 'call', agent: 'leaky', input: { token: '{{ $secrets.A_TOKEN }}' } }] }, {}, key), key);
+
+    expect((await request('PUT', '/v1/secrets/A_TOKEN', { value: valueOfA }, a)).status).toBe(204);
+    const [listedByA] = (await request('GET', '/v1/secrets', undefined, a)).body.items as Array<{ name: string; updatedAt: string }>;
+    expect(listedByA).toMatchObject({ name: 'A_TOKEN' });
+    expect(await names(b)).toEqual([]);
+    // B's delete is a 404 and A's secret stays.
+    const deleted = await request('DELETE', '/v1/secrets/A_TOKEN', undefined, b);
+    expect(deleted).toMatchObject({ status: 404, body: { error: { code: 'SECRET_NOT_FOUND', details: [] } } });
+    expect(await names(a)).toEqual(['A_TOKEN']);
+
+    // B's run naming A's secret: the worker looks in B's tenant only.
+    const refused = await tokenOf(b);
+    expect(refused.status).toBe('failed');
+    expect(refused.steps[0]).toMatchObject({ attempts: 1, error: { code: 'SECRET', message: 'step call: secret A_TOKEN does not exist' } });
+    expect(received).not.toContain(valueOfA);
+
+    // B's PUT of the same name creates B's own; A's is untouched, and each tenant's run gets its own value.
+    expect((await request('PUT', '/v1/secrets/A_TOKEN', { value: valueOfB }, b)).status).toBe(204);
+    expect(await names(b)).toEqual(['A_TOKEN']);
+    expect((await request('GET', '/v1/secrets', undefined, a)).body.items).toEqual([listedByA]);
+    const before = received.length;
+    expect((await tokenOf(b)).status).toBe('succeeded');
+    expect((await tokenOf(a)).status).toBe('succeeded');
+    expect(received.slice(before)).toEqual([valueOfB, valueOfA]);
   });
 });
 
