@@ -50,12 +50,22 @@ describe('forEach', () => {
   it.each([
     ['a string', 'x', 'string'],
     ['null', null, 'null'],
-    ['nothing', undefined, 'undefined'],
   ])('fails the step when the items are %s', async (_name, items, kind) => {
     const d = await RunDriver.submit(workflowOf([each({ retry: { attempts: 3 } })]), { input: { items } });
     expect(d.entry('each')).toMatchObject({
       status: 'failed',
       error: { code: 'EXPRESSION', message: `step each: forEach must produce an array, got ${kind}` },
+    });
+  });
+
+  it('fails the step when the items are nothing, saying how to make them optional', async () => {
+    const d = await RunDriver.submit(workflowOf([each({ retry: { attempts: 3 } })]), { input: {} });
+    expect(d.entry('each')).toMatchObject({
+      status: 'failed',
+      error: {
+        code: 'EXPRESSION',
+        message: 'step each: steps[0].forEach: {{ $input.items }} gave no value; if it may be missing, give a default: {{ $input.items ?? null }}',
+      },
     });
   });
 

@@ -161,7 +161,7 @@ describe('run.retried', () => {
   it('re-evaluates a step skipped by its when, and skips the rest of a re-run forEach whose need now fails', async () => {
     const d = await RunDriver.submit(
       workflowOf([
-        { id: 'gate', agent: 'echo', when: '{{ $context.go }}' },
+        { id: 'gate', agent: 'echo', when: '{{ $context.go ?? false }}' },
         { id: 'setter', agent: 'echo' },
         { id: 'each', agent: 'echo', needs: ['gate'], forEach: '{{ [1, 2] }}', concurrency: 1 },
       ]),

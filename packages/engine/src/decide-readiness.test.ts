@@ -183,8 +183,18 @@ describe('when', () => {
     expect(d.status('a')).toBe(runs ? 'queued' : 'skipped');
   });
 
-  it('skips on an undefined value, with its reason, and a run of skipped steps succeeds without starting', async () => {
+  it('fails the step on an undefined value, naming the field, and runs nothing', async () => {
     const d = await RunDriver.submit(workflowOf([echo('a', { when: '{{ $input.missing }}' })]));
+    expect(d.entry('a')).toMatchObject({
+      status: 'failed',
+      error: { code: 'EXPRESSION', message: 'step a: steps[0].when: {{ $input.missing }} gave no value; if it may be missing, give a default: {{ $input.missing ?? null }}' },
+    });
+    expect(d.state).toMatchObject({ status: 'failed', error: { code: 'EXPRESSION', step: 'a' } });
+    expect(d.jobs()).toEqual([]);
+  });
+
+  it('skips on an optional undefined value, with its reason, and a run of skipped steps succeeds without starting', async () => {
+    const d = await RunDriver.submit(workflowOf([echo('a', { when: '{{ $input.missing ?? false }}' })]));
     expect(d.entry('a')).toMatchObject({ status: 'skipped', reason: 'when was false' });
     expect(d.entry('a').error).toBeUndefined();
     expect(d.state).toMatchObject({ status: 'succeeded', output: {} });

@@ -39,7 +39,7 @@ const workflowArb: fc.Arbitrary<WorkflowInput['steps']> = fc.integer({ min: 1, m
             ...(s.concurrency === null ? {} : { concurrency: s.concurrency }),
             ...(s.handoffs ? { handoffs: ['helper'], maxHandoffs: 2 } : {}),
             ...(s.writes ? { contextAccess: { write: ['k'] } } : {}),
-            input: { item: '{{ $item }}', needs: `{{ $count($keys($steps)) }}` },
+            input: { item: '{{ $item ?? null }}', needs: `{{ $count($keys($steps)) }}` },
           };
         }),
     ),

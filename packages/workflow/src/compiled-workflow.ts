@@ -24,6 +24,9 @@ export interface CompiledWorkflow {
   concurrencyKey?: CompiledTemplate;
 }
 
+/** A step's fields need every expression to give a value; the run's `output` may leave keys out. */
+const REQUIRED = { required: true };
+
 /**
  * Compiles a definition that `validate` accepted.
  * @throws ExpressionError when an expression does not parse (validate reports those first).
@@ -35,9 +38,9 @@ export function compileWorkflow(definition: WorkflowDefinition, limits: Expressi
     steps.set(def.id, {
       def,
       index,
-      input: compileTemplate(def.input ?? {}, `${at}.input`, limits),
-      when: def.when === undefined ? undefined : compileTemplate(def.when, `${at}.when`, limits),
-      forEach: def.forEach === undefined ? undefined : compileTemplate(def.forEach, `${at}.forEach`, limits),
+      input: compileTemplate(def.input ?? {}, `${at}.input`, limits, REQUIRED),
+      when: def.when === undefined ? undefined : compileTemplate(def.when, `${at}.when`, limits, REQUIRED),
+      forEach: def.forEach === undefined ? undefined : compileTemplate(def.forEach, `${at}.forEach`, limits, REQUIRED),
       dependants: [],
     });
   });

@@ -2,6 +2,7 @@ import jsonata from 'jsonata';
 import { BoundedCache } from './bounded-cache';
 import { regExpProblem } from './linear-regexp';
 import { skipQuoted } from './split-template';
+import { noteReferences } from './step-references';
 
 /** Sources known to parse. Only strings are kept, so it can hold many. */
 const known = new BoundedCache<true>(20_000);
@@ -28,13 +29,14 @@ export function syntaxErrors(sources: Iterable<string>): Map<string, string> {
   const errors = new Map<string, string>();
   const pending = [...new Set(sources)].filter((source) => known.get(source) === undefined);
   const batch = pending.filter(selfContained);
-  const parsedTogether = new Set(batch.length > 1 && parses(`[${batch.map((s) => `(${s})`).join(',')}]`) ? batch : []);
+  const parsedTogether = new Set(batch.length > 1 && parsedAsOne(batch) ? batch : []);
   for (const source of pending) {
     if (!parsedTogether.has(source)) {
       let problem: string | undefined;
       try {
         // A source with a regular expression has a `/`, so it is never parsed in a batch.
         const ast = jsonata(source).ast();
+        noteReferences(source, ast);
         problem = source.includes('/') ? regExpProblems(ast) : undefined;
       } catch (err) {
         problem = describeError(err);
@@ -67,13 +69,17 @@ function regExpProblems(ast: unknown): string | undefined {
   return undefined;
 }
 
-function parses(source: string): boolean {
+/** Whether `[(a),(b),…]` parses; if it does, each source's references are noted from its part of the tree. */
+function parsedAsOne(sources: string[]): boolean {
+  const text = `[${sources.map((s) => `(${s})`).join(',')}]`;
+  let blocks: { expressions: unknown[] }[];
   try {
-    jsonata(source);
-    return true;
+    blocks = (jsonata(text).ast() as { expressions: { expressions: unknown[] }[] }).expressions;
   } catch {
     return false;
   }
+  sources.forEach((source, i) => noteReferences(source, blocks[i]!.expressions[0], text));
+  return true;
 }
 
 /**

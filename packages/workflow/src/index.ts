@@ -17,6 +17,7 @@ export {
 export {
   DEFAULT_LIMITS,
   compileTemplate,
+  type CompileOptions,
   type CompiledTemplate,
   type EvaluateOptions,
   type ExpressionLimits,

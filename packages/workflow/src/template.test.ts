@@ -214,14 +214,21 @@ describe('compileTemplate: expressions are built once', () => {
 });
 
 describe('inspectTemplates', () => {
-  test.each<[unknown, { problems: { path: string; message: string }[]; secrets: string[]; expression: boolean }]>([
-    ['{{ $input.items }}', { problems: [], secrets: [], expression: true }],
-    ['items: {{ $input.items }}', { problems: [], secrets: [], expression: false }],
-    [' {{ $input.items }}', { problems: [], secrets: [], expression: false }],
-    ['true', { problems: [], secrets: [], expression: false }],
-    [undefined, { problems: [], secrets: [], expression: false }],
-    ['{{ $secrets.FLAG }}', { problems: [], secrets: ['f'], expression: true }],
-    [{ a: ['{{ $secrets.A }}'], b: 'x {{ $secrets.B }}' }, { problems: [], secrets: ['f.a[0]', 'f.b'], expression: false }],
+  type Report = { problems: { path: string; message: string }[]; secrets: string[]; expression: boolean; expressions: { path: string; source: string }[] };
+  test.each<[unknown, Report]>([
+    ['{{ $input.items }}', { problems: [], secrets: [], expression: true, expressions: [{ path: 'f', source: '$input.items' }] }],
+    ['items: {{ $input.items }}', { problems: [], secrets: [], expression: false, expressions: [{ path: 'f', source: '$input.items' }] }],
+    [' {{ $input.items }}', { problems: [], secrets: [], expression: false, expressions: [{ path: 'f', source: '$input.items' }] }],
+    ['true', { problems: [], secrets: [], expression: false, expressions: [] }],
+    [undefined, { problems: [], secrets: [], expression: false, expressions: [] }],
+    ['{{ $secrets.FLAG }}', { problems: [], secrets: ['f'], expression: true, expressions: [{ path: 'f', source: '$secrets.FLAG' }] }],
+    [{ a: ['{{ $secrets.A }}'], b: 'x {{ $secrets.B }}' }, {
+        problems: [],
+        secrets: ['f.a[0]', 'f.b'],
+        expression: false,
+        expressions: [{ path: 'f.a[0]', source: '$secrets.A' }, { path: 'f.b', source: '$secrets.B' }],
+      },
+    ],
     [
       { a: '{{ ( }} and {{ ] }}', b: '{{ $secrets. }}', c: '{{ open', d: '{{ 1 }}' },
       {
@@ -234,6 +241,7 @@ describe('inspectTemplates', () => {
         ],
         secrets: ['f.b'],
         expression: false,
+        expressions: [{ path: 'f.d', source: '1' }],
       },
     ],
   ])('%j', (value, expected) => {
@@ -261,6 +269,24 @@ describe('compileTemplate: the clock', () => {
     const template = compileTemplate({ now: '{{ $now() }}', ms: '{{ $millis() }}', later: '{{ $millis() + 1000 }}' }, 'input');
     expect(await template.evaluate({ clock })).toEqual({ now: '2026-03-01T10:00:00.000Z', ms: clock.getTime(), later: clock.getTime() + 1000 });
     expect(await template.evaluate({ clock })).toEqual(await template.evaluate({ clock }));
+  });
+
+  it('seeds $random() from the run, the decision time, the field and the item: the same decision draws the same numbers', async () => {
+    const template = compileTemplate({ a: '{{ $random() }}', b: '{{ [$random(), $random()] }}' }, 'steps[0].input');
+    const draw = (scope: Scope) => template.evaluate(scope) as Promise<{ a: number; b: number[] }>;
+    const first = await draw({ clock, run: { id: 'r1' } });
+    expect(await draw({ clock, run: { id: 'r1' } })).toEqual(first);
+    expect(first.a).toBeGreaterThanOrEqual(0);
+    expect(first.a).toBeLessThan(1);
+    expect(new Set([first.a, ...first.b]).size).toBe(3);
+    const others = await Promise.all([
+      draw({ clock, run: { id: 'r2' } }),
+      draw({ clock: new Date(clock.getTime() + 1), run: { id: 'r1' } }),
+      draw({ clock, run: { id: 'r1' }, index: 0 }),
+      draw({ clock }),
+      compileTemplate({ a: '{{ $random() }}', b: '{{ [$random(), $random()] }}' }, 'steps[1].input').evaluate({ clock, run: { id: 'r1' } }),
+    ]);
+    for (const other of others) expect(other).not.toEqual(first);
   });
 
   it('falls back to JSONata’s own clock without one', async () => {
@@ -382,5 +408,36 @@ describe('compileTemplate: regular expressions match in linear time', () => {
     expect(inspectTemplates([{ value: '{{ $contains("ab", /a(?=b)/) }}', field: 'f' }])[0]!.problems).toEqual([
       { path: 'f', message: expect.stringMatching(/lookarounds\)$/) as unknown as string },
     ]);
+  });
+});
+
+describe('compileTemplate: required values', () => {
+  const required = (value: unknown) => compileTemplate(value, 'steps[1].input', DEFAULT_LIMITS, { required: true });
+  const hint = (source: string) => `{{ ${source} }} gave no value; if it may be missing, give a default: {{ ${source} ?? null }}`;
+
+  test.each<[unknown, string]>([
+    ['{{ $input.missing }}', 'steps[1].input'],
+    [{ text: 'Dear {{ $input.missing }}' }, 'steps[1].input.text'],
+    [{ list: [1, '{{ $input.missing }}'] }, 'steps[1].input.list[1]'],
+    [{ a: { b: '{{ $input.missing }}' } }, 'steps[1].input.a.b'],
+  ])('%j fails naming %s', async (value, field) => {
+    const failed = required(value).evaluate({ input: { present: 1 } });
+    await expect(failed).rejects.toThrow(ExpressionError);
+    await expect(failed).rejects.toThrow(`${field}: ${hint('$input.missing')}`);
+  });
+
+  test('a long expression is shown cut', async () => {
+    const failed = required(`{{ $input.${'x'.repeat(250)} }}`).evaluate({ input: {} });
+    await expect(failed).rejects.toThrow(/gave no value/);
+    await expect(failed).rejects.toThrow(/…/);
+  });
+
+  test('a default makes a value optional; null, false and an object without the key are values', async () => {
+    const template = required({ a: '{{ $input.missing ?? null }}', b: '{{ $input.missing ?? "none" }}', c: '{{ false }}', d: "{{ { 'x': $input.missing } }}", e: '{{ $input.v ?: 3 }}' });
+    expect(await template.evaluate({ input: { v: 0 } })).toEqual({ a: null, b: 'none', c: false, d: {}, e: 3 });
+  });
+
+  test('without required, undefined leaves the key out, as before', async () => {
+    expect(await compileTemplate({ a: '{{ $input.missing }}', b: 1 }, 'output').evaluate({ input: {} })).toEqual({ b: 1 });
   });
 });

@@ -6,6 +6,7 @@ import { describeError, syntaxErrors } from './expression-syntax';
 import { LINEAR_REGEX_ENGINE } from './linear-regexp';
 import { joinPath, type Problem } from './problem';
 import { secretMarker, secretReferences } from './secret-marker';
+import { seededRandom } from './seeded-random';
 import { splitTemplate } from './split-template';
 import { unstorableJson } from './storable-text';
 
@@ -57,7 +58,8 @@ export interface Scope {
   run?: { id: string };
   /**
    * The time of the decision: `$now()` (ISO 8601) and `$millis()` return it instead of reading the
-   * system clock, so evaluating the same scope twice gives the same result.
+   * system clock, and `$random()` draws from a generator seeded by it, `run.id`, the field and
+   * `index`, so evaluating the same scope twice gives the same result.
    */
   clock?: Date;
 }
@@ -176,7 +178,9 @@ function compileNode(value: unknown, field: string, found: Findings): Node {
 }
 
 /** Compiles several values at once, checking all their expressions' syntax in one batch. */
-function compileAll(values: readonly { value: unknown; field: string }[]): { root: Node; problems: Problem[]; secrets: string[]; secretNames: string[] }[] {
+function compileAll(
+  values: readonly { value: unknown; field: string }[],
+): { root: Node; problems: Problem[]; secrets: string[]; secretNames: string[]; parsed: { path: string; source: string }[] }[] {
   const compiled = values.map(({ value, field }) => {
     const found: Findings = { checks: [], secrets: [], secretNames: new Set() };
     return { root: compileNode(value, field, found), found };
@@ -186,6 +190,7 @@ function compileAll(values: readonly { value: unknown; field: string }[]): { roo
     root,
     secrets: found.secrets,
     secretNames: [...found.secretNames],
+    parsed: found.checks.flatMap((check) => ('source' in check && !errors.has(check.source) ? [check] : [])),
     problems: found.checks.flatMap((check): Problem[] => {
       if (!('source' in check)) return [check];
       const error = errors.get(check.source);
@@ -204,6 +209,8 @@ interface Evaluation {
   maxItems?: { count: number; limit: string };
   /** The template's field, for what is charged outside any expression. */
   field: string;
+  /** Whether an expression giving no value (undefined) fails the evaluation (`CompileOptions.required`). */
+  required: boolean;
 }
 
 /** JSONata values that are not JSON: lambdas, built-in functions and regular expressions. */
@@ -220,13 +227,12 @@ async function run(expr: Expression, field: string, ev: Evaluation): Promise<str
   const { maxItems } = ev;
   const sequence = Math.min(ev.limits.maxSequence ?? DEFAULT_SEQUENCE, maxItems?.count ?? Infinity);
   ev.bindings.pad ??= guardedPad(ev, await BUILTIN_PAD);
-  let text: string;
+  let text: string | undefined;
   try {
     const result: unknown = await build(expr, ev.limits.timeoutMs, sequence).evaluate(ev.input, ev.bindings);
-    if (result === undefined) return undefined;
     if (maxItems && Array.isArray(result) && result.length > maxItems.count) throw new Error(TOO_MANY);
     // JSON text also strips JSONata's sequence flags and detaches the result from the scope.
-    text = JSON.stringify(result, jsonOnly);
+    text = result === undefined ? undefined : JSON.stringify(result, jsonOnly);
   } catch (err) {
     const { code, message, limit } = err as { code?: unknown; message?: unknown; limit?: unknown };
     if (maxItems && (message === TOO_MANY || code === 'D2015')) {
@@ -235,6 +241,7 @@ async function run(expr: Expression, field: string, ev: Evaluation): Promise<str
     if (code === PAD_TOO_WIDE) throw new LimitExceededError(field, message as string, limit as string);
     throw new ExpressionError(field, describeError(err));
   }
+  if (text === undefined) return noValue(expr, field, ev);
   // A UTF-16 length never exceeds the UTF-8 size, so a long text is refused before it is encoded.
   const bytes = text.length > ev.remaining ? text.length : utf8Bytes(text);
   ev.budget?.charge(bytes, field);
@@ -243,6 +250,15 @@ async function run(expr: Expression, field: string, ev: Evaluation): Promise<str
   // Postgres stores no NUL and no lone surrogate (`$split('😀', '')`): refused, never replaced.
   if (unstorableJson(text)) throw new ExpressionError(field, 'the result holds \\u0000 or a lone UTF-16 surrogate, which cannot be stored');
   return text;
+}
+
+const SHOWN_SOURCE = 200;
+
+/** Undefined, unless a value is required: then the evaluation fails, saying how to make it optional. */
+function noValue(expr: Expression, field: string, ev: Evaluation): undefined {
+  if (!ev.required) return undefined;
+  const source = expr.source.length > SHOWN_SOURCE ? `${expr.source.slice(0, SHOWN_SOURCE)}…` : expr.source;
+  throw new ExpressionError(field, `{{ ${source} }} gave no value; if it may be missing, give a default: {{ ${source} ?? null }}`);
 }
 
 /** A JSONata built-in function as an expression sees it. */
@@ -320,7 +336,7 @@ async function evaluateNode(node: Node, ev: Evaluation): Promise<unknown> {
   }
 }
 
-function bindings(scope: Scope, secrets: Record<string, string> | undefined): Record<string, unknown> {
+function bindings(scope: Scope, secrets: Record<string, string> | undefined, field: string): Record<string, unknown> {
   return {
     ...(secrets ? { secrets } : {}),
     input: scope.input,
@@ -329,21 +345,33 @@ function bindings(scope: Scope, secrets: Record<string, string> | undefined): Re
     item: scope.item,
     index: scope.index,
     run: scope.run,
-    ...(scope.clock ? clockBindings(scope.clock) : {}),
+    ...(scope.clock ? clockBindings(scope.clock, scope, field) : {}),
   };
 }
 
-function clockBindings(clock: Date): Record<string, () => unknown> {
+/** `$now()`, `$millis()` and `$random()` of a decision: the same scope evaluated again gives the same values. */
+function clockBindings(clock: Date, scope: Scope, field: string): Record<string, () => unknown> {
   const iso = clock.toISOString();
   const ms = clock.getTime();
-  return { now: () => iso, millis: () => ms };
+  const random = seededRandom(() => `${scope.run?.id ?? ''}\u0000${iso}\u0000${field}\u0000${scope.index ?? ''}`);
+  return { now: () => iso, millis: () => ms, random };
+}
+
+/** How a template treats an expression with no value. */
+export interface CompileOptions {
+  /**
+   * An expression that gives no value (undefined) fails the evaluation with an `ExpressionError`
+   * naming the field, instead of leaving the key out (a step's `input`, `when` and `forEach`).
+   * An optional value says so with a default: `{{ $input.cc ?? null }}`. @defaultValue false
+   */
+  required?: boolean;
 }
 
 /**
  * Compiles every `{{ … }}` in `value`; `$secrets.NAME` evaluates to the secret's marker (`secretMarker`).
  * @throws ExpressionError naming the field (`steps[1].input.to`) when an expression does not parse.
  */
-export function compileTemplate(value: unknown, field: string, limits: ExpressionLimits = DEFAULT_LIMITS): CompiledTemplate {
+export function compileTemplate(value: unknown, field: string, limits: ExpressionLimits = DEFAULT_LIMITS, { required = false }: CompileOptions = {}): CompiledTemplate {
   const { root, problems, secretNames } = compileAll([{ value, field }])[0]!;
   const first = problems[0];
   if (first) throw new ExpressionError(first.path, first.message);
@@ -354,7 +382,7 @@ export function compileTemplate(value: unknown, field: string, limits: Expressio
     evaluate: (scope, options = {}) => {
       const use = options.limits ?? limits;
       return evaluateNode(root, {
-        input: scope.input ?? {}, bindings: bindings(scope, markers), limits: use, remaining: use.maxOutputBytes, budget: options.budget, maxItems: options.maxItems, field,
+        input: scope.input ?? {}, bindings: bindings(scope, markers, field), limits: use, remaining: use.maxOutputBytes, budget: options.budget, maxItems: options.maxItems, field, required,
       });
     },
   };
@@ -368,9 +396,11 @@ export interface TemplateReport {
   secrets: string[];
   /** Whether the value is a string that is exactly one `{{ … }}` expression. */
   expression: boolean;
+  /** The expressions that parse, with the field each stands in. */
+  expressions: { path: string; source: string }[];
 }
 
 /** Reports on several values at once (their expressions are checked in one batch), in order. */
 export function inspectTemplates(values: readonly { value: unknown; field: string }[]): TemplateReport[] {
-  return compileAll(values).map(({ root, problems, secrets }) => ({ problems, secrets, expression: root.kind === 'whole' }));
+  return compileAll(values).map(({ root, problems, secrets, parsed }) => ({ problems, secrets, expression: root.kind === 'whole', expressions: parsed }));
 }

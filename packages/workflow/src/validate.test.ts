@@ -285,7 +285,7 @@ describe('validate: 1,000 steps', () => {
         echo(`s${i}`, {
           needs: i === 0 ? [] : [`s${i - 1}`],
           when: '{{ $input.enabled }}',
-          input: { value: `{{ $steps.s${Math.max(i - 1, 0)}.output.${salt} }}`, note: `step ${i}` },
+          input: { value: i === 0 ? `{{ $input.${salt} }}` : `{{ $steps.s${i - 1}.output.${salt} }}`, note: `step ${i}` },
         }),
       ),
     );
@@ -313,5 +313,105 @@ describe('validate: 1,000 steps', () => {
     expect(problems[0]!.path).toBe('steps[0].needs');
     expect(problems[0]!.message).toMatch(/^needs form a cycle: s0 -> s999 -> s998 -> .* -> s1 -> s0$/);
     expect(problems[0]!.message.split(' -> ')).toHaveLength(1001);
+  });
+});
+
+describe('validate: $steps references', () => {
+  const notNeeded = (reader: string, id: string): string =>
+    `$steps.${id}: step '${id}' is not among the steps '${reader}' needs (directly or through them), so it may not have run yet; add it to needs`;
+
+  test.each<[string, unknown, Problem[]]>([
+    [
+      'ancestors, direct and through needs, in input, when and forEach; output reads any step',
+      wf(
+        [
+          echo('a'),
+          echo('b', { needs: ['a'] }),
+          echo('c', {
+            needs: ['b'],
+            when: '{{ $steps.a.status = "succeeded" }}',
+            forEach: '{{ $steps.b.output }}',
+            input: { text: 'from {{ $steps.a.output }}', n: '{{ $steps.`b`.output.n }}' },
+          }),
+          echo('d'),
+        ],
+        { output: '{{ [$steps.c.output, $steps.d.output] }}' },
+      ),
+      [],
+    ],
+    [
+      'a typo',
+      wf([echo('classify'), echo('reply', { needs: ['classify'], input: { label: '{{ $steps.clasify.output.label }}' } })]),
+      [{ path: 'steps[1].input.label', message: "$steps.clasify: no step has the id 'clasify'" }],
+    ],
+    [
+      'a typo in output',
+      wf([echo('a')], { output: { x: '{{ $steps.b.output }}' } }),
+      [{ path: 'output.x', message: "$steps.b: no step has the id 'b'" }],
+    ],
+    [
+      'a later step, a sibling, the step itself',
+      wf([
+        echo('a', { input: '{{ $steps.b.output }}' }),
+        echo('b', { input: { x: '{{ $steps.c.output }}' } }),
+        echo('c', { needs: ['a'], when: '{{ $steps.c.status }}' }),
+      ]),
+      [
+        { path: 'steps[0].input', message: notNeeded('a', 'b') },
+        { path: 'steps[1].input.x', message: notNeeded('b', 'c') },
+        { path: 'steps[2].when', message: '$steps.c: a step cannot read its own result' },
+      ],
+    ],
+    [
+      'a dependant is no ancestor',
+      wf([echo('a', { forEach: '{{ $steps.b.output }}' }), echo('b', { needs: ['a'] })]),
+      [{ path: 'steps[0].forEach', message: notNeeded('a', 'b') }],
+    ],
+    [
+      'a hyphenated id, reported once per field',
+      wf([
+        echo('queue-low'),
+        echo('report', { needs: ['queue-low'], input: { status: '{{ $steps.queue-low.status }}', again: '{{ $steps.queue-low.status & $steps.queue-low.output }}' } }),
+      ]),
+      [
+        { path: 'steps[1].input.status', message: "$steps.queue-low is read as a subtraction: write a step id with '-' in backquotes, $steps.`queue-low`" },
+        { path: 'steps[1].input.again', message: "$steps.queue-low is read as a subtraction: write a step id with '-' in backquotes, $steps.`queue-low`" },
+      ],
+    ],
+    [
+      'beside other problems: a cycle, an unknown need, needs of the wrong type, a step without an id',
+      wf([
+        echo('a', { needs: ['b', 'zz'], input: '{{ $steps.b.output }}' }),
+        echo('b', { needs: ['a'], input: '{{ $steps.a.output }}' }),
+        echo('c', { needs: 'a', input: '{{ $steps.a.output }}' }),
+        echo('d', { needs: [7, 'a'], input: '{{ $steps.a.output }}' }),
+        { agent: 'echo', input: '{{ $steps.a.output }}' },
+      ]),
+      [
+        { path: 'steps[2].needs', message: 'expected array, received string' },
+        { path: 'steps[3].needs[0]', message: 'expected string, received number' },
+        { path: 'steps[4].id', message: 'is required' },
+        { path: 'steps[2].input', message: notNeeded('c', 'a') },
+        { path: 'steps[0].needs[1]', message: "unknown step 'zz'" },
+        { path: 'steps[0].needs', message: 'needs form a cycle: a -> b -> a' },
+      ],
+    ],
+  ])('%s', (_name, definition, problems) => {
+    expect(problemsOf(definition)).toEqual(problems);
+  });
+
+  test('through needs of the wrong type and unknown needs', () => {
+    const definition = wf([echo('a'), echo('b', { needs: [7, 'zz', 'a'] }), echo('c', { needs: ['b'], input: '{{ $steps.a.output }}' })]);
+    expect(problemsOf(definition)).toEqual([
+      { path: 'steps[1].needs[0]', message: 'expected string, received number' },
+      { path: 'steps[1].needs[1]', message: "unknown step 'zz'" },
+    ]);
+  });
+
+  test('a 40-step chain: every step may read the first, none the last', () => {
+    const steps = Array.from({ length: 40 }, (_, i) => echo(`s${i}`, { needs: i === 0 ? [] : [`s${i - 1}`], input: i === 0 ? {} : '{{ $steps.s0.output }}' }));
+    expect(problemsOf(wf(steps))).toEqual([]);
+    steps[5]!.input = '{{ $steps.s39.output }}';
+    expect(problemsOf(wf(steps))).toEqual([{ path: 'steps[5].input', message: notNeeded('s5', 's39') }]);
   });
 });

@@ -51,5 +51,5 @@ export function useCaseFixture(options: RuntimeFixtureOptions & { viewBudgetByte
 /** A workflow as a client sends it. */
 export const echoChain = (name = 'echo-chain') => ({
   name,
-  steps: [{ id: 'a', agent: 'echo', input: { v: '{{ $input.v }}' } }, { id: 'b', agent: 'echo', needs: ['a'] }],
+  steps: [{ id: 'a', agent: 'echo', input: { v: '{{ $input.v ?? null }}' } }, { id: 'b', agent: 'echo', needs: ['a'] }],
 });
