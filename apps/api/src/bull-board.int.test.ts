@@ -25,6 +25,7 @@ let queue: BullmqStepQueue;
 let registry: AgentRegistry;
 let server: Server;
 let base: string;
+const metrics = createMetrics({ defaultMetrics: false });
 const runId = randomUUID();
 
 beforeAll(async () => {
@@ -45,7 +46,7 @@ beforeAll(async () => {
     readiness: unused,
     agents: registry,
     logger: createLogger({ service: 'board-test', silent: true }),
-    metrics: createMetrics({ defaultMetrics: false }),
+    metrics,
     config: { bodyLimit: '1mb', adminKey: undefined },
     authenticator: byKey,
     boardQueues: { agents: () => registry.known(), queue: (agent: string) => queue.queue(agent) },
@@ -164,4 +165,19 @@ it("shows a new agent's queue without a restart", async () => {
   }
   expect(names).toEqual(['agent.echo', 'agent.late']);
   expect((await queuesOf('admin')).map((q) => q.name)).toEqual(['agent.echo', 'agent.late']);
+});
+
+it('labels every board request of the HTTP metrics with one route, never its path (queue names and job ids)', async () => {
+  const [echo] = await queuesOf('operator', '?activeQueue=agent.echo&status=latest');
+  const jobId = echo!.jobs[0]!.id;
+  const paths = ['/admin/queues', '/admin/queues/queue/agent.echo', `/admin/queues/queue/agent.echo/${jobId}`, `/admin/queues/api/queues/agent.echo/${jobId}`,
+    `/admin/queues/api/queues/agent.echo/${jobId}/logs`, '/admin/queues/static/images/logo.svg', `/admin/queues/no/such/${randomUUID()}`];
+  for (const path of paths) await call('GET', path, 'operator');
+  await call('GET', `/admin/queues/api/queues/agent.echo/${jobId}`); // a 401
+  await call('PUT', `/admin/queues/api/queues/agent.echo/${jobId}/retry/failed`, 'operator'); // a 403
+  const exposition = await metrics.registry.metrics();
+  const routes = new Set([...exposition.matchAll(/^baton_http_requests_total\{[^}]*route="([^"]*)"/gm)].map((m) => m[1]));
+  expect([...routes].filter((r) => r!.includes('queue')).sort()).toEqual(['/admin/queues/*']);
+  expect(exposition).not.toContain(jobId);
+  expect(exposition).not.toContain('agent.echo');
 });

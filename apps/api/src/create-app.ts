@@ -9,7 +9,7 @@ import type { UseCaseDeps } from '@baton/runtime';
 import { errorMiddleware, notFound } from './error-middleware';
 import { jsonBody } from './json-body';
 import { DEFAULT_RUN_VIEW_BUDGET } from './app-deps';
-import { requestContext } from './request-context';
+import { mountedRoute, requestContext } from './request-context';
 import { agentRoutes } from './routes/agents';
 import { apiKeyRoutes } from './routes/api-keys';
 import { statsRoutes } from './routes/stats';
@@ -50,7 +50,7 @@ export function createApp(deps: AppDeps): express.Express {
   const limits = deps.rateLimits;
   app.use(['/v1', '/metrics'], authenticate(authenticator, { limits }));
   // Basic: a browser prompts for the key. Before jsonBody: the board reads its own bodies.
-  app.use(BOARD_PATH, authenticate(authenticator, { limits, challenge: 'Basic' }),
+  app.use(BOARD_PATH, mountedRoute(`${BOARD_PATH}/*`), authenticate(authenticator, { limits, challenge: 'Basic' }),
     bullBoard(deps.boardQueues ?? NO_QUEUES, { guard: guard('USE /admin/queues') }));
   if (limits) app.use(limitByAddress(limits));
   app.use(jsonBody(config.bodyLimit));

@@ -26,8 +26,24 @@ const CLIENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** The label of requests no route matched: raw paths would make a series per URL. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
+const mountedRoutes = new WeakMap<Request, string>();
+
+/**
+ * Names every request reaching it `route` (`/admin/queues/*`), whatever the mounted app under it
+ * matches: that app's own route table (Bull Board's, with queue names and job ids as parameters)
+ * is not ours to label series with.
+ */
+export function mountedRoute(route: string): RequestHandler {
+  return (req, _res, next) => {
+    mountedRoutes.set(req, route);
+    next();
+  };
+}
+
 /** The route template a request matched (`/v1/runs/:id`), for metrics and logs. */
 export function routeOf(req: Request): string {
+  const mounted = mountedRoutes.get(req);
+  if (mounted !== undefined) return mounted;
   const path: unknown = req.route?.path;
   return typeof path === 'string' ? req.baseUrl + path : UNMATCHED_ROUTE;
 }
