@@ -3,7 +3,7 @@ import type { Logger, Metrics } from '@baton/telemetry';
 import type { SecretDeps } from '@baton/runtime';
 import type { Authenticator } from '@baton/auth';
 import type { ApiKeyDeps } from '@baton/runtime';
-import type { TemplateDeps } from '@baton/runtime';
+import type { CronSchedules, TemplateCatalog, TemplateDeps } from '@baton/runtime';
 import type { BoardQueues } from './bull-board';
 import type { Config } from './config';
 import type { RateLimits } from './rate-limit';
@@ -39,8 +39,11 @@ export interface AppDeps {
    * @defaultValue `adminKeyAuthenticator(config.adminKey)` when an admin key is configured, else `openAuthenticator()`
    */
   authenticator?: Authenticator;
-  /** Stored templates (`/v1/templates`) and who is told of a new version; absent, those routes answer NOT_CONFIGURED. */
-  templates?: Pick<TemplateDeps, 'templates' | 'templateChanges'>;
+  /**
+   * Stored templates (`/v1/templates`), who is told of a new version, the cache runs start them
+   * from, and the cron schedules in Redis (`/v1/schedules`); absent, those routes answer NOT_CONFIGURED.
+   */
+  templates?: Pick<TemplateDeps, 'templates' | 'templateChanges'> & { catalog?: TemplateCatalog; cron?: CronSchedules };
   /** Stored API keys (`/v1/api-keys`); absent, those routes answer NOT_CONFIGURED. */
   apiKeys?: ApiKeyDeps;
   /** Requests per principal (or address) and failed authentications per address; none when absent. */

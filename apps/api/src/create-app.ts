@@ -21,6 +21,8 @@ import { secretRoutes } from './routes/secrets';
 import { templateRoutes } from './routes/templates';
 import { workflowRoutes } from './routes/workflows';
 import { wellFormedPath } from './well-formed-path';
+import { eventRoutes } from './routes/events';
+import { scheduleRoutes } from './routes/schedules';
 import { parseOffThread } from './yaml-off-thread';
 
 /** Bull Board's queues when `deps.boardQueues` is absent: none. */
@@ -64,6 +66,7 @@ export function createApp(deps: AppDeps): express.Express {
     viewBudgetBytes: config.runViewBudgetBytes ?? DEFAULT_RUN_VIEW_BUDGET,
   };
   app.use(runRoutes(cases));
+    templateCatalog: deps.templates?.catalog,
   app.use(payloadRoutes(cases));
   app.use(workflowRoutes(cases));
   app.use(agentRoutes(deps));
@@ -74,5 +77,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(metricsRoutes(deps));
   app.use(notFound);
   app.use(errorMiddleware(logger));
+  app.use(eventRoutes({ ...cases, templates: deps.templates?.templates }));
+  app.use(scheduleRoutes(deps.templates?.cron && { templates: deps.templates.templates, cron: deps.templates.cron }));
   return app;
 }

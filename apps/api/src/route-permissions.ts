@@ -43,6 +43,8 @@ export const ROUTE_PERMISSIONS = {
   'USE /admin/queues': 'dashboard.read',
 } as const satisfies Record<string, Action | typeof PUBLIC>;
 
+  'POST /v1/events': 'run.submit',
+  'GET /v1/schedules': 'template.read',
 export type RouteKey = keyof typeof ROUTE_PERMISSIONS;
 
 const pass: RouteGuard = (_req, _res, next) => next();

@@ -1,9 +1,12 @@
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import { KyselyAgentRepository, KyselyRunQueries, KyselyRunStore, KyselyStatsQueries, createDb, type Db } from '@baton/db';
-import { AgentRegistry, BullmqStepQueue, RedisFleetStore, createRedis, redisReady } from '@baton/queue';
+import { AgentRegistry, BullmqCronSchedules, BullmqStepQueue, RedisFleetStore, createRedis, redisReady } from '@baton/queue';
 import { BatonError, Resources } from '@baton/core';
 import { Runtime, configuredLimits, createBullmqDispatcher, migrateWhenReachable } from '@baton/runtime';
+import { TemplateCatalog, syncAllSchedules, syncSchedule, type ScheduleFire } from '@baton/runtime';
+import { openTemplateChangeChannel } from './template-change-channel';
+import { loadTemplatesDir } from './templates-dir';
 import { createLogger, createMetrics, processTracer, type Logger } from '@baton/telemetry';
 import type { Config } from './config';
 import { KyselySecretStore, KyselyTemplateStore } from '@baton/db';
@@ -132,7 +135,7 @@ export async function startApi(
       config,
       authenticator: auth.authenticator,
       apiKeys: auth.apiKeys,
-      templates: { templates: new KyselyTemplateStore(db.kysely) },
+      templates: await startTemplates(config, db, redis, res, logger),
       rateLimits: new RedisRateLimits({
         connection: redis,
         prefix: config.queuePrefix,
@@ -156,6 +159,33 @@ export async function startApi(
     await res.closeAll();
     throw err;
   }
+}
+
+/**
+ * Templates: the store, the cache runs start them from (its latest versions forgotten through the
+ * Redis channel on every PUT of any instance), the cron schedules synced with the latest versions,
+ * and the files of `BATON_TEMPLATES_DIR` stored (a bad one stops start-up).
+ */
+async function startTemplates(config: Config, db: Db, redis: Redis, res: Resources, logger: Logger): Promise<NonNullable<AppDeps['templates']>> {
+  const templates = new KyselyTemplateStore(db.kysely);
+  // The channel forgets the catalog's latest versions; the catalog asks the channel whether it hears changes.
+  const catalog = new TemplateCatalog({ store: templates, hearsChanges: () => channel.live() });
+  const channel = res.own(await openTemplateChangeChannel({ redis, prefix: config.queuePrefix, forget: (t, n) => catalog.forget(t, n), logger }), (c) => c.close(), 'template changes');
+  const cron = res.own(new BullmqCronSchedules<ScheduleFire>({ connection: redis, prefix: config.queuePrefix, onError: (err) => logger.warn('schedule queue error', { error: err.message }) }), (c) => c.close(), 'cron schedules');
+  const templateChanges = {
+    changed: async (tenant: string, name: string) => {
+      try {
+        await syncSchedule({ templates, cron }, tenant, name);
+        await channel.publish(tenant, name);
+      } catch (err) {
+        // The version is stored; putting it again (an unchanged PUT) syncs and tells again.
+        throw new BatonError('UNAVAILABLE', 'the template is stored, but Redis did not take its schedule or tell the other instances: put it again', [{ path: 'redis', message: String(err) }]);
+      }
+    },
+  };
+  if (config.templatesDir) await loadTemplatesDir(config.templatesDir.path, config.templatesDir.tenant, { templates, templateChanges, limits: config.limits }, logger);
+  await syncAllSchedules({ templates, cron }).catch((err: unknown) => logger.warn('could not sync the templates\' schedules with Redis; each PUT of a template syncs its own', { error: String(err) }));
+  return { templates, templateChanges, catalog, cron };
 }
 
 /**

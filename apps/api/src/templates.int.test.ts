@@ -193,3 +193,101 @@ describe('GET /v1/templates…', () => {
     expect((await call('GET', `/v1/templates/${name}`)).body.definition).toEqual(definition(name, 'default'));
   });
 });
+
+describe('POST /v1/runs { template }', () => {
+  const withInput = (name: string, text: string) => ({
+    name,
+    input: { type: 'object', properties: { who: { type: 'string' }, greeting: { type: 'string', default: 'hello' } }, required: ['who'] },
+    steps: [{ id: 'greet', agent: 'echo', input: { text: `${text} {{ $input.greeting }} {{ $input.who }}` } }],
+  });
+
+  it('starts the latest version, or a pinned one, and the run records both with the input\'s defaults applied', async () => {
+    const name = unique('run');
+    await call('PUT', `/v1/templates/${name}`, ADMIN, withInput(name, 'v1'));
+    await call('PUT', `/v1/templates/${name}`, ADMIN, withInput(name, 'v2'));
+    const latest = await call('POST', '/v1/runs', ADMIN, { template: name, input: { who: 'ann' } });
+    expect(latest.status).toBe(202);
+    const run = (await call('GET', `/v1/runs/${latest.body.id as string}`)).body;
+    expect(run).toMatchObject({ template: name, version: 2, input: { who: 'ann', greeting: 'hello' } });
+    const pinned = await call('POST', '/v1/runs', ADMIN, { template: name, version: 1, input: { who: 'bob', greeting: 'hi' } });
+    expect((await call('GET', `/v1/runs/${pinned.body.id as string}`)).body).toMatchObject({ template: name, version: 1, input: { who: 'bob', greeting: 'hi' } });
+    const listed = await call('GET', `/v1/runs?template=${name}`);
+    expect(listed.body.items.map((r: { id: string; version: number }) => [r.id, r.version]).sort()).toEqual([[latest.body.id, 2], [pinned.body.id, 1]].sort());
+  });
+
+  it('answers 404 TEMPLATE_NOT_FOUND for an unknown template or version, and another tenant\'s', async () => {
+    const name = unique('missing');
+    await call('PUT', `/v1/templates/${name}`, ADMIN, withInput(name, 'x'));
+    for (const body of [{ template: unique('nope') }, { template: name, version: 7, input: { who: 'a' } }]) {
+      const res = await call('POST', '/v1/runs', ADMIN, body);
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('TEMPLATE_NOT_FOUND');
+    }
+    const stranger = await keyOf('submitter', unique('stranger'));
+    expect((await call('POST', '/v1/runs', stranger, { template: name, input: { who: 'a' } })).body.error.code).toBe('TEMPLATE_NOT_FOUND');
+  });
+
+  it('checks the input against the template\'s schema, the caller\'s agent allow-list, and refuses workflow with template', async () => {
+    const name = unique('checked');
+    await call('PUT', `/v1/templates/${name}`, ADMIN, withInput(name, 'x'));
+    const bad = await call('POST', '/v1/runs', ADMIN, { template: name, input: { greeting: 5 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details).toEqual(expect.arrayContaining([{ path: 'input.who', message: 'is required' }, { path: 'input.greeting', message: 'must be string' }]));
+    const limited = await keyOf('submitter', 'default', ['delay']);
+    const refused = await call('POST', '/v1/runs', limited, { template: name, input: { who: 'a' } });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.details).toEqual([{ path: 'agents', message: 'echo is outside the caller\'s agent allow-list' }]);
+    expect((await call('POST', '/v1/runs', ADMIN, { template: name, workflow: withInput(name, 'x') })).status).toBe(400);
+    expect((await call('POST', '/v1/runs', ADMIN, { version: 1, workflow: withInput(name, 'x') })).status).toBe(400);
+  });
+});
+
+describe('POST /v1/events', () => {
+  it('starts every template of the tenant whose latest version listens to the type, with the payload as input', async () => {
+    const tenant = unique('events');
+    const operator = await keyOf('operator', tenant);
+    const submitter = await keyOf('submitter', tenant);
+    const listener = (name: string, on: string[]) => ({ name, on, steps: [{ id: 'a', agent: 'echo', input: { text: '{{ $input.id }}' } }] });
+    await call('PUT', '/v1/templates/first', operator, listener('first', ['ticket.created']));
+    await call('PUT', '/v1/templates/second', operator, listener('second', ['ticket.created', 'ticket.closed']));
+    await call('PUT', '/v1/templates/third', operator, listener('third', ['ticket.closed']));
+    // Listening in an older version only does not count.
+    await call('PUT', '/v1/templates/former', operator, listener('former', ['ticket.created']));
+    await call('PUT', '/v1/templates/former', operator, listener('former', []));
+    const res = await call('POST', '/v1/events', submitter, { type: 'ticket.created', payload: { id: 42 } });
+    expect(res.status).toBe(202);
+    expect(res.body.runs).toHaveLength(2);
+    const runs = await Promise.all((res.body.runs as string[]).map(async (id) => (await call('GET', `/v1/runs/${id}`, submitter)).body));
+    expect(runs.map((r) => [r.template, r.version, r.input]).sort()).toEqual([['first', 1, { id: 42 }], ['second', 1, { id: 42 }]]);
+    expect((await call('POST', '/v1/events', submitter, { type: 'nobody.listens' })).body).toEqual({ runs: [] });
+    // Another tenant's templates never hear it.
+    expect((await call('POST', '/v1/events', ADMIN, { type: 'ticket.created', payload: { id: 1 } })).body.runs).toHaveLength(0);
+  });
+
+  it('starts none when one listener refuses the payload, and needs a submitter', async () => {
+    const tenant = unique('events-bad');
+    const operator = await keyOf('operator', tenant);
+    const strict = { name: 'strict', on: ['order'], input: { type: 'object', required: ['sku'] }, steps: [{ id: 'a', agent: 'echo' }] };
+    await call('PUT', '/v1/templates/strict', operator, strict);
+    await call('PUT', '/v1/templates/lenient', operator, { name: 'lenient', on: ['order'], steps: [{ id: 'a', agent: 'echo' }] });
+    const submitter = await keyOf('submitter', tenant);
+    const res = await call('POST', '/v1/events', submitter, { type: 'order', payload: { qty: 1 } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([{ path: 'payload.sku', message: 'template strict: is required' }]);
+    expect((await call('GET', '/v1/runs', submitter)).body.items).toEqual([]);
+    expect((await call('POST', '/v1/events', operator, { type: 'order', payload: { sku: 'x' } })).status).toBe(403);
+    expect((await call('POST', '/v1/events', submitter, { type: 'bad type!' })).body.error.details).toEqual([{ path: 'type', message: 'must match [A-Za-z0-9][A-Za-z0-9._:/-]{0,127}' }]);
+    expect((await call('POST', '/v1/events', submitter, { payload: {} })).status).toBe(400);
+  });
+
+  it('makes one run per template for a repeated Idempotency-Key', async () => {
+    const tenant = unique('events-idem');
+    const operator = await keyOf('operator', tenant);
+    await call('PUT', '/v1/templates/once', operator, { name: 'once', on: ['tick'], steps: [{ id: 'a', agent: 'echo' }] });
+    const submitter = await keyOf('submitter', tenant);
+    const send = () => fetch(`http://127.0.0.1:${api.port}/v1/events`, { method: 'POST', headers: { 'X-API-Key': submitter, 'Content-Type': 'application/json', 'Idempotency-Key': 'evt-1' }, body: JSON.stringify({ type: 'tick', payload: { n: 1 } }) }).then((r) => r.json() as Promise<{ runs: string[] }>);
+    const [a, b] = [await send(), await send()];
+    expect(a.runs).toHaveLength(1);
+    expect(b.runs).toEqual(a.runs);
+  });
+});

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { AgentCatalog, builtinAgents, loadAgentModule, type Agent } from '@baton/agents';
 import { Resources } from '@baton/core';
-import { KyselyAgentRepository, KyselyRunStore, KyselySecretStore, createDb } from '@baton/db';
-import { AgentRegistry, BullmqSchedule, BullmqStepConsumer, BullmqStepQueue, RedisFleetStore, createRedis, subscribeCancel } from '@baton/queue';
+import { KyselyAgentRepository, KyselyRunStore, KyselySecretStore, KyselyTemplateStore, createDb, type Db } from '@baton/db';
+import { TemplateCatalog, fireSchedule, type ScheduleFire } from '@baton/runtime';
+import { AgentRegistry, BullmqCronSchedules, BullmqSchedule, BullmqStepConsumer, BullmqStepQueue, RedisFleetStore, createRedis, subscribeCancel } from '@baton/queue';
 import { Reconciler, Runtime, configuredLimits, createBullmqDispatcher, migrateWhenReachable, readinessCheck, whenReachable } from '@baton/runtime';
 import { createLogger, createMetrics, processTracer, type Logger } from '@baton/telemetry';
 import type { WorkerConfig } from './config';
@@ -20,6 +21,25 @@ export interface RunningWorker {
   metricsPort?: number;
   /** Stops taking jobs, lets active ones finish within the grace period, closes everything. */
   close(): Promise<void>;
+}
+
+/**
+ * Templates' schedules: the api keeps one BullMQ job scheduler per scheduled template, each tick
+ * is one job of `system.cron`, and one worker of the fleet takes it and starts the tick's run
+ * (its idempotency key is the template and the tick, so a tick taken twice makes one run).
+ */
+function startScheduleFires(w: { runtime: Runtime; db: Db; redis: ReturnType<typeof createRedis>; registry: AgentRegistry; prefix: string; res: Resources; logger: Logger }): void {
+  const repo = new KyselyAgentRepository();
+  const deps = {
+    runtime: w.runtime,
+    templateCatalog: new TemplateCatalog({ store: new KyselyTemplateStore(w.db.kysely) }),
+    agents: { known: async () => new Set([...(await repo.names(w.db.kysely)), ...(await w.registry.known())]) },
+  };
+  const cron = w.res.own(new BullmqCronSchedules<ScheduleFire>({ connection: w.redis, prefix: w.prefix, onError: (err) => w.logger.warn('schedule fire failed', { error: err.message }) }), (c) => c.close());
+  cron.consume(async ({ data, tick }) => {
+    const run = await fireSchedule(deps, { ...data, tick });
+    if (run?.created) w.logger.info('schedule fired', { template: data.name, version: data.version, tenant: data.tenant, tick: new Date(tick).toISOString(), runId: run.id });
+  });
 }
 
 export interface StartWorkerOptions {
@@ -122,6 +142,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       onError: (err, agent) => logger.warn('worker error', { agent, error: err.message }),
     });
     reconcile.run(() => new Reconciler({ runtime, presence: dispatcher, logger, maxRequeues: config.maxRequeues, repairs: metrics.reconcilerRepairs }).tick());
+    startScheduleFires({ runtime, db, redis, registry, prefix: config.queuePrefix, res, logger });
     const metricsServer = config.metricsPort === undefined
       ? undefined
       : await serveMetrics({ port: config.metricsPort, host: config.metricsHost, source: metrics.registry, readiness: readinessCheck(redis, db), logger });

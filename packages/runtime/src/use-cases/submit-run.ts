@@ -4,9 +4,17 @@ import { unstorableJson, unstorableStrings } from '@baton/workflow';
 import type { SubmitResult } from '../admission';
 import { bodyHash } from './canonical-json';
 import { checkInput, checkWorkflow } from './check-workflow';
+import { templateSubmission, type TemplateSubmission } from './template-runs';
 import type { UseCaseDeps } from './use-case-deps';
 
-/** A submission: a workflow inline (an object, or JSON or YAML text), or a template (not available yet). */
+/** An inline workflow checked as a run's: its agents registered and within the caller's allow-list, the input against its schema. */
+async function inlineSubmission(deps: Pick<UseCaseDeps, 'agents' | 'readDefinition' | 'limits'>, principal: Principal, definition: unknown, input: unknown): Promise<TemplateSubmission> {
+  const { workflow, compiled, hash, agents } = await checkWorkflow(definition, deps);
+  authorize(principal, 'run.submit', { tenant: principal.tenant, agents });
+  return { workflow, compiled, definitionHash: hash, input: checkInput(workflow, input ?? {}, deps.limits) };
+}
+
+/** A submission: a workflow inline (an object, or JSON or YAML text), or a stored template (its latest version, or `version`). */
 export interface SubmitRunInput {
   workflow?: unknown;
   template?: string;
@@ -30,7 +38,7 @@ export interface SubmitRunInput {
  * IDEMPOTENCY_CONFLICT (the key was used with another submission), UNAVAILABLE
  */
 export async function submitRun(
-  deps: Pick<UseCaseDeps, 'runtime' | 'agents' | 'readDefinition' | 'limits'>,
+  deps: Pick<UseCaseDeps, 'runtime' | 'agents' | 'readDefinition' | 'limits' | 'templateCatalog'>,
   principal: Principal,
   submission: SubmitRunInput,
 ): Promise<SubmitResult> {
@@ -47,25 +55,18 @@ export async function submitRun(
   if (fields.template !== undefined && fields.workflow !== undefined) {
     throw new BatonError('VALIDATION_FAILED', 'give either workflow or template', [{ path: 'template', message: 'not allowed together with workflow' }]);
   }
-  if (fields.template !== undefined) {
-    throw new BatonError('TEMPLATE_NOT_FOUND', `template ${fields.template} not found: templates are not available yet`);
-  }
-  if (fields.version !== undefined) {
+  if (fields.version !== undefined && fields.template === undefined) {
     throw new BatonError('VALIDATION_FAILED', 'version needs a template', [{ path: 'version', message: 'only allowed with template' }]);
   }
-  if (fields.workflow === undefined) {
+  if (fields.workflow === undefined && fields.template === undefined) {
     throw new BatonError('VALIDATION_FAILED', 'a workflow is required', [{ path: 'workflow', message: 'required (or a template)' }]);
   }
-  const { workflow, compiled, hash, agents } = await checkWorkflow(fields.workflow, deps);
-  authorize(principal, 'run.submit', { tenant: principal.tenant, agents });
-  const input = fields.input ?? {};
-  checkInput(workflow, input, deps.limits);
+  const checked = fields.template !== undefined
+    ? await templateSubmission(deps, principal, { template: fields.template, version: fields.version, input: fields.input })
+    : await inlineSubmission(deps, principal, fields.workflow, fields.input);
   return deps.runtime.submit({
     tenant: principal.tenant,
-    workflow,
-    compiled,
-    definitionHash: hash,
-    input,
+    ...checked,
     priority: fields.priority,
     idempotency: idempotencyKey === undefined ? undefined : { key: idempotencyKey, bodyHash: bodyHash(fields) },
     submittedBy: principal.subject,

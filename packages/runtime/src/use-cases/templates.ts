@@ -16,9 +16,9 @@ export interface TemplateStore {
   latestWith(filter: { tenant?: string; schedule?: true; trigger?: string }): Promise<TemplateVersion[]>;
 }
 
-/** Told of every version put, after it is stored: caches of "latest" on every api instance, and the template's schedule. */
+/** Told after every PUT of a template, changed or not: caches of "latest" on every api instance, and the template's schedule. */
 export interface TemplateChanges {
-  changed(template: TemplateVersion): Promise<void>;
+  changed(tenant: string, name: string): Promise<void>;
 }
 
 export interface TemplateDeps extends CheckDeps {
@@ -131,8 +131,7 @@ export async function storeTemplate(
     createdBy: t.createdBy,
   });
   // An unchanged PUT tells again: a schedule whose earlier sync failed (Redis down) is made right.
-  const stored = await deps.templates.get(t.tenant, workflow.name, version);
-  if (stored) await deps.templateChanges?.changed(stored);
+  await deps.templateChanges?.changed(t.tenant, workflow.name);
   return { name: workflow.name, version, created };
 }
 

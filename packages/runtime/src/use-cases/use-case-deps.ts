@@ -2,6 +2,7 @@ import type { Runtime } from '../runtime';
 import type { RunQueries } from '../run-queries';
 import type { AgentDirectory } from './agent-directory';
 import type { CheckDeps } from './check-workflow';
+import type { TemplateCatalog } from './template-catalog';
 
 /**
  * What the use cases work with, built once by the composition root (the api's `startApi`). Each
@@ -19,4 +20,6 @@ export interface UseCaseDeps extends CheckDeps {
    * `{ "$ref": "/v1/payloads/<id>" }` links (`BATON_RUN_VIEW_BUDGET`).
    */
   viewBudgetBytes: number;
+  /** Stored templates as runs start them; absent, a run of a template is TEMPLATE_NOT_FOUND. */
+  templateCatalog?: Pick<TemplateCatalog, 'resolve'>;
 }
