@@ -23,7 +23,7 @@ export interface AppDeps {
   /** `/v1/secrets`: the store, and the cipher when `BATON_SECRET_KEY` is set; absent, those routes answer NOT_CONFIGURED. */
   secrets?: SecretDeps;
   /** Submits, cancels and retries runs. */
-  runtime: Pick<Runtime, 'submit' | 'cancel' | 'retry'>;
+  runtime: Pick<Runtime, 'submit' | 'cancel' | 'retry' | 'signal'>;
   /** Reads runs within the caller's tenant: `KyselyRunQueries` of `@baton/db`. */
   queries: RunQueries;
   agents: AgentDirectory;

@@ -18,6 +18,7 @@ import { metricsRoutes } from './routes/metrics';
 import { payloadRoutes } from './routes/payloads';
 import { runRoutes } from './routes/runs';
 import { secretRoutes } from './routes/secrets';
+import { signalRoutes } from './routes/signals';
 import { templateRoutes } from './routes/templates';
 import { workflowRoutes } from './routes/workflows';
 import { wellFormedPath } from './well-formed-path';
@@ -69,6 +70,7 @@ export function createApp(deps: AppDeps): express.Express {
     templateCatalog: deps.templates?.catalog,
   app.use(payloadRoutes(cases));
   app.use(workflowRoutes(cases));
+  app.use(signalRoutes(cases));
   app.use(agentRoutes(deps));
   app.use(secretRoutes(deps.secrets));
   app.use(apiKeyRoutes(deps.apiKeys));

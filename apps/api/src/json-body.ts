@@ -6,6 +6,8 @@ const JSON_TYPES = ['application/json', 'application/*+json'];
 /** Read as text (a string body): a route that takes a definition parses it; any other refuses a body that is no JSON object. */
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 
+const SIGNAL_PATH = /^\/v1\/runs\/[^/]+\/signals\/[^/]+\/?$/;
+
 /** A body is there when it has a length above zero or is chunked; `Content-Length: 0` is no body. */
 function hasBody(headers: { 'content-length'?: string; 'transfer-encoding'?: string }): boolean {
   if (headers['transfer-encoding'] !== undefined) return true;
@@ -35,5 +37,9 @@ export function jsonBody(limit: string): RequestHandler[] {
     }
     next();
   };
-  return [requireJson, express.json({ limit, type: JSON_TYPES, strict: true }), express.text({ limit, type: YAML_TYPES }), limitDepth];
+  const objects = express.json({ limit, type: JSON_TYPES, strict: true });
+  // A signal's payload is any JSON value, a bare scalar too; every other body is an object or an array.
+  const anyValue = express.json({ limit, type: JSON_TYPES, strict: false });
+  const json: RequestHandler = (req, res, next) => (req.method === 'POST' && SIGNAL_PATH.test(req.path) ? anyValue : objects)(req, res, next);
+  return [requireJson, json, express.text({ limit, type: YAML_TYPES }), limitDepth];
 }

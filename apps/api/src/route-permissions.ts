@@ -25,6 +25,7 @@ export const ROUTE_PERMISSIONS = {
   'GET /v1/runs/:id': 'run.read',
   'POST /v1/runs/:id/cancel': 'run.cancel',
   'POST /v1/runs/:id/retry': 'run.retry',
+  'POST /v1/runs/:id/signals/:name': 'run.submit',
   'GET /v1/payloads/:id': 'run.read',
   'POST /v1/workflows/validate': 'workflow.validate',
   'GET /v1/agents': 'agent.read',

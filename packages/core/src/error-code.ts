@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'PAYLOAD_NOT_FOUND'
   | 'API_KEY_NOT_FOUND'
   | 'SECRET_NOT_FOUND'
+  | 'SIGNAL_NOT_FOUND'
   // 408: the request did not arrive in time.
   | 'REQUEST_TIMEOUT'
   // 409: the resource is not in a state that allows it.

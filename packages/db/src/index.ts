@@ -8,7 +8,7 @@ export type { StepWrite } from './steps-upsert-sql';
 export type { EventWrite } from './events-insert-sql';
 export type { Transitions } from './transition-writer';
 export type { IdempotencyClaim, IdempotencyHolder, NewRun, NewRuns } from './run-intake-writer';
-export { KyselyRunStore, type LiveStep, type PayloadWrite } from './kysely-run-store';
+export { KyselyRunStore, type ExpiredWait, type LiveStep, type PayloadWrite } from './kysely-run-store';
 export type { SlotClaim } from './concurrency-slots';
 export { KyselyRunLinks, type LiveChildStep, type RunLink } from './kysely-run-links';
 export { KyselyRunQueries, type RunEventRow, type RunHistoryPage, type RunListFilter } from './kysely-run-queries';

@@ -8,6 +8,9 @@ import type { Database, StepRow } from './schema';
 import { writeTransitions, type Transitions } from './transition-writer';
 
 /** A step Postgres calls queued or running: the reconciler's worklist. */
+/** A waiting attempt of a `wait` step whose timeout has passed. */
+export type ExpiredWait = Pick<StepRow, 'run_id' | 'key' | 'attempt'>;
+
 export interface LiveStep {
   run_id: string;
   key: string;
@@ -110,6 +113,18 @@ export class KyselyRunStore {
   /** Links new child runs to the parent step attempts that started them. */
   linkChildren(links: readonly RunLink[]): Promise<void> {
     return insertRunLinks(this.db, links);
+  }
+
+  /** Attempts of `wait` steps still waiting past their timeout (`deadline_at` before `now`), the earliest deadline first. */
+  expiredWaits(now: Date, limit: number): Promise<ExpiredWait[]> {
+    return this.db
+      .selectFrom('steps')
+      .select(['run_id', 'key', 'attempt'])
+      .where('status', '=', 'waiting')
+      .where('deadline_at', '<', now)
+      .orderBy('deadline_at')
+      .limit(limit)
+      .execute();
   }
 
   /** Attempts queued or running since before `queuedBefore` that have a job of their own, oldest first. */

@@ -189,6 +189,16 @@ const migrations: Record<string, Migration> = {
       `.execute(db);
     },
   },
+  '0010_signals': {
+    // Signals that came before their wait step waited (the engine's RunState.signals), kept with the
+    // run; the reconciler's sweep for waits past their timeout reads a partial index of waiting steps.
+    async up(db: Kysely<unknown>) {
+      await sql`
+        ALTER TABLE runs ADD COLUMN signals jsonb;
+        CREATE INDEX steps_waiting_deadline ON steps (deadline_at) WHERE status = 'waiting' AND deadline_at IS NOT NULL;
+      `.execute(db);
+    },
+  },
   '0012_child_runs_and_limits': {
     // Concurrency keys: one row per tenant and key with its running count (the lock that admissions
     // and releases serialise on), and each keyed run's place: holding a slot, or waiting for one.

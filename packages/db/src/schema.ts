@@ -33,6 +33,8 @@ export interface RunsTable {
   allowed_agents: NullableJson;
   /** W3C `traceparent` of the submitting request (its span), the run's root in traces; null when none. */
   traceparent: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Signals kept until a wait step takes them (the engine's `RunState.signals`: a JSON object by name), null for none. */
+  signals: ColumnType<unknown | null, string | null | undefined, string | null>;
 }
 
 export interface StepsTable {

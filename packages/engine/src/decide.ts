@@ -3,6 +3,7 @@ import { propagate } from './propagate';
 import { RunDraft } from './run-draft';
 import { DEFAULT_RUN_LIMITS } from './run-limits';
 import { cancelRun, retryRun, submitRun } from './run-lifecycle';
+import { signalReceived } from './signals';
 import { stepFailed, stepStarted, stepSucceeded, stepTimedOut } from './step-results';
 import { FINAL_RUN_STATUSES, type Decision, type DecideOptions, type RunEvent, type RunState } from './types';
 
@@ -32,6 +33,9 @@ export async function decide(workflow: CompiledWorkflow, state: RunState, event:
       break;
     case 'step.timedOut':
       stepTimedOut(draft, event);
+      break;
+    case 'signal.received':
+      signalReceived(draft, event);
       break;
     case 'run.cancelled':
       cancelRun(draft, event.reason);

@@ -45,7 +45,7 @@ export async function childSettled(draft: RunDraft, child: StepState): Promise<v
   for (let index = 0; index < parent.items!.length; index++) {
     const sibling = draft.entry(childKey(parent.key, index));
     if (sibling.status === 'pending') skip(draft, sibling, reason);
-    else if (sibling.status === 'queued' || sibling.status === 'running') cancelWithChain(draft, sibling, reason);
+    else if (sibling.status === 'queued' || sibling.status === 'running' || sibling.status === 'waiting') cancelWithChain(draft, sibling, reason);
   }
 }
 

@@ -1,5 +1,6 @@
-import { ExpressionError, LimitExceededError, jsonBytes } from '@baton/workflow';
+import { ExpressionError, LimitExceededError, RUN_BYTES_LIMIT, WAIT_AGENT, jsonBytes, parseWaitInput } from '@baton/workflow';
 import { backoffDelay } from './backoff';
+import { setOwn } from './own-keys';
 import type { RunDraft } from './run-draft';
 import { LIMIT_EXCEEDED } from './run-limits';
 import { readableContext } from './scope';
@@ -41,6 +42,10 @@ export function markRunStarted(draft: RunDraft): void {
 
 /** Queues the entry's next attempt: an `enqueue` for an agent, a `startChildRun` for a sub-workflow. */
 export function dispatch(draft: RunDraft, entry: StepState, input: unknown, delayMs: number): void {
+  if (entry.agent === WAIT_AGENT) {
+    suspend(draft, entry, input);
+    return;
+  }
   const { def, input: template } = draft.step(entry.stepId);
   const attempt = entry.attempt + 1;
   const { key } = draft.put({ ...identity(entry), status: 'queued', attempt, input, queuedAt: draft.nowIso });
@@ -79,6 +84,47 @@ function eventOutput(output: unknown, bytes: number | undefined): Record<string,
   if (isPayloadRef(output)) return { output };
   const size = bytes ?? jsonBytes(output);
   return size <= EVENT_OUTPUT_BYTES ? { output } : { outputBytes: size };
+}
+
+/**
+ * A `wait` step's attempt: `waiting`, held by no worker and no job, until its signal comes or its
+ * `deadlineAt` passes (the reconciler's sweep); a signal kept for its name resumes it at once.
+ */
+function suspend(draft: RunDraft, entry: StepState, input: unknown): void {
+  const attempt = entry.attempt + 1;
+  const tried: StepState = { ...identity(entry), attempt, input, startedAt: draft.nowIso };
+  const parsed = parseWaitInput(input);
+  if ('problem' in parsed) {
+    fail(draft, tried, { code: 'INVALID_INPUT', message: `step ${entry.key}: ${parsed.problem}` });
+    return;
+  }
+  markRunStarted(draft);
+  const { signal, timeoutMs } = parsed.input;
+  const timeout = timeoutMs === undefined ? {} : { timeoutMs };
+  const deadline = timeoutMs === undefined ? {} : { deadlineAt: new Date(draft.now.getTime() + timeoutMs).toISOString() };
+  const waiting = draft.put({ ...tried, status: 'waiting', ...deadline });
+  draft.emit('step.waiting', entry.key, { attempt, signal, ...timeout });
+  const kept = draft.run('signals');
+  if (kept === undefined || !Object.hasOwn(kept, signal)) return;
+  const rest: Record<string, unknown> = {};
+  for (const name of Object.keys(kept)) if (name !== signal) setOwn(rest, name, kept[name]);
+  draft.setRun({ signals: Object.keys(rest).length > 0 ? rest : undefined });
+  resume(draft, waiting, signal, kept[signal], false);
+}
+
+/**
+ * A waiting entry's signal came: its payload is the entry's output. `charge` says whether the payload
+ * is new to the run (one kept since it arrived early was counted then).
+ */
+export function resume(draft: RunDraft, entry: StepState, signal: string, payload: unknown, charge: boolean): void {
+  const bytes = isPayloadRef(payload) ? payload.bytes : jsonBytes(payload);
+  if (charge && !draft.receive(bytes)) {
+    const message = `step ${entry.key}: signal ${signal} of ${bytes} bytes would make the run hold more than ${draft.limits.maxRunBytes} bytes (${RUN_BYTES_LIMIT})`;
+    fail(draft, entry, { code: LIMIT_EXCEEDED, message });
+    return;
+  }
+  draft.emit('step.signalled', entry.key, { attempt: entry.attempt, signal });
+  succeed(draft, entry, payload);
 }
 
 /** Fails the entry for good; its owner (root, forEach parent, dependants) hears of it. */

@@ -4,6 +4,7 @@ import { handOff } from './handoff-chain';
 import type { RunDraft } from './run-draft';
 import { fail, failAttempt, hasJob, markRunStarted, succeed } from './step-outcomes';
 import { LIMIT_EXCEEDED } from './run-limits';
+import { waitTimedOut } from './signals';
 import { isPayloadRef, type RunEvent, type StepState } from './types';
 
 type StepEvent<T extends RunEvent['type']> = Extract<RunEvent, { type: T }>;
@@ -61,8 +62,13 @@ export function stepFailed(draft: RunDraft, event: StepEvent<'step.failed'>): vo
   failAttempt(draft, entry, event.error, event.retryable);
 }
 
-/** A timed-out attempt is a failed one, and its worker is told to stop. */
+/** A timed-out attempt is a failed one, and its worker is told to stop; a wait past its `timeoutMs` fails (WAIT_TIMEOUT). */
 export function stepTimedOut(draft: RunDraft, event: StepEvent<'step.timedOut'>): void {
+  const suspended = draft.get(event.key);
+  if (suspended?.status === 'waiting' && suspended.attempt === event.attempt) {
+    waitTimedOut(draft, suspended);
+    return;
+  }
   const entry = current(draft, event.key, event.attempt);
   if (!entry) return;
   markRunStarted(draft);

@@ -3,7 +3,8 @@ import type { RunLimits } from './run-limits';
 /** The run model the engine decides over. Every field is JSON so the runtime can store it as rows. */
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-export type StepStatus = 'pending' | 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+/** `waiting`: a `wait` step suspended until its signal (or its timeout); no worker and no job hold it. */
+export type StepStatus = 'pending' | 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
 export const FINAL_STEP_STATUSES: ReadonlySet<StepStatus> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
 export const FINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
@@ -11,7 +12,7 @@ export const FINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 
 /**
  * A step's or a run's failure. `code` is machine-readable: `AGENT_ERROR`, `TIMEOUT`, `EXPRESSION`,
  * `LIMIT_EXCEEDED` (a configured limit of Baton's, named in the message), `CONTEXT_ACCESS`, `HANDOFF`,
- * `NEED_FAILED`, `CANCELLED`, …
+ * `NEED_FAILED`, `CANCELLED`, `INVALID_INPUT`, `WAIT_TIMEOUT` (a `wait` step's `timeoutMs` passed), …
  */
 export interface StepError {
   code: string;
@@ -89,6 +90,11 @@ export interface RunState {
    * `RunLimits.maxRunBytes`. Absent is 0.
    */
   usedBytes?: number;
+  /**
+   * Signals that arrived before a step waited for them, by name, each kept for the first `wait`
+   * step that waits for its name. Absent is none.
+   */
+  signals?: Record<string, unknown>;
   steps: Record<string, StepState>;
 }
 
@@ -108,6 +114,12 @@ export type RunEvent =
     }
   | { type: 'step.failed'; key: string; attempt: number; error: StepError; retryable: boolean }
   | { type: 'step.timedOut'; key: string; attempt: number }
+  | {
+      type: 'signal.received';
+      name: string;
+      /** Any JSON, or a reference to a stored value: the output of the step it resumes. */
+      payload: unknown;
+    }
   | { type: 'run.cancelled'; reason?: string }
   | { type: 'run.retried' };
 

@@ -76,7 +76,7 @@ interface Loaded {
  * all changes are written with one statement per table.
  */
 export class GroupCommit {
-  private readonly queue: BatchQueue<Pending, void>;
+  private readonly queue: BatchQueue<Pending, Decision | undefined>;
   private readonly cache = new Map<string, Cached>();
   private readonly cacheSize: number;
   private readonly tracer: Tracer;
@@ -89,10 +89,10 @@ export class GroupCommit {
   }
 
   /**
-   * Resolves once the event is durably applied (or recognised as a no-op: an unknown run, or one
-   * of another tenant than `tenant` when it is given).
+   * Resolves once the event is durably applied, with the engine's decision (undefined for a no-op:
+   * an unknown run, one of another tenant than `tenant` when it is given, an event that changed nothing).
    */
-  apply(runId: string, event: RunEvent, at = new Date(), tenant?: string): Promise<void> {
+  apply(runId: string, event: RunEvent, at = new Date(), tenant?: string): Promise<Decision | undefined> {
     return this.queue.push({ runId, event, at, tenant, traceparent: this.tracer.activeTraceparent() });
   }
 
@@ -104,9 +104,10 @@ export class GroupCommit {
 
   private readonly dispatching = new Set<Promise<void>>();
 
-  private async flush(batch: Pending[]): Promise<Array<void | Error>> {
+  private async flush(batch: Pending[]): Promise<Array<Decision | undefined | Error>> {
     let committed: CommittedCommands[];
     const failures = new Map<Pending, Error>();
+    const decided = new Map<Pending, Decision>();
     // One transaction advances the runs of many traces: the child of the first event's span, linked to the others'.
     const span = this.tracer.startSpan('baton.commit', {
       traceparent: batch[0]?.traceparent,
@@ -114,7 +115,7 @@ export class GroupCommit {
       attributes: { 'baton.events': batch.length },
     });
     try {
-      committed = await this.tracer.withSpan(span, () => this.commit(batch, failures));
+      committed = await this.tracer.withSpan(span, () => this.commit(batch, failures, decided));
     } catch (err) {
       for (const p of batch) this.cache.delete(p.runId);
       span.recordError(err);
@@ -126,10 +127,10 @@ export class GroupCommit {
     const dispatch = this.tracer.withSpan(span, () => this.options.afterCommit(committed)).finally(() => this.dispatching.delete(dispatch));
     this.dispatching.add(dispatch);
     for (const [p, err] of failures) this.options.onEventFailed?.(p.runId, p.event, err);
-    return batch.map((p) => failures.get(p));
+    return batch.map((p) => failures.get(p) ?? decided.get(p));
   }
 
-  private async commit(batch: Pending[], failures: Map<Pending, Error>): Promise<CommittedCommands[]> {
+  private async commit(batch: Pending[], failures: Map<Pending, Error>, decided: Map<Pending, Decision>): Promise<CommittedCommands[]> {
     const runIds = [...new Set(batch.map((p) => p.runId))].sort();
     return this.options.store.transaction(async (tx) => {
       const heads = await tx.lock(runIds);
@@ -139,6 +140,7 @@ export class GroupCommit {
       const touched = new Map<string, { head: RunHead; steps: Map<string, StepState>; commands: Command[] }>();
       const events: EventWrite[] = [];
       failures.clear();
+      decided.clear();
       // Grows while it is read: an event may cause another, decided in the same transaction.
       const work = [...batch];
       // Runs with a concurrency key that finished: their slots go to waiting runs, started in this transaction.
@@ -153,6 +155,7 @@ export class GroupCommit {
           decision = await decide(workflow, state, p.event, p.at, { payloads: loaded.values, limits: this.options.limits });
           if (decision.steps.length === 0 && decision.commands.length === 0 && Object.keys(decision.run).length === 0) continue;
           compactDecision(compactor, p.runId, decision);
+          decided.set(p, decision);
         } catch (err) {
           // One event the engine cannot decide must not sink the batch: it alone fails, the rest commit.
           failures.set(p, err instanceof Error ? err : new Error(String(err)));
@@ -226,9 +229,12 @@ export class GroupCommit {
     const wanted = new Map<string, Set<string>>();
     const want = (runId: string) => wanted.get(runId) ?? wanted.set(runId, new Set()).get(runId)!;
     for (const p of batch) if (p.event.type === 'step.succeeded' && states.has(p.runId)) collectRefs(p.event.output, want(p.runId));
+    // A signal's payload becomes an output, now or when a step waits for it (kept meanwhile).
+    for (const p of batch) if (p.event.type === 'signal.received' && states.has(p.runId)) collectRefs(p.event.payload, want(p.runId));
     for (const [runId, l] of states) {
       if (l.payloads.size > 0 || wanted.has(runId)) continue;
       for (const s of Object.values(l.state.steps)) if (s.output !== undefined && typeof s.output === 'object') collectRefs(s.output, want(runId));
+      if (l.state.signals) collectRefs(l.state.signals, want(runId));
     }
     const missing = [...wanted].flatMap(([runId, ids]) => [...ids].filter((id) => !states.get(runId)!.payloads.has(id)).map((id) => [runId, id] as const));
     if (missing.length === 0) return;

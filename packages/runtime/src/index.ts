@@ -25,6 +25,7 @@ export { listRuns, DEFAULT_PAGE_SIZE, type ListRunsInput, type RunPage } from '.
 export { cancelRun } from './use-cases/cancel-run';
 export { createApiKey, deleteApiKey, listApiKeys, type ApiKeyDeps, type ApiKeyRepository, type ApiKeySummary, type CreateApiKeyInput, type KeyRevocations } from './use-cases/api-keys';
 export { retryRun } from './use-cases/retry-run';
+export { signalRun, type SignalRunInput } from './use-cases/signal-run';
 export { validateWorkflow } from './use-cases/validate-workflow';
 export { refuseSelfInclusion, selfInclusion, type TemplateLookup } from './use-cases/template-cycle';
 export {

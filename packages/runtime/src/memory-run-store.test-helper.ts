@@ -1,5 +1,5 @@
 import {
-  toJsonb, type IdempotencyClaim, type IdempotencyHolder, type LiveStep, type NewRuns, type PayloadWrite, type RunHead,
+  toJsonb, type ExpiredWait, type IdempotencyClaim, type IdempotencyHolder, type LiveStep, type NewRuns, type PayloadWrite, type RunHead,
   type RunLink, type RunEventRow, type RunListFilter, type RunRow, type SlotClaim, type StepRow, type StepWrite, type Transitions,
 } from '@baton/db';
 import type { RunQueries } from './run-queries';
@@ -98,6 +98,13 @@ export class MemoryRunStore implements RunStore {
     return live.slice(0, limit).map((s) => copy({
       run_id: s.run_id, key: s.key, agent: s.agent, status: s.status, attempt: s.attempt, queued_at: s.queued_at, deadline_at: s.deadline_at, requeues: s.requeues,
     }));
+  }
+
+  async expiredWaits(now: Date, limit: number): Promise<ExpiredWait[]> {
+    const expired = [...this.tables.steps.values()].flatMap((steps) => [...steps.values()]).filter((s) =>
+      s.status === 'waiting' && s.deadline_at !== null && s.deadline_at < now);
+    expired.sort((a, b) => a.deadline_at!.getTime() - b.deadline_at!.getTime());
+    return expired.slice(0, limit).map((s) => ({ run_id: s.run_id, key: s.key, attempt: s.attempt }));
   }
 
   countRequeues(attempts: ReadonlyArray<{ runId: string; key: string; attempt: number }>): Promise<number> {
@@ -199,7 +206,7 @@ class MemoryTransaction implements RunStoreTransaction {
       if (!run) continue;
       Object.assign(run, {
         status: u.status, output: nullableJsonb(u.output), error: nullableJsonb(u.error), context: jsonb(u.context),
-        started_at: time(u.started_at), finished_at: time(u.finished_at), event_seq: u.event_seq, used_bytes: u.used_bytes, version: run.version + 1,
+        started_at: time(u.started_at), finished_at: time(u.finished_at), event_seq: u.event_seq, used_bytes: u.used_bytes, signals: nullableJsonb(u.signals), version: run.version + 1,
       });
     }
     this.insertEvents(events);
@@ -221,7 +228,7 @@ class MemoryTransaction implements RunStoreTransaction {
       if (this.t.runs.has(r.id)) throw new Error(`run ${r.id} exists (primary key)`);
       this.t.runs.set(r.id, {
         ...r, definition: jsonb(r.definition), input: jsonb(r.input), output: nullableJsonb(r.output), error: nullableJsonb(r.error),
-        context: jsonb(r.context), allowed_agents: nullableJsonb(r.allowed_agents ?? null), traceparent: r.traceparent ?? null, version: 0, created_at: new Date(r.created_at), started_at: time(r.started_at), finished_at: time(r.finished_at),
+        context: jsonb(r.context), allowed_agents: nullableJsonb(r.allowed_agents ?? null), traceparent: r.traceparent ?? null, signals: null, version: 0, created_at: new Date(r.created_at), started_at: time(r.started_at), finished_at: time(r.finished_at),
       });
     }
     this.upsertSteps(steps);

@@ -13,7 +13,7 @@ export interface JobPresence {
 
 export interface ReconcilerOptions {
   /** What the reconciler asks of the runtime. */
-  runtime: Pick<Runtime, 'apply' | 'liveSteps' | 'countRequeues' | 'requeue'>;
+  runtime: Pick<Runtime, 'apply' | 'liveSteps' | 'countRequeues' | 'requeue' | 'expiredWaits'>;
   presence: JobPresence;
   logger: RuntimeLogger;
   /** A step queued more recently than this is left alone: its job may be in flight. @defaultValue 2000 */
@@ -35,13 +35,18 @@ export interface ReconcilerOptions {
  * Makes Redis agree with Postgres: re-enqueues live steps whose job Redis no longer holds
  * (a flushed or failed-over Redis, a crash between commit and enqueue, a worker that died with the
  * job: BullMQ fails a stalled job), and times out attempts past their deadline whose worker died.
- * An attempt lost more than `maxRequeues` times fails. One worker runs it per tick.
+ * An attempt lost more than `maxRequeues` times fails. It is also the timer of `wait` steps: a wait
+ * past its `timeoutMs` (read from Postgres, so a restart or a flushed Redis loses none) times out.
+ * One worker runs it per tick.
  */
 export class Reconciler {
   constructor(private readonly options: ReconcilerOptions) {}
 
   async tick(now = new Date()): Promise<{ timedOut: number; requeued: number; lost: number }> {
     const { runtime, presence } = this.options;
+    // Not a repair: a wait that timed out is a step failing as its definition says (WAIT_TIMEOUT).
+    const waits = await runtime.expiredWaits(now, this.options.limit ?? 5000);
+    await Promise.all(waits.map((w) => runtime.apply(w.run_id, { type: 'step.timedOut', key: w.key, attempt: w.attempt })));
     const live = await runtime.liveSteps(new Date(now.getTime() - (this.options.settleMs ?? 2000)), this.options.limit ?? 5000);
     const grace = this.options.deadlineGraceMs ?? 1000;
     const expired = live.filter((s) => s.status === 'running' && s.deadline_at && s.deadline_at.getTime() + grace < now.getTime());

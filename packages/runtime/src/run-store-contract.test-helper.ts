@@ -54,7 +54,7 @@ export function runStoreContract(name: string, open: () => Promise<RunStoreUnder
       expect(head).toEqual({
         id: run.id, tenant: run.tenant, status: 'running', workflow_name: 'wf', template: null, template_version: null, definition_hash: 'h',
         input: { a: [1, 'x'], b: 2 }, output: null, error: null, context: {}, priority: 5, version: 0, event_seq: 1, submitted_by: 'key-1',
-        created_at: at(run.created_at), started_at: at(run.started_at!), finished_at: null, used_bytes: 10, traceparent: TRACE, allowed_agents: ['echo', 'http'],
+        created_at: at(run.created_at), started_at: at(run.started_at!), finished_at: null, used_bytes: 10, traceparent: TRACE, allowed_agents: ['echo', 'http'], signals: null,
       });
       expect(await store.definitions([run.id])).toEqual(new Map([[run.id, run.definition]]));
       expect(await store.steps([run.id])).toEqual([expect.objectContaining({ run_id: run.id, key: 'a', input: { k: 'a' }, queued_at: at('2026-01-01T00:00:00Z'), requeues: 0 })]);
@@ -177,6 +177,32 @@ export function runStoreContract(name: string, open: () => Promise<RunStoreUnder
       expect((await store.liveSteps(new Date(t(10)), 1)).map((s) => s.key)).toEqual(['early']);
       expect(await store.countRequeues([{ runId: run.id, key: 'done', attempt: 1 }, { runId: run.id, key: 'late', attempt: 1 }])).toBe(1);
       expect(await store.countRequeues([])).toBe(0);
+    });
+
+    test('expiredWaits: waiting attempts whose deadline is before the time, earliest first, at most `limit`', async () => {
+      const run = newRun();
+      // Times of their own (1980): other tests' steps are newer.
+      const t = (s: number) => new Date(Date.UTC(1980, 0, 1, 0, 0, s)).toISOString();
+      await admit([run], [
+        step(run.id, 'late', { status: 'waiting', agent: 'wait', attempt: 2, queued_at: null, deadline_at: t(5) }),
+        step(run.id, 'early', { status: 'waiting', agent: 'wait', queued_at: null, deadline_at: t(1) }),
+        step(run.id, 'forever', { status: 'waiting', agent: 'wait', queued_at: null }),
+        step(run.id, 'future', { status: 'waiting', agent: 'wait', queued_at: null, deadline_at: t(50) }),
+        step(run.id, 'running', { status: 'running', deadline_at: t(1) }),
+        step(run.id, 'done', { status: 'failed', agent: 'wait', deadline_at: t(1) }),
+      ]);
+      expect(await store.expiredWaits(new Date(t(10)), 10)).toEqual([
+        { run_id: run.id, key: 'early', attempt: 1 },
+        { run_id: run.id, key: 'late', attempt: 2 },
+      ]);
+      expect(await store.expiredWaits(new Date(t(10)), 1)).toEqual([{ run_id: run.id, key: 'early', attempt: 1 }]);
+      // A kept signal is written with its run, and an absent one clears it.
+      const update = { id: run.id, status: 'running', output: null, error: null, context: {}, started_at: run.started_at, finished_at: null, event_seq: 1, used_bytes: 10 };
+      expect((await store.heads([run.id]))[0]!.signals).toBeNull();
+      await store.transaction((tx) => tx.writeTransitions({ steps: [], runs: [{ ...update, signals: { approve: { by: 'ada' } } }], events: [] }));
+      expect((await store.heads([run.id]))[0]!.signals).toEqual({ approve: { by: 'ada' } });
+      await store.transaction((tx) => tx.writeTransitions({ steps: [], runs: [update], events: [] }));
+      expect((await store.heads([run.id]))[0]!.signals).toBeNull();
     });
 
     test('queries read within one tenant: another tenant\'s run, entries and values are absent', async () => {

@@ -1,4 +1,4 @@
-import type { IdempotencyClaim, IdempotencyHolder, LiveStep, NewRuns, PayloadWrite, RunHead, RunLink, SlotClaim, StepRow, Transitions } from '@baton/db';
+import type { ExpiredWait, IdempotencyClaim, IdempotencyHolder, LiveStep, NewRuns, PayloadWrite, RunHead, RunLink, SlotClaim, StepRow, Transitions } from '@baton/db';
 
 /**
  * What the runtime reads and writes by run id, on its own or inside a transaction. Run ids here
@@ -58,6 +58,8 @@ export interface RunStore extends RunStoreAccess {
   transaction<T>(work: (tx: RunStoreTransaction) => Promise<T>): Promise<T>;
   /** Attempts queued or running since before `queuedBefore` that have a job of their own, oldest first. */
   liveSteps(queuedBefore: Date, limit: number): Promise<LiveStep[]>;
+  /** Attempts of `wait` steps still waiting past their timeout (deadline before `now`), the earliest deadline first. */
+  expiredWaits(now: Date, limit: number): Promise<ExpiredWait[]>;
   /** Counts one more requeue of each attempt still live (the same attempt, queued or running); answers how many. */
   countRequeues(attempts: ReadonlyArray<{ runId: string; key: string; attempt: number }>): Promise<number>;
 }

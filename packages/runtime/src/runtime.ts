@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { UnstorableValueError, type LiveStep } from '@baton/db';
+import { UnstorableValueError, type ExpiredWait, type LiveStep } from '@baton/db';
 import { applyDecisionInPlace, decide, initialRun, readableContext, type Command, type RunEvent, type RunLimits } from '@baton/engine';
 import { unstorableStrings } from '@baton/workflow';
 import { admit, emitted, type Admission, type SubmitRequest, type SubmitResult } from './admission';
@@ -42,8 +42,8 @@ export interface AttemptRef {
 /**
  * The one place that applies events to runs, shared by api and worker: lock, load, decide,
  * persist, then dispatch after commit. Its store, caches and stored values stay inside: callers
- * get methods (`submit`, `apply`, `cancel`, `retry`, `hydrate`, `offload`, the reconciler's
- * `liveSteps`, `countRequeues` and `requeue`), and clients read through `RunQueries`.
+ * get methods (`submit`, `apply`, `cancel`, `retry`, `signal`, `hydrate`, `offload`, the reconciler's
+ * `liveSteps`, `countRequeues`, `requeue` and `expiredWaits`), and clients read through `RunQueries`.
  */
 export class Runtime {
   private readonly workflows = new WorkflowCache();
@@ -72,8 +72,8 @@ export class Runtime {
   }
 
   /** Applies an event through group commit; resolves once it is durable. */
-  apply(runId: string, event: RunEvent, at?: Date): Promise<void> {
-    return this.commit.apply(runId, event, at);
+  async apply(runId: string, event: RunEvent, at?: Date): Promise<void> {
+    await this.commit.apply(runId, event, at);
   }
 
   /**
@@ -110,13 +110,31 @@ export class Runtime {
   }
 
   /** Cancels a run of `tenant` (one of another tenant is left alone); resolves once that is durable. */
-  cancel(tenant: string, runId: string): Promise<void> {
-    return this.commit.apply(runId, { type: 'run.cancelled' }, new Date(), tenant);
+  async cancel(tenant: string, runId: string): Promise<void> {
+    await this.commit.apply(runId, { type: 'run.cancelled' }, new Date(), tenant);
   }
 
   /** Retries the failed and skipped steps of a failed run of `tenant` (one of another tenant is left alone). */
-  retry(tenant: string, runId: string): Promise<void> {
-    return this.commit.apply(runId, { type: 'run.retried' }, new Date(), tenant);
+  async retry(tenant: string, runId: string): Promise<void> {
+    await this.commit.apply(runId, { type: 'run.retried' }, new Date(), tenant);
+  }
+
+  /**
+   * Signals a run of `tenant` (one of another tenant is left alone): the step waiting longest for
+   * `name` resumes with `payload` as its output, or the signal is kept for a `wait` step that has yet
+   * to wait for that name. A large payload is stored once and carried by reference, as an agent's
+   * output is. Answers false, having changed nothing, when the run (finished, or without an
+   * unfinished wait step that may take `name`) refuses it; resolves once it is durable.
+   */
+  async signal(tenant: string, runId: string, name: string, payload: unknown): Promise<boolean> {
+    const stored = await this.payloads.offload(runId, payload);
+    const decision = await this.commit.apply(runId, { type: 'signal.received', name, payload: stored }, new Date(), tenant);
+    return decision !== undefined;
+  }
+
+  /** The reconciler's timer: attempts of `wait` steps still waiting past their timeout. */
+  expiredWaits(now: Date, limit: number): Promise<ExpiredWait[]> {
+    return this.options.store.expiredWaits(now, limit);
   }
 
   /** Replaces every stored-value reference inside `value` with the value (a step's input, before its agent runs). */

@@ -74,6 +74,7 @@ export function runFromHead(head: RunHead, steps: Record<string, StepState>): Ru
     finishedAt: iso(head.finished_at),
     usedBytes: head.used_bytes > 0 ? head.used_bytes : undefined,
     allowedAgents: (head.allowed_agents as string[] | null | undefined) ?? undefined,
+    signals: (head.signals as Record<string, unknown> | null | undefined) ?? undefined,
     steps,
   });
 }
@@ -89,5 +90,6 @@ export function runUpdate(state: RunState, eventSeq: number): RunUpdate {
     finished_at: state.finishedAt ?? null,
     event_seq: eventSeq,
     used_bytes: state.usedBytes ?? 0,
+    signals: state.signals ?? null,
   };
 }

@@ -35,3 +35,4 @@ export type { Problem } from './problem';
 export { BoundedCache } from './bounded-cache';
 export { unstorableJson, unstorableStrings } from './storable-text';
 export { SECRET_NAME, replaceSecretMarkers, secretMarker, secretMarkersIn } from './secret-marker';
+export { ENGINE_AGENTS, MAX_WAIT_MS, SIGNAL_NAME, WAIT_AGENT, literalSignal, parseWaitInput, type WaitInput } from './wait-step';

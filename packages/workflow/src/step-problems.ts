@@ -1,5 +1,6 @@
 import type { Problem } from './problem';
 import type { ValidateOptions } from './validate-options';
+import { ENGINE_AGENTS, WAIT_AGENT, waitStepProblems } from './wait-step';
 
 /**
  * The rules for one step that the schema cannot state: which fields go together and which names
@@ -17,14 +18,16 @@ export function stepProblems(step: Record<string, unknown>, at: string, options:
   }
   if (has('concurrency') && !has('forEach')) problems.push({ path: `${at}.concurrency`, message: 'concurrency applies only with forEach' });
 
+  if (step.agent === WAIT_AGENT) problems.push(...waitStepProblems(step, at));
+
   const { knownAgents, knownWorkflows } = options;
   if (knownAgents) {
-    if (typeof step.agent === 'string' && !knownAgents.has(step.agent)) {
+    if (typeof step.agent === 'string' && !knownAgents.has(step.agent) && !ENGINE_AGENTS.has(step.agent)) {
       problems.push({ path: `${at}.agent`, message: `unknown agent '${step.agent}'` });
     }
     if (Array.isArray(step.handoffs)) {
       step.handoffs.forEach((name: unknown, i) => {
-        if (typeof name === 'string' && !knownAgents.has(name)) problems.push({ path: `${at}.handoffs[${i}]`, message: `unknown agent '${name}'` });
+        if (typeof name === 'string' && !knownAgents.has(name) && !ENGINE_AGENTS.has(name)) problems.push({ path: `${at}.handoffs[${i}]`, message: `unknown agent '${name}'` });
       });
     }
   }

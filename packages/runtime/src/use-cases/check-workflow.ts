@@ -1,6 +1,6 @@
 import { BatonError } from '@baton/core';
 import {
-  BoundedCache, parseWorkflow, validate, validateInput, withInputDefaults, type CompiledWorkflow, type ParseOptions, type ParseResult, type Problem, type WorkflowDefinition,
+  BoundedCache, ENGINE_AGENTS, parseWorkflow, validate, validateInput, withInputDefaults, type CompiledWorkflow, type ParseOptions, type ParseResult, type Problem, type WorkflowDefinition,
 } from '@baton/workflow';
 import { definitionHash } from '../workflow-cache';
 import type { AgentDirectory } from './agent-directory';
@@ -35,7 +35,7 @@ export interface CheckedWorkflow {
   compiled: CompiledWorkflow;
   /** The definition's hash, for the runtime's compiled-workflow cache. */
   hash: string;
-  /** The agents it names, checked again on a cache hit. */
+  /** The agents it names that workers serve (not the engine's own, `wait`), checked again on a cache hit. */
   agents: string[];
 }
 
@@ -71,7 +71,8 @@ export async function checkWorkflow(workflow: unknown, deps: CheckDeps): Promise
     workflow: result.workflow,
     compiled: result.compiled,
     hash: definitionHash(result.workflow),
-    agents: [...new Set(result.workflow.steps.flatMap((s) => [...(s.agent ? [s.agent] : []), ...(s.handoffs ?? [])]))],
+    // Those the engine runs itself (`wait`) are neither registered by workers nor held to an allow-list.
+    agents: [...new Set(result.workflow.steps.flatMap((s) => [...(s.agent ? [s.agent] : []), ...(s.handoffs ?? [])]))].filter((a) => !ENGINE_AGENTS.has(a)),
   };
   valid.set(text, checked);
   return checked;

@@ -9,8 +9,8 @@ import type { TemplateCatalog } from './template-catalog';
  * use case takes the part it needs, so a test gives it only that.
  */
 export interface UseCaseDeps extends CheckDeps {
-  /** Writes: submissions, cancellations, retries. */
-  runtime: Pick<Runtime, 'submit' | 'cancel' | 'retry'>;
+  /** Writes: submissions, cancellations, retries, signals. */
+  runtime: Pick<Runtime, 'submit' | 'cancel' | 'retry' | 'signal'>;
   /** Reads, within the caller's tenant. */
   queries: RunQueries;
   /** The agents workers registered; `list` says which have no live worker (a queued step's `waitingFor`). */
