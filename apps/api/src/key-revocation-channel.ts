@@ -1,6 +1,10 @@
 import type { Redis } from 'ioredis';
+import { BatonError } from '@baton/core';
 import type { KeyRevocations } from '@baton/runtime';
 import type { Logger } from '@baton/telemetry';
+
+/** How long a deletion waits for Redis to take its publish. */
+const PUBLISH_TIMEOUT_MS = 1000;
 
 /** The Redis pub/sub channel of deleted keys, shared by every api instance of a deployment. */
 export interface KeyRevocationChannel extends KeyRevocations {
@@ -66,10 +70,15 @@ export async function openKeyRevocationChannel({ redis, prefix, forget, logger, 
     live: () => live && !closed,
     async revoked(id) {
       forget(id);
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await redis.publish(channel, id);
+        // Bounded: a hung Redis must not hold the admin's DELETE.
+        await Promise.race([redis.publish(channel, id), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer from Redis')), PUBLISH_TIMEOUT_MS)))]);
       } catch (err) {
         logger.error('could not tell the other api instances that an API key was deleted; they refuse it once their cached copy expires', { keyId: id, error: String(err) });
+        throw new BatonError('UNAVAILABLE', 'the API key is deleted, but Redis did not take the news to the other api instances: they may accept it from their cache for up to 30 s', [{ path: 'redis', message: String(err) }]);
+      } finally {
+        clearTimeout(timer);
       }
     },
     async close() {

@@ -1,4 +1,5 @@
 import { hashApiKeySecret, type Principal } from '@baton/auth';
+import { BatonError } from '@baton/core';
 import type { ApiKeyRecord, NewApiKey } from '@baton/db';
 import { createApiKey, deleteApiKey, listApiKeys, type ApiKeyDeps } from './api-keys';
 
@@ -93,6 +94,14 @@ describe('listApiKeys and deleteApiKey', () => {
     expect((await listApiKeys(deps, bootstrap, { tenant: 't2' })).items.map((k) => k.id)).toEqual([theirs.id]);
     await deleteApiKey(deps, bootstrap, { id: theirs.id, tenant: 't2' });
     expect(revoked).toEqual([mine.id, theirs.id]);
+  });
+
+  it('delete the key even when the other instances cannot be told, and say so (UNAVAILABLE)', async () => {
+    const { deps } = fixture();
+    const key = await createApiKey(deps, admin, { name: 'leaked', role: 'viewer' });
+    const unheard = { ...deps, revocations: { revoked: async () => { throw new BatonError('UNAVAILABLE', 'Redis did not take it'); } } };
+    await expect(deleteApiKey(unheard, admin, { id: key.id })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect((await listApiKeys(deps, admin)).items).toEqual([]);
   });
 
   it('are for admins only', async () => {

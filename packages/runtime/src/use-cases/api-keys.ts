@@ -12,7 +12,11 @@ export interface ApiKeyRepository {
 
 /** Tells every api instance that a key was deleted, so none serves it from its cache (the api's Redis channel). */
 export interface KeyRevocations {
-  /** Forgets the key here and publishes its id; a failure to publish is logged, not thrown (the key is deleted either way). */
+  /**
+   * Forgets the key here and publishes its id.
+   * @throws BatonError UNAVAILABLE when the publish failed: the other instances refuse the key only
+   * once their cached copy expires (30 s), so the admin is told rather than given a 204
+   */
   revoked(id: string): Promise<void>;
 }
 
@@ -120,8 +124,10 @@ export async function listApiKeys(deps: Pick<ApiKeyDeps, 'keys'>, principal: Pri
 }
 
 /**
- * Deletes a key: from now on it is refused on every api instance.
+ * Deletes a key: from now on it is refused on every api instance. Deleted in Postgres first, then
+ * published: a publish before the delete could be undone by an instance caching the row again.
  * @throws BatonError API_KEY_NOT_FOUND for an unknown, deleted, or another tenant's key
+ * @throws BatonError UNAVAILABLE when the key is deleted but the other instances were not told (Redis)
  */
 export async function deleteApiKey(deps: ApiKeyDeps, principal: Principal, input: { id: string; tenant?: string }): Promise<void> {
   authorize(principal, 'admin.manage');
