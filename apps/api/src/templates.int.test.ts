@@ -1,6 +1,9 @@
 // Templates through HTTP against the real Postgres and Redis: versions (a changed definition is a
 // new one, the same one is not), reads, lists, diffs, validation, roles and tenancy.
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@baton/db/testing';
 import { AgentRegistry, createRedis } from '@baton/queue';
 import { createLogger } from '@baton/telemetry';
@@ -289,5 +292,52 @@ describe('POST /v1/events', () => {
     const [a, b] = [await send(), await send()];
     expect(a.runs).toHaveLength(1);
     expect(b.runs).toEqual(a.runs);
+  });
+});
+
+describe('BATON_TEMPLATES_DIR', () => {
+  const start = (dir: string, tenant: string) => startApi(loadConfig({
+    PORT: '0', HOST: '127.0.0.1', DATABASE_URL: database.url, REDIS_URL, BATON_QUEUE_PREFIX: prefix, BATON_ADMIN_KEY: ADMIN, BATON_KEY_PEPPER: PEPPER, DB_POOL_SIZE: '2',
+    BATON_TEMPLATES_DIR: dir, BATON_TEMPLATES_TENANT: tenant,
+  }), createLogger({ service: 'templates-dir-test', silent: true }));
+
+  it('stores every YAML and JSON file as a template of the tenant at start-up, a new version only for a changed file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'baton-templates-'));
+    const tenant = unique('git');
+    try {
+      await writeFile(join(dir, 'triage.yaml'), 'name: triage\ndescription: from git\nsteps:\n  - id: a\n    agent: some-agent-no-worker-has-yet\n');
+      await writeFile(join(dir, 'report.json'), JSON.stringify({ name: 'report', steps: [{ id: 'a', agent: 'echo' }] }));
+      await writeFile(join(dir, 'notes.txt'), 'not a template');
+      const first = await start(dir, tenant);
+      await first.close();
+      const second = await start(dir, tenant);
+      await second.close();
+      await writeFile(join(dir, 'report.json'), JSON.stringify({ name: 'report', steps: [{ id: 'b', agent: 'echo' }] }));
+      const third = await start(dir, tenant);
+      await third.close();
+      const viewer = await keyOf('viewer', tenant);
+      expect((await call('GET', '/v1/templates', viewer)).body.items).toEqual([
+        { name: 'report', latestVersion: 2, description: null },
+        { name: 'triage', latestVersion: 1, description: 'from git' },
+      ]);
+      expect((await call('GET', '/v1/templates/triage', viewer)).body.createdBy).toBe('file:triage.yaml');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops start-up at a bad file, naming its path and every problem, and stores none of the folder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'baton-templates-'));
+    const tenant = unique('git-bad');
+    try {
+      await writeFile(join(dir, 'a-good.yaml'), 'name: good\nsteps:\n  - id: a\n    agent: echo\n');
+      await writeFile(join(dir, 'b-bad.yml'), 'name: bad\nschedule: { cron: "99 * * * *" }\nsteps:\n  - id: a\n    agent: echo\n  - id: b\n    agent: echo\n    needs: [nowhere]\n');
+      const failed = start(dir, tenant);
+      await expect(failed).rejects.toThrow(join(dir, 'b-bad.yml'));
+      await expect(failed).rejects.toThrow(/steps\[1\]\.needs\[0\]: unknown step .nowhere.\n  schedule\.cron: not a valid cron expression/);
+      expect((await call('GET', '/v1/templates', await keyOf('viewer', tenant))).body.items).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
