@@ -78,8 +78,9 @@ describe('wait and signals, through HTTP', () => {
   });
 
   test('cancelling a run cancels its waiting step', async () => {
-    const id = await baton.submit({ name: 'cancel-wait', steps: [{ id: 'approve', agent: 'wait', input: { signal: 'approve' } }] });
-    await untilStep(baton, id, 'approve', 'waiting');
+    const id = await baton.submit({ name: 'cancel-wait', steps: [{ id: 'approve', agent: 'wait', input: { signal: 'approve', timeoutMs: 60_000 } }] });
+    const waiting = await untilStep(baton, id, 'approve', 'waiting');
+    expect(step(waiting, 'approve')).toMatchObject({ agent: 'wait', attempts: 1, waitingForSignal: { signal: 'approve', timeoutAt: expect.any(String) } });
     expect((await baton.request('POST', `/v1/runs/${id}/cancel`)).status).toBe(202);
     const run = await baton.run(id);
     expect(run.status).toBe('cancelled');

@@ -71,6 +71,21 @@ describe('toRunView', () => {
   });
 });
 
+describe('a waiting step', () => {
+  it('shows the signal it waits for and when it times out, if it does', () => {
+    const view = toRunView(run, [
+      step('classify', { agent: 'wait', status: 'waiting', attempt: 1, input: { signal: 'approve', timeoutMs: 60_000 }, started_at: at, deadline_at: new Date(at.getTime() + 60_000) }),
+      step('notify', { agent: 'wait', status: 'waiting', attempt: 1, input: { signal: 'ack' }, started_at: at }),
+      step('reply', { agent: 'wait', status: 'succeeded', attempt: 1, input: { signal: 'done' }, output: 1, deadline_at: null }),
+    ]);
+    expect(view.steps.map((s) => s.waitingForSignal)).toEqual([
+      { signal: 'approve', timeoutAt: '2026-03-01T10:01:00.000Z' },
+      { signal: 'ack' },
+      undefined,
+    ]);
+  });
+});
+
 describe('toRunSummary', () => {
   it('is the list shape', () => {
     expect(toRunSummary(run)).toEqual({ id: 'r', status: 'running', workflow: 'wf', createdAt: at.toISOString(), startedAt: at.toISOString() });

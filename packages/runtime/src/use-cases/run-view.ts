@@ -29,6 +29,8 @@ export interface StepView {
   finishedAt?: string;
   /** A queued step that cannot start: no live worker serves its agent (API.md). */
   waitingFor?: { agent: string; reason: string };
+  /** A `waiting` step: the signal it waits for (`POST /v1/runs/:id/signals/:signal`) and when it times out (absent: never). */
+  waitingForSignal?: { signal: string; timeoutAt?: string };
 }
 
 /** One row of `GET /v1/runs`. */
@@ -75,7 +77,14 @@ export function toStepView(row: StepRow): StepView {
     ...present<Pick<StepView, 'output' | 'error' | 'reason' | 'startedAt' | 'finishedAt'>>({
       output: row.output, error: row.error, reason: row.reason, startedAt: iso(row.started_at), finishedAt: iso(row.finished_at),
     }),
+    ...waitingForSignal(row),
   };
+}
+
+function waitingForSignal(row: StepRow): Pick<StepView, 'waitingForSignal'> {
+  if (row.status !== 'waiting') return {};
+  const { signal } = row.input as { signal: string };
+  return { waitingForSignal: row.deadline_at === null ? { signal } : { signal, timeoutAt: iso(row.deadline_at)! } };
 }
 
 /** The step ids of a stored definition, in definition order. */
