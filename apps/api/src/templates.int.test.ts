@@ -334,7 +334,7 @@ describe('BATON_TEMPLATES_DIR', () => {
       await writeFile(join(dir, 'b-bad.yml'), 'name: bad\nschedule: { cron: "99 * * * *" }\nsteps:\n  - id: a\n    agent: echo\n  - id: b\n    agent: echo\n    needs: [nowhere]\n');
       const failed = start(dir, tenant);
       await expect(failed).rejects.toThrow(join(dir, 'b-bad.yml'));
-      await expect(failed).rejects.toThrow(/steps\[1\]\.needs\[0\]: unknown step .nowhere.\n  schedule\.cron: not a valid cron expression/);
+      await expect(failed).rejects.toThrow(/steps\[1\]\.needs\[0\]: unknown step .nowhere.\n {2}schedule\.cron: not a valid cron expression/);
       expect((await call('GET', '/v1/templates', await keyOf('viewer', tenant))).body.items).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });
