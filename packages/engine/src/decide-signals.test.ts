@@ -127,6 +127,14 @@ describe('a signal', () => {
     ]);
   });
 
+  it('is kept for a run that has not started (held for a concurrency slot), and taken when its step waits', async () => {
+    const d = new RunDriver(workflowOf([{ id: 'gate', agent: 'wait', input: { signal: 'go' } }]));
+    await d.send(signal('go', 'early'));
+    expect(d.state.signals).toEqual({ go: 'early' });
+    await d.send({ type: 'run.submitted' });
+    expect(d.state).toMatchObject({ status: 'succeeded', output: { gate: 'early' } });
+  });
+
   it('is kept for a wait step whose signal an expression computes', async () => {
     const d = await RunDriver.submit(workflowOf([
       { id: 'gate', agent: 'wait', input: { signal: 'first' } },

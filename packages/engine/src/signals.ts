@@ -48,8 +48,9 @@ function longestWaiting(draft: RunDraft, name: string): StepState | undefined {
 function mayWaitFor(draft: RunDraft, name: string): boolean {
   return draft.workflow.definition.steps.some((def) => {
     if (def.agent !== WAIT_AGENT) return false;
-    const { status } = draft.entry(def.id);
-    if (FINAL_STEP_STATUSES.has(status) || status === 'waiting') return false;
+    // No entry yet: a run admitted but held for a concurrency slot has not started any step.
+    const status = draft.get(def.id)?.status;
+    if (status !== undefined && (FINAL_STEP_STATUSES.has(status) || status === 'waiting')) return false;
     const literal = literalSignal(def.input);
     return literal === undefined || literal === name;
   });
