@@ -24,7 +24,7 @@ async function run(tenant: string, opts: { template?: string; workflow?: string;
     await db.kysely.insertInto('steps').values({
       run_id: id, key: `s${i}`, step_id: `s${i}`, agent: s.agent, status: s.status, attempt: 1, parent_key: null, idx: null, hop: null,
       input: null, output: null, error: null, reason: null, items: null, handoff: null,
-      queued_at: new Date(started.getTime() - s.waitMs), started_at: started, finished_at: fin, deadline_at: null, next_child: null, children_succeeded: null,
+      queued_at: new Date(started.getTime() - s.waitMs), started_at: started, finished_at: fin, deadline_at: null, next_child: null, children_succeeded: null, prior_attempts: null,
     }).execute();
   }
 }

@@ -199,6 +199,13 @@ const migrations: Record<string, Migration> = {
       `.execute(db);
     },
   },
+  '0011_attempts': {
+    // A re-run step's fresh budget of retry.attempts starts after the attempts made before the run's
+    // retry (the engine's StepState.priorAttempts); the attempt log itself is read from run_events.
+    async up(db: Kysely<unknown>) {
+      await sql`ALTER TABLE steps ADD COLUMN prior_attempts integer`.execute(db);
+    },
+  },
   '0012_child_runs_and_limits': {
     // Concurrency keys: one row per tenant and key with its running count (the lock that admissions
     // and releases serialise on), and each keyed run's place: holding a slot, or waiting for one.

@@ -60,6 +60,8 @@ export interface StepsTable {
   /** forEach parent: children started so far and children succeeded (the engine's counters). */
   next_child: number | null;
   children_succeeded: number | null;
+  /** Attempts made before the run's last retry: a re-run's budget of retry.attempts counts from here. */
+  prior_attempts: number | null;
   /** Times the reconciler re-enqueued the current attempt after its job was lost (0 for a new attempt). */
   requeues: Generated<number>;
 }

@@ -190,3 +190,25 @@ describe('sub-workflow steps', () => {
     expect(d.state).toMatchObject({ status: 'succeeded', output: { a: { child: 'output' } } });
   });
 });
+
+describe('priority', () => {
+  it("gives a step's jobs its own priority, others the run's, hops and retries included", async () => {
+    const d = await RunDriver.submit(
+      workflowOf([
+        { id: 'urgent', agent: 'router', priority: 9, handoffs: ['tech'], retry: { attempts: 2 } },
+        { id: 'plain', agent: 'echo' },
+        { id: 'child', workflow: 'other', priority: 1 },
+      ]),
+      { priority: 3 },
+    );
+    await d.fail('urgent');
+    await d.succeed('urgent', undefined, { handoff: { to: 'tech' } });
+    expect(d.commands('enqueue').map((c) => [c.key, c.attempt, c.priority])).toEqual([
+      ['urgent', 1, 9],
+      ['plain', 1, 3],
+      ['urgent', 2, 9],
+      ['urgent>handoff:1', 1, 9],
+    ]);
+    expect(d.commands('startChildRun').map((c) => c.priority)).toEqual([1]);
+  });
+});

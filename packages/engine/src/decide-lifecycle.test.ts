@@ -105,6 +105,33 @@ describe('run.retried', () => {
     expect(d.state).toMatchObject({ status: 'failed', error: { code: 'EXPRESSION' } });
   });
 
+  it('gives a re-run step a fresh budget of retry.attempts, its attempt numbers and backoff going on from there', async () => {
+    const backoff = { type: 'exponential' as const, delayMs: 100 };
+    const d = await RunDriver.submit(workflowOf([{ id: 'a', agent: 'fail', retry: { attempts: 3, backoff } }, { id: 'b', agent: 'fail', retry: { attempts: 3 } }]));
+    for (let n = 1; n <= 3; n++) await d.fail('a');
+    await d.fail('b', false); // non-retryable at its first attempt
+    expect(d.state.status).toBe('failed');
+
+    await d.send({ type: 'run.retried' });
+    expect(d.entry('a')).toMatchObject({ status: 'queued', attempt: 4, priorAttempts: 3 });
+    expect(d.entry('b')).toMatchObject({ status: 'queued', attempt: 2, priorAttempts: 1 });
+    await d.fail('a');
+    await d.fail('a');
+    expect(d.commands('enqueue').filter((c) => c.key === 'a').map((c) => [c.attempt, c.delayMs])).toEqual([
+      [1, 0], [2, 100], [3, 200], [4, 0], [5, 100], [6, 200],
+    ]);
+    await d.fail('a');
+    expect(d.entry('a')).toMatchObject({ status: 'failed', attempt: 6 });
+    for (let n = 2; n <= 4; n++) await d.fail('b');
+    expect(d.entry('b')).toMatchObject({ status: 'failed', attempt: 4 });
+
+    // A second retry: three more each, counting from where they stopped.
+    await d.send({ type: 'run.retried' });
+    expect(d.entry('a')).toMatchObject({ status: 'queued', attempt: 7, priorAttempts: 6 });
+    await d.succeed('a', 'seventh');
+    expect(d.entry('a')).toMatchObject({ status: 'succeeded', attempt: 7, priorAttempts: 6 });
+  });
+
   it('re-runs the unfinished children of a forEach and keeps the succeeded ones', async () => {
     const d = await RunDriver.submit(workflowOf([{ id: 'each', agent: 'echo', forEach: '{{ [1, 2, 3, 4] }}', concurrency: 2 }]));
     await d.succeed('each[0]', 'a');
@@ -136,7 +163,7 @@ describe('run.retried', () => {
     expect(d.entry('r').handoff).toBeUndefined();
     for (const key of ['r>handoff:1', 'r>handoff:2']) expect(d.entry(key)).toMatchObject({ status: 'skipped', reason: 'hand-off chain restarted' });
     await d.succeed('r', undefined, { handoff: { to: 'billing' } });
-    expect(d.entry('r>handoff:1')).toMatchObject({ status: 'queued', attempt: 2, agent: 'billing' });
+    expect(d.entry('r>handoff:1')).toMatchObject({ status: 'queued', attempt: 2, priorAttempts: 1, agent: 'billing' });
     expect(d.entry('r>handoff:2').status).toBe('skipped');
     await d.fail('r>handoff:1', false);
 

@@ -139,20 +139,37 @@ describe('readiness', () => {
     expect(d.state).toMatchObject({ status: 'failed', error: { step: 'a' } });
   });
 
-  it('fails the run with the error of the step that failed first, the definition order breaking ties', async () => {
-    const steps = [echo('a'), echo('b'), echo('c')];
+  it('fails the run with the error of the step that failed first, listing every failed step, the definition order breaking ties', async () => {
+    const steps = [echo('a'), echo('b'), echo('c'), echo('d', { onFailure: 'continue' })];
     const d = await RunDriver.submit(workflowOf(steps));
     await d.fail('b', false, 'b first');
     d.tick(10);
     await d.fail('a', false, 'a later');
+    await d.fail('d', false, 'not counted');
     await d.succeed('c');
-    expect(d.state.error).toEqual({ code: 'AGENT_ERROR', message: 'b first', step: 'b' });
+    expect(d.state.error).toEqual({
+      code: 'AGENT_ERROR',
+      message: 'b first',
+      step: 'b',
+      steps: [
+        { step: 'b', code: 'AGENT_ERROR', message: 'b first' },
+        { step: 'a', code: 'AGENT_ERROR', message: 'a later' },
+      ],
+    });
 
     const tie = await RunDriver.submit(workflowOf(steps));
     await tie.fail('b', false, 'b');
     await tie.fail('a', false, 'a');
-    await tie.succeed('c');
-    expect(tie.state.error).toMatchObject({ message: 'a', step: 'a' });
+    await tie.fail('c', false, 'c');
+    await tie.succeed('d');
+    expect(tie.state.error).toMatchObject({ message: 'a', step: 'a', steps: [{ step: 'a' }, { step: 'b' }, { step: 'c' }] });
+  });
+
+  it('fails the run with one failed step as before: no list', async () => {
+    const d = await RunDriver.submit(workflowOf([echo('a'), echo('b')]));
+    await d.fail('a', false, 'alone');
+    await d.succeed('b');
+    expect(d.state.error).toEqual({ code: 'AGENT_ERROR', message: 'alone', step: 'a' });
   });
 
   it('lets a run whose only failures are onFailure: continue succeed', async () => {

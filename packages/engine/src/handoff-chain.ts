@@ -51,8 +51,10 @@ export function handOff(draft: RunDraft, entry: StepState, handoff: Handoff, wri
   }
   draft.emit('step.handoff', entry.key, { from: entry.agent, ...record, hop });
   const key = hopKey(rootKey, hop);
+  // A restarted chain's hop goes on from the attempts of the hop it replaces, with a fresh budget.
   const attempt = draft.get(key)?.attempt ?? 0;
-  dispatch(draft, { key, stepId: entry.stepId, agent: handoff.to, status: 'pending', attempt, parentKey: rootKey, hop }, handoff.input, 0);
+  const prior = attempt > 0 ? { priorAttempts: attempt } : {};
+  dispatch(draft, { key, stepId: entry.stepId, agent: handoff.to, status: 'pending', attempt, ...prior, parentKey: rootKey, hop }, handoff.input, 0);
 }
 
 /** The last hop ended: the root entry ends with it, with its output or its error. */

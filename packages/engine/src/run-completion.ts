@@ -12,9 +12,11 @@ export async function completeIfDone(draft: RunDraft): Promise<void> {
   for (let i = defs.length - 1; i >= 0; i--) {
     if (!FINAL_STEP_STATUSES.has(draft.entry(defs[i]!.id).status)) return;
   }
-  const failed = firstFailure(draft);
-  if (failed) {
-    finish(draft, 'failed', { error: { ...failed.error!, step: failed.stepId } });
+  const failed = failures(draft);
+  if (failed.length > 0) {
+    const [first] = failed;
+    const all = failed.length > 1 ? { steps: failed.map((e) => ({ step: e.stepId, code: e.error!.code, message: e.error!.message })) } : {};
+    finish(draft, 'failed', { error: { ...first!.error!, step: first!.stepId, ...all } });
     return;
   }
   let output: unknown;
@@ -28,15 +30,15 @@ export async function completeIfDone(draft: RunDraft): Promise<void> {
   finish(draft, 'succeeded', { output });
 }
 
-/** The step with `onFailure: fail` that failed first (the definition order breaks ties). */
-function firstFailure(draft: RunDraft): StepState | undefined {
-  let first: StepState | undefined;
+/** The steps with `onFailure: fail` that failed, first to fail first (the definition order breaks ties). */
+function failures(draft: RunDraft): StepState[] {
+  const failed: StepState[] = [];
   for (const def of draft.workflow.definition.steps) {
     const entry = draft.entry(def.id);
-    if (entry.status !== 'failed' || def.onFailure !== 'fail') continue;
-    if (!first || entry.finishedAt! < first.finishedAt!) first = entry;
+    if (entry.status === 'failed' && def.onFailure === 'fail') failed.push(entry);
   }
-  return first;
+  // Stable: equal times keep the definition order.
+  return failed.sort((a, b) => (a.finishedAt! < b.finishedAt! ? -1 : a.finishedAt! > b.finishedAt! ? 1 : 0));
 }
 
 /** `output` if the workflow has one, else the outputs of the sinks (a sink without output is left out). */

@@ -30,7 +30,7 @@ const RERUN: ReadonlySet<StepStatus> = new Set(['failed', 'skipped', 'cancelled'
 
 /**
  * Re-runs a failed run: failed, skipped and cancelled entries go back to `pending` with their
- * attempt numbers kept; a forEach parent keeps its items and succeeded children; the hops of a
+ * attempt numbers kept and a fresh budget of `retry.attempts` (`priorAttempts`); a forEach parent keeps its items and succeeded children; the hops of a
  * chain that did not succeed are set aside (`skipped`) so that the chain restarts from its root.
  */
 export function retryRun(draft: RunDraft): void {
@@ -43,7 +43,7 @@ export function retryRun(draft: RunDraft): void {
         draft.put({ ...identity(entry), status: 'skipped', reason: 'hand-off chain restarted', finishedAt: draft.nowIso });
       }
     } else if (RERUN.has(entry.status)) {
-      draft.put({ ...identity(entry), status: 'pending' });
+      draft.put({ ...identity(entry), status: 'pending', ...(entry.attempt > 0 ? { priorAttempts: entry.attempt } : {}) });
       if (entry.parentKey === undefined) draft.candidates.push(key);
     }
   }

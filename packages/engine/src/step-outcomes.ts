@@ -49,7 +49,8 @@ export function dispatch(draft: RunDraft, entry: StepState, input: unknown, dela
   const { def, input: template } = draft.step(entry.stepId);
   const attempt = entry.attempt + 1;
   const { key } = draft.put({ ...identity(entry), status: 'queued', attempt, input, queuedAt: draft.nowIso });
-  const priority = draft.run('priority');
+  // A step's own priority, else its run's.
+  const priority = def.priority ?? draft.run('priority');
   if (entry.agent === null) {
     const workflow = def.workflow!;
     const version = def.version === undefined ? {} : { version: def.version };
@@ -137,8 +138,9 @@ export function fail(draft: RunDraft, entry: StepState, error: StepError): void 
 /** A failed attempt: the next one if the error allows it and the retry policy has tries left, else failure. */
 export function failAttempt(draft: RunDraft, entry: StepState, error: StepError, retryable: boolean): void {
   const { def } = draft.step(entry.stepId);
-  if (retryable && entry.attempt < (def.retry?.attempts ?? 1)) {
-    const delayMs = backoffDelay(def.retry, entry.attempt);
+  const tries = entry.attempt - (entry.priorAttempts ?? 0);
+  if (retryable && tries < (def.retry?.attempts ?? 1)) {
+    const delayMs = backoffDelay(def.retry, tries);
     draft.emit('step.retrying', entry.key, { attempt: entry.attempt, error, delayMs });
     dispatch(draft, entry, entry.input, delayMs);
   } else {

@@ -19,6 +19,11 @@ export interface StepError {
   message: string;
   /** The step whose failure this is (on a run's error). */
   step?: string;
+  /**
+   * On a run's error when several steps failed: each of them (`onFailure: fail`), first to fail
+   * first; `code`, `message` and `step` above are the first's.
+   */
+  steps?: { step: string; code: string; message: string }[];
 }
 
 /**
@@ -35,6 +40,11 @@ export interface StepState {
   status: StepStatus;
   /** Attempts started so far, counting every try (0 until first enqueued). Only the current attempt's results count. */
   attempt: number;
+  /**
+   * Attempts made before the run was last retried (`run.retried`): the re-run gets a fresh budget
+   * of `retry.attempts` counted from here, while `attempt` goes on. Absent is 0.
+   */
+  priorAttempts?: number;
   /** forEach child or hand-off hop: the entry it belongs to. */
   parentKey?: string;
   /** forEach child: the item's index. */

@@ -219,7 +219,7 @@ export class Runtime {
         key: row.key, attempt: row.attempt, agent: row.agent, input: row.input, timeoutMs: def.timeoutMs,
         context: readableContext(head.context as Record<string, unknown>, def),
         ...(write === undefined ? {} : { contextWrite: [...write] }), ...secrets,
-        priority: head.priority, delayMs: 0,
+        priority: def.priority ?? head.priority, delayMs: 0,
       }), head.traceparent)];
     });
   }

@@ -31,6 +31,7 @@ export function stepFromRow(row: StepRow): StepState {
     deadlineAt: iso(row.deadline_at),
     nextChild: row.next_child ?? undefined,
     childrenSucceeded: row.children_succeeded ?? undefined,
+    priorAttempts: row.prior_attempts ?? undefined,
   });
 }
 
@@ -57,6 +58,7 @@ export function stepToRow(runId: string, s: StepState): StepWrite {
     deadline_at: s.deadlineAt ?? null,
     next_child: s.nextChild ?? null,
     children_succeeded: s.childrenSucceeded ?? null,
+    prior_attempts: s.priorAttempts ?? null,
   };
 }
 

@@ -48,6 +48,8 @@ export const stepSchema = z
     concurrency: z.number().int().min(1).max(10_000).optional(),
     retry: retrySchema.optional(),
     timeoutMs: z.number().int().min(1).max(7 * 86_400_000).optional(),
+    /** 1..10, 10 most urgent: this step's jobs instead of the run's priority. */
+    priority: z.number().int().min(1).max(10).optional(),
     onFailure: z.enum(['fail', 'continue']).default('fail'),
     handoffs: z.array(z.string().regex(AGENT_NAME, 'must match [a-z0-9][a-z0-9._-]{0,63}')).optional(),
     maxHandoffs: z.number().int().min(0).max(100).optional(),

@@ -1,4 +1,5 @@
 import { authorize, type Principal } from '@baton/auth';
+import { attemptLogs, type AttemptEvent } from './attempt-log';
 import { hydrateWithin } from './hydrate-within';
 import { loadRun } from './load-run';
 import type { AgentDirectory } from './agent-directory';
@@ -14,10 +15,26 @@ import type { UseCaseDeps } from './use-case-deps';
 export async function getRun(deps: Pick<UseCaseDeps, 'queries' | 'viewBudgetBytes' | 'agents'>, principal: Principal, { id }: { id: string }): Promise<RunView> {
   authorize(principal, 'run.read');
   const run = await loadRun(deps.queries, principal, id);
-  const steps = await deps.queries.steps(principal.tenant, id);
-  const view = (await hydrateWithin(toRunView(run, steps), deps.viewBudgetBytes, (ids) => deps.queries.payloads(principal.tenant, ids))) as RunView;
-  await markWaiting(view.steps, deps.agents);
-  return view;
+  const [steps, events] = await Promise.all([deps.queries.steps(principal.tenant, id), historyOf(deps.queries, principal.tenant, id)]);
+  const view = toRunView(run, steps);
+  const logs = attemptLogs(events);
+  for (const step of view.steps) step.attemptLog = logs.get(step.key) ?? [];
+  const hydrated = (await hydrateWithin(view, deps.viewBudgetBytes, (ids) => deps.queries.payloads(principal.tenant, ids))) as RunView;
+  await markWaiting(hydrated.steps, deps.agents);
+  return hydrated;
+}
+
+const HISTORY_PAGE = 5_000;
+
+/** The run's whole history, a page at a time (the attempt log is derived from it). */
+async function historyOf(queries: UseCaseDeps['queries'], tenant: string, id: string): Promise<AttemptEvent[]> {
+  const events: AttemptEvent[] = [];
+  for (let after = 0; ; ) {
+    const page = await queries.history(tenant, id, after, HISTORY_PAGE);
+    events.push(...(page?.events ?? []));
+    if (!page || page.events.length < HISTORY_PAGE) return events;
+    after = page.events.at(-1)!.seq;
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ function step(key: string, fields: Partial<StepRow> = {}): StepRow {
   return {
     run_id: 'r', key, step_id: key.replace(/[[>].*$/, ''), agent: 'echo', status: 'pending', attempt: 0, parent_key: null, idx: null, hop: null,
     input: null, output: null, error: null, reason: null, items: null, handoff: null, queued_at: null, started_at: null, finished_at: null,
-    deadline_at: null, next_child: null, children_succeeded: null, requeues: 0, ...fields,
+    deadline_at: null, next_child: null, children_succeeded: null, prior_attempts: null, requeues: 0, ...fields,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { RunRow, StepRow } from '@baton/db';
+import type { AttemptLogEntry } from './attempt-log';
 
 /** A run as `GET /v1/runs/:id` shows it (API.md); absent optional fields are left out, never null. */
 export interface RunView {
@@ -22,6 +23,8 @@ export interface StepView {
   status: string;
   agent?: string;
   attempts: number;
+  /** Every try of the entry, those before a retry of the run included (see `attemptLogs`). */
+  attemptLog?: AttemptLogEntry[];
   output?: unknown;
   error?: unknown;
   reason?: string;
