@@ -1,6 +1,7 @@
+import './tracing'; // first: see tracing.ts
 import { startApi } from '@baton/app-api';
 import { startWorker } from '@baton/app-worker';
-import { createLogger } from '@baton/telemetry';
+import { createLogger, stopTracing } from '@baton/telemetry';
 import { loadDevConfig } from './load-dev-config';
 import { sampleInput, sampleWorkflow } from './sample-workflow';
 
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
   const stop = async () => {
     await api.close();
     await worker.close();
+    await stopTracing(); // the spans still buffered
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());

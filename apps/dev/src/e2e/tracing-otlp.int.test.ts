@@ -167,3 +167,42 @@ describe('tracing and logs of a built api and worker', () => {
     expect(api!.raw() + worker!.raw()).not.toContain(ADMIN_KEY);
   });
 });
+
+describe('npm start (api and worker in one process) with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
+  it('exports the sample run as one trace, from its POST /v1/runs to each step, as baton-dev', async () => {
+    const database = await createTestDatabase();
+    const receiver = await startReceiver();
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    try {
+      // BATON_DEV_EXIT=1: it runs the sample workflow to completion, then stops (flushing its spans).
+      const child = spawn(process.execPath, [join(ROOT, 'apps/dev/dist/main.js')], {
+        cwd: ROOT,
+        env: {
+          ...process.env, DATABASE_URL: database.url, REDIS_URL: redisUrl, BATON_QUEUE_PREFIX: prefix, PORT: String(await freePort()), HOST: '127.0.0.1',
+          METRICS_PORT: '0', BATON_DEV_EXIT: '1', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: '',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+      child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect({ code, output }).toMatchObject({ code: 0, output: expect.stringMatching(/Run \S+ succeeded/) });
+
+      const runId = /Run (\S+) succeeded/.exec(output)![1];
+      const steps = receiver.spans.filter((s) => s.name === 'baton.step' && s.attributes['baton.run_id'] === runId);
+      expect(steps.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(steps.map((s) => s.traceId)).size).toBe(1);
+      expect(new Set(steps.map((s) => s.service))).toEqual(new Set(['baton-dev']));
+      for (const step of steps) expect(ancestry(step, receiver.spans).map((s) => s.name)).toContain('POST /v1/runs');
+    } finally {
+      await receiver.close();
+      const redis = createRedis(redisUrl, 'worker');
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+      await database.drop();
+    }
+  });
+});
