@@ -1,4 +1,4 @@
-import type { AgentDirectory, ReadinessReport, RunQueries, Runtime, StatsQueries } from '@baton/runtime';
+import type { AgentDirectory, ReadinessReport, RunQueries, Runtime, StatsQueries, UseCaseDeps } from '@baton/runtime';
 import type { Logger, Metrics } from '@baton/telemetry';
 import type { SecretDeps } from '@baton/runtime';
 import type { Authenticator } from '@baton/auth';
@@ -27,6 +27,8 @@ export interface AppDeps {
   /** Reads runs within the caller's tenant: `KyselyRunQueries` of `@baton/db`. */
   queries: RunQueries;
   agents: AgentDirectory;
+  /** Parent and child runs of sub-workflows (`KyselyRunLinks` of `@baton/db`), shown on `GET /v1/runs/:id`; absent, no links are shown. */
+  runLinks?: UseCaseDeps['runLinks'];
   readiness: Readiness;
   /** `GET /v1/stats` (`KyselyStatsQueries` of `@baton/db`); absent, it answers 503. */
   stats?: StatsQueries;

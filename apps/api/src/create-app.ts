@@ -62,6 +62,7 @@ export function createApp(deps: AppDeps): express.Express {
     runtime: deps.runtime,
     queries: deps.queries,
     agents: deps.agents,
+    runLinks: deps.runLinks,
     readDefinition: parseOffThread,
     limits: config.limits,
     viewBudgetBytes: config.runViewBudgetBytes ?? DEFAULT_RUN_VIEW_BUDGET,

@@ -7,7 +7,7 @@ describe('the limit variables', () => {
       maxExpressionBytes: 16 * 1024 * 1024,
       maxForEachItems: 10_000,
       maxRunSteps: 20_000,
-      maxExpressionMs: 100,
+      maxExpressionMs: 100, maxSubworkflowDepth: 5,
       maxInputArrayItems: 10_000,
       maxYamlNodes: 200_000,
       maxIdempotencyKeyLength: 200,
@@ -23,7 +23,7 @@ describe('the limit variables', () => {
       BATON_MAX_INPUT_ARRAY_ITEMS: '7',
       BATON_MAX_YAML_NODES: '',
     }).limits;
-    expect(limits).toEqual({ maxRunBytes: 2048, maxExpressionBytes: 1024, maxForEachItems: 5, maxRunSteps: 1000, maxExpressionMs: 100, maxInputArrayItems: 7, maxYamlNodes: 200_000, maxIdempotencyKeyLength: 200 });
+    expect(limits).toEqual({ maxRunBytes: 2048, maxExpressionBytes: 1024, maxForEachItems: 5, maxRunSteps: 1000, maxExpressionMs: 100, maxSubworkflowDepth: 5, maxInputArrayItems: 7, maxYamlNodes: 200_000, maxIdempotencyKeyLength: 200 });
   });
 
   test.each([

@@ -11,6 +11,8 @@ import { createLogger, createMetrics, processTracer, type Logger } from '@baton/
 import type { Config } from './config';
 import { KyselySecretStore, KyselyTemplateStore } from '@baton/db';
 import { SecretCipher } from '@baton/runtime';
+import { KyselyRunLinks } from '@baton/db';
+import { storedChildWorkflows } from '@baton/runtime';
 import { createApp } from './create-app';
 import { createHttpServer } from './http-server';
 import type { AppDeps } from './app-deps';
@@ -113,6 +115,7 @@ export async function startApi(
       fleet: { store: new RedisFleetStore(redis, config.queuePrefix), serve: 'fleet', onError: (err) => redisError('metrics flush failed', { error: String(err) }) },
     }), (m) => m.close(), 'metrics');
     const runtime = new Runtime({
+    const runLinks = new KyselyRunLinks(db.kysely);
       store: new KyselyRunStore(db.kysely),
       dispatcher: createBullmqDispatcher(queue, redis, config.queuePrefix),
       logger,
@@ -121,11 +124,14 @@ export async function startApi(
       limits: configuredLimits(config.limits),
       onRunFinished: ({ status }) => metrics.runs.inc({ status }),
     });
+      // A run's first steps may start children: the api admits them as a worker does later ones.
+      subWorkflows: { workflows: storedChildWorkflows(new KyselyTemplateStore(db.kysely)), links: runLinks, maxDepth: config.limits.maxSubworkflowDepth },
     const agents = knownAgents(new AgentRegistry({ connection: redis, prefix: config.queuePrefix }), db, redis);
     collectFleetGauges(metrics, agents, (agent) => queue.queue(agent).getJobCounts(...QUEUE_STATES));
     const app = createApp({
       runtime,
       queries: new KyselyRunQueries(db.kysely),
+      runLinks,
       secrets: { secrets: new KyselySecretStore(db.kysely), secretCipher: config.secretKeys && new SecretCipher(config.secretKeys.current, config.secretKeys.old) },
       agents,
       readiness: createReadiness(redis, db),

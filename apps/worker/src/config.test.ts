@@ -7,7 +7,7 @@ const DEFAULTS: WorkerConfig = {
   logLevel: 'info',
   dbPoolSize: 10,
   payloadThresholdBytes: 65536,
-  limits: { maxRunBytes: 67108864, maxExpressionBytes: 16777216, maxForEachItems: 10000, maxRunSteps: 20000, maxExpressionMs: 100 },
+  limits: { maxRunBytes: 67108864, maxExpressionBytes: 16777216, maxForEachItems: 10000, maxRunSteps: 20000, maxExpressionMs: 100, maxSubworkflowDepth: 5 },
   agents: undefined,
   concurrency: 100,
   synchronousCommit: false,
@@ -35,6 +35,7 @@ const EVERY_DEFAULT: Array<[string, (c: WorkerConfig) => unknown, unknown]> = [
   ['BATON_MAX_FOREACH_ITEMS', (c) => c.limits.maxForEachItems, 10000],
   ['BATON_MAX_RUN_STEPS', (c) => c.limits.maxRunSteps, 20000],
   ['BATON_MAX_EXPRESSION_MS', (c) => c.limits.maxExpressionMs, 100],
+  ['BATON_MAX_SUBWORKFLOW_DEPTH', (c) => c.limits.maxSubworkflowDepth, 5],
   ['WORKER_AGENTS', (c) => c.agents, undefined],
   ['WORKER_CONCURRENCY', (c) => c.concurrency, 100],
   ['WORKER_SYNC_COMMIT', (c) => c.synchronousCommit, false],
@@ -73,7 +74,7 @@ describe('loadWorkerConfig', () => {
     })).toEqual({
       redisUrl: 'rediss://cache:6380', databaseUrl: 'postgresql://u:p@db/baton', queuePrefix: 'staging.eu', logLevel: 'debug',
       dbPoolSize: 25, payloadThresholdBytes: 2048,
-      limits: { maxRunBytes: 4096, maxExpressionBytes: 1024, maxForEachItems: 5, maxRunSteps: 1000, maxExpressionMs: 250 },
+      limits: { maxRunBytes: 4096, maxExpressionBytes: 1024, maxForEachItems: 5, maxRunSteps: 1000, maxExpressionMs: 250, maxSubworkflowDepth: 5 },
       agents: ['echo', 'delay'], concurrency: 7, synchronousCommit: true, lockMs: 600, shutdownGraceMs: 0, reconcileEveryMs: 250,
       maxRequeues: 0, agentModules: ['./a.js'], agentConfig: { echo: { x: 1 } }, agentConcurrency: { llm: 5 }, metricsPort: 9100, metricsHost: '0.0.0.0',
     });

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { AgentCatalog, builtinAgents, loadAgentModule, type Agent } from '@baton/agents';
 import { Resources } from '@baton/core';
-import { KyselyAgentRepository, KyselyRunStore, KyselySecretStore, KyselyTemplateStore, createDb, type Db } from '@baton/db';
+import { KyselyAgentRepository, KyselyRunLinks, KyselyRunStore, KyselySecretStore, KyselyTemplateStore, createDb, type Db } from '@baton/db';
 import { TemplateCatalog, fireSchedule, type ScheduleFire } from '@baton/runtime';
 import { AgentRegistry, BullmqCronSchedules, BullmqSchedule, BullmqStepConsumer, BullmqStepQueue, RedisFleetStore, createRedis, subscribeCancel } from '@baton/queue';
-import { Reconciler, Runtime, configuredLimits, createBullmqDispatcher, migrateWhenReachable, readinessCheck, whenReachable } from '@baton/runtime';
+import { Reconciler, Runtime, configuredLimits, createBullmqDispatcher, migrateWhenReachable, readinessCheck, storedChildWorkflows, whenReachable } from '@baton/runtime';
 import { createLogger, createMetrics, processTracer, type Logger } from '@baton/telemetry';
 import type { WorkerConfig } from './config';
 import { SecretCipher, SecretResolver } from '@baton/runtime';
@@ -98,7 +98,9 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     const metrics = res.own(createMetrics({
       fleet: { store: new RedisFleetStore(redis, config.queuePrefix), serve: 'own', onError: (err) => logger.warn('metrics flush failed', { error: String(err) }) },
     }), (m) => m.close());
-    const runtime = res.own(new Runtime({ store: new KyselyRunStore(db.kysely), dispatcher, logger, tracer: processTracer(), payloadThresholdBytes: config.payloadThresholdBytes, limits: configuredLimits(config.limits), onRunFinished: (r) => metrics.runs.inc({ status: r.status }) }), (r) => r.drain());
+    const runtime = res.own(new Runtime({ store: new KyselyRunStore(db.kysely), dispatcher, logger, tracer: processTracer(), payloadThresholdBytes: config.payloadThresholdBytes, limits: configuredLimits(config.limits), onRunFinished: (r) => metrics.runs.inc({ status: r.status }),
+      subWorkflows: { workflows: storedChildWorkflows(new KyselyTemplateStore(db.kysely)), links: new KyselyRunLinks(db.kysely), maxDepth: config.limits.maxSubworkflowDepth },
+    }), (r) => r.drain());
     const steps = new StepProcessor({
       runtime,
       agents,

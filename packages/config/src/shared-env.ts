@@ -29,6 +29,8 @@ export const sharedEnvSchema = z.object({
   BATON_MAX_FOREACH_ITEMS: envVar.integer(1, 1_000_000, 10_000),
   BATON_MAX_RUN_STEPS: envVar.integer(1000, 10_000_000, 20_000),
   BATON_MAX_EXPRESSION_MS: envVar.integer(10, 60_000, 100),
+  // How deep sub-workflows nest: the api starts a run's first children, a worker the later ones.
+  BATON_MAX_SUBWORKFLOW_DEPTH: envVar.integer(1, 100, 5),
   // Tracing (OTLP) and the log format.
   ...observabilityVars,
   // Secrets: the api encrypts with the current key, a worker decrypts with whichever key a value names.
@@ -53,6 +55,8 @@ export interface SharedLimitsConfig {
   maxRunSteps: number;
   /** `BATON_MAX_EXPRESSION_MS`: how long one expression may run (JSONata's own timeout). @defaultValue 100 */
   maxExpressionMs: number;
+  /** `BATON_MAX_SUBWORKFLOW_DEPTH`: how deep sub-workflows nest (a top-level run's child is at depth 1); a start deeper fails its step. @defaultValue 5 */
+  maxSubworkflowDepth: number;
 }
 
 /** The settings both processes have, validated once at startup (STYLE rule 6). Each app's config extends it. */
@@ -94,6 +98,7 @@ export function sharedConfigOf(env: SharedEnv): SharedConfig {
       maxForEachItems: env.BATON_MAX_FOREACH_ITEMS,
       maxRunSteps: env.BATON_MAX_RUN_STEPS,
       maxExpressionMs: env.BATON_MAX_EXPRESSION_MS,
+      maxSubworkflowDepth: env.BATON_MAX_SUBWORKFLOW_DEPTH,
     },
     secretKeys: secretKeysOf(env),
   };

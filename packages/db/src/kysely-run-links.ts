@@ -17,7 +17,11 @@ export interface LiveChildStep {
   tenant: string;
   key: string;
   attempt: number;
+  /** `queued` until its child run is admitted, then `running`. */
+  status: string;
   queuedAt: Date;
+  /** When the attempt times out (its `timeoutMs`), once it runs. */
+  deadlineAt?: Date;
   child?: { id: string; status: string };
 }
 
@@ -63,14 +67,15 @@ export class KyselyRunLinks {
       .innerJoin('runs as p', 'p.id', 'steps.run_id')
       .leftJoin('run_links as l', (j) => j.onRef('l.parent_run_id', '=', 'steps.run_id').onRef('l.parent_step_key', '=', 'steps.key').onRef('l.parent_attempt', '=', 'steps.attempt'))
       .leftJoin('runs as c', 'c.id', 'l.child_run_id')
-      .select(['steps.run_id', 'p.tenant', 'steps.key', 'steps.attempt', 'steps.queued_at', 'l.child_run_id', 'c.status as child_status'])
+      .select(['steps.run_id', 'p.tenant', 'steps.key', 'steps.attempt', 'steps.status', 'steps.queued_at', 'steps.deadline_at', 'l.child_run_id', 'c.status as child_status'])
       .where('steps.status', 'in', LIVE)
       .where('steps.queued_at', '<', queuedBefore)
       // a sub-workflow entry: no agent, and neither a forEach parent nor a chain's root
       .where('steps.agent', 'is', null).where('steps.items', 'is', null).where('steps.handoff', 'is', null)
       .orderBy('steps.queued_at').limit(limit).execute();
     return rows.map((r) => ({
-      runId: r.run_id, tenant: r.tenant, key: r.key, attempt: r.attempt, queuedAt: r.queued_at!,
+      runId: r.run_id, tenant: r.tenant, key: r.key, attempt: r.attempt, status: r.status, queuedAt: r.queued_at!,
+      ...(r.deadline_at ? { deadlineAt: r.deadline_at } : {}),
       ...(r.child_run_id ? { child: { id: r.child_run_id, status: r.child_status! } } : {}),
     }));
   }

@@ -50,6 +50,8 @@ export interface GroupCommitOptions {
   limits?: Partial<RunLimits>;
   /** A span per transaction. @defaultValue `noopTracer` */
   tracer?: Tracer;
+  /** Whether `afterCommit` starts child runs; otherwise a start fails its step in the same transaction. @defaultValue false */
+  startsChildren?: boolean;
 }
 
 const MAX_CACHED_PAYLOAD_BYTES = 8 * 1024 * 1024;
@@ -169,7 +171,7 @@ export class GroupCommit {
         let entry = touched.get(p.runId);
         if (!entry) touched.set(p.runId, (entry = { head, steps: new Map(), commands: [] }));
         for (const s of decision.steps) entry.steps.set(s.key, state.steps[s.key]!);
-        for (const event of refuseChildRuns(decision.commands)) work.push({ runId: p.runId, event, at: p.at });
+        if (!this.options.startsChildren) for (const event of refuseChildRuns(decision.commands)) work.push({ runId: p.runId, event, at: p.at });
         if (workflow.concurrencyKey && decision.commands.some((c) => c.type === 'finish')) finished.push(p.runId);
         for (const c of decision.commands) {
           if (c.type === 'emit') {

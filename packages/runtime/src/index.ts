@@ -3,7 +3,8 @@ export type { SubmitRequest, SubmitResult } from './admission';
 export type { QueuedJob } from './queued-job';
 export type { RunStore, RunStoreAccess, RunStoreTransaction } from './run-store';
 export type { RunQueries } from './run-queries';
-export { SUBWORKFLOW_UNAVAILABLE } from './child-runs';
+export { DEFAULT_MAX_SUBWORKFLOW_DEPTH, SUBWORKFLOW_UNAVAILABLE, childResult, type RunLinks, type SubWorkflowOptions } from './child-runs';
+export { agentsOf, storedChildWorkflows, type ChildWorkflow, type ChildWorkflows, type StoredTemplates } from './child-workflows';
 export { configuredLimits, type LimitSettings } from './configured-limits';
 export { Reconciler, type JobPresence, type ReconcilerOptions } from './reconciler';
 export type { StepDispatcher, RuntimeLogger } from './step-dispatcher';
@@ -27,7 +28,8 @@ export { createApiKey, deleteApiKey, listApiKeys, type ApiKeyDeps, type ApiKeyRe
 export { retryRun } from './use-cases/retry-run';
 export { signalRun, type SignalRunInput } from './use-cases/signal-run';
 export { validateWorkflow } from './use-cases/validate-workflow';
-export { refuseSelfInclusion, selfInclusion, type TemplateLookup } from './use-cases/template-cycle';
+export { refuseSelfInclusion, refuseUnknownTemplates, selfInclusion, type TemplateLookup } from './use-cases/template-cycle';
+export { catalogTemplates, checkSubWorkflows, subWorkflowRefs, type ResolveTemplate } from './use-cases/sub-workflow-refs';
 export {
   DEFAULT_TEMPLATE_PAGE, diffTemplate, getTemplate, listTemplates, putTemplate, storeTemplate, templateHash,
   type PutTemplateInput, type PutTemplateResult, type TemplateChanges, type TemplateDeps, type TemplateDiff, type TemplatePage, type TemplateStore, type TemplateView,

@@ -13,7 +13,7 @@ export interface JobPresence {
 
 export interface ReconcilerOptions {
   /** What the reconciler asks of the runtime. */
-  runtime: Pick<Runtime, 'apply' | 'liveSteps' | 'countRequeues' | 'requeue' | 'expiredWaits'>;
+  runtime: Pick<Runtime, 'apply' | 'liveSteps' | 'countRequeues' | 'requeue' | 'expiredWaits'> & Partial<Pick<Runtime, 'reconcileChildren'>>;
   presence: JobPresence;
   logger: RuntimeLogger;
   /** A step queued more recently than this is left alone: its job may be in flight. @defaultValue 2000 */
@@ -49,6 +49,7 @@ export class Reconciler {
     await Promise.all(waits.map((w) => runtime.apply(w.run_id, { type: 'step.timedOut', key: w.key, attempt: w.attempt })));
     const live = await runtime.liveSteps(new Date(now.getTime() - (this.options.settleMs ?? 2000)), this.options.limit ?? 5000);
     const grace = this.options.deadlineGraceMs ?? 1000;
+    await this.reconcileChildren(now, grace);
     const expired = live.filter((s) => s.status === 'running' && s.deadline_at && s.deadline_at.getTime() + grace < now.getTime());
     await Promise.all(expired.map((s) => runtime.apply(s.run_id, { type: 'step.timedOut', key: s.key, attempt: s.attempt })));
     if (expired.length) this.options.repairs?.inc({ kind: 'timedOut' }, expired.length);
@@ -74,6 +75,16 @@ export class Reconciler {
       this.options.logger.warn('reconciled', { requeued: again.length, lost: lost.length, timedOut: expired.length });
     }
     return { timedOut: expired.length, requeued: again.length, lost: lost.length };
+  }
+
+  /** Sub-workflow steps hold no job: their lost child starts, results and deadlines, and orphaned children. */
+  private async reconcileChildren(now: Date, grace: number): Promise<void> {
+    const { runtime, logger } = this.options;
+    if (!runtime.reconcileChildren) return;
+    const before = new Date(now.getTime() - (this.options.settleMs ?? 2000));
+    // Their timeouts are not repairs: the reconciler is the only timer of a child run's step.
+    const done = await runtime.reconcileChildren(now, before, grace, this.options.limit ?? 5000);
+    if (done.started + done.resulted + done.cancelled > 0) logger.warn('reconciled sub-workflows', done);
   }
 }
 

@@ -181,7 +181,7 @@ describe('sub-workflow steps (not available yet)', () => {
     const { id, status } = await runtime.submit({ tenant: 't', workflow: definition('workflow'), input: {} });
     expect(status).toBe('failed');
     const { run, steps } = await read(id);
-    expect(steps.get('a')).toMatchObject({ status: 'failed', error: { code: SUBWORKFLOW_UNAVAILABLE, message: 'sub-workflows are not available yet: step a would start workflow child' } });
+    expect(steps.get('a')).toMatchObject({ status: 'failed', error: { code: SUBWORKFLOW_UNAVAILABLE, message: 'sub-workflows are not configured: step a would start workflow child' } });
     expect(run).toMatchObject({ status: 'failed', error: { code: SUBWORKFLOW_UNAVAILABLE, step: 'a' } });
     expect(dispatcher.enqueued).toEqual([]);
     expect(finished).toEqual([{ runId: id, tenant: 't', status: 'failed' }]);

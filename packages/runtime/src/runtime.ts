@@ -4,7 +4,7 @@ import { applyDecisionInPlace, decide, initialRun, readableContext, type Command
 import { unstorableStrings } from '@baton/workflow';
 import { admit, emitted, type Admission, type SubmitRequest, type SubmitResult } from './admission';
 import { BatchQueue } from './batch-queue';
-import { refuseChildRuns } from './child-runs';
+import { ChildRuns, refuseChildRuns, type SubWorkflowOptions } from './child-runs';
 import { unavailableDependency } from './dependency-errors';
 import { BatonError, noopTracer, type Tracer } from '@baton/core';
 import { GroupCommit, type CommittedCommands } from './group-commit';
@@ -30,6 +30,8 @@ export interface RuntimeOptions {
   payloadThresholdBytes?: number;
   /** What a run may hold and build (bytes, forEach items, entries); the engine's defaults where absent. */
   limits?: Partial<RunLimits>;
+  /** Sub-workflows (`workflow:` steps); absent, every start of a child run fails its step (`SUBWORKFLOW_UNAVAILABLE`). */
+  subWorkflows?: SubWorkflowOptions;
 }
 
 /** One attempt of a step, as the reconciler names it. */
@@ -51,10 +53,24 @@ export class Runtime {
   private readonly commit: GroupCommit;
   private readonly intake: BatchQueue<Admission, SubmitResult>;
   private readonly tracer: Tracer;
+  private readonly children?: ChildRuns;
+  /** Child-run work started after commits, awaited by `drain`. */
+  private readonly childWork = new Set<Promise<void>>();
 
   constructor(private readonly options: RuntimeOptions) {
     this.tracer = options.tracer ?? noopTracer;
     this.payloads = new PayloadStore(options.store, options.payloadThresholdBytes);
+    if (options.subWorkflows) {
+      this.children = new ChildRuns(options.subWorkflows, {
+        submit: (request) => this.submit(request),
+        apply: (runId, event) => this.apply(runId, event),
+        cancel: (tenant, runId) => this.cancel(tenant, runId),
+        hydrate: (value) => this.hydrate(value),
+        store: options.store,
+        workflows: this.workflows,
+        logger: options.logger,
+      });
+    }
     // A batch that fails is retried in parts, so that one submission's fault is its answer alone.
     const isolate = (err: unknown) => unavailableDependency(err) === undefined;
     this.intake = new BatchQueue((batch) => this.admit(batch), { maxBatch: options.maxBatch, isolate });
@@ -66,6 +82,7 @@ export class Runtime {
       isolate,
       limits: options.limits,
       afterCommit: (batch) => this.dispatch(batch),
+      startsChildren: this.children !== undefined,
       tracer: this.tracer,
       onEventFailed: (runId, event, err) => options.logger.error('the engine could not decide an event', { runId, event: event.type, error: err.message, stack: err.stack }),
     });
@@ -96,8 +113,8 @@ export class Runtime {
     refuseOverLimit(compiled, decision);
     applyDecisionInPlace(state, decision);
     const commands = [...decision.commands];
-    // A sub-workflow step fails at once, before the run is even stored (see refuseChildRuns).
-    for (let i = 0; i < commands.length; i++) {
+    // Without sub-workflows, such a step fails at once, before the run is even stored (see refuseChildRuns).
+    for (let i = 0; i < commands.length && !this.children; i++) {
       for (const event of refuseChildRuns([commands[i]!])) {
         const next = await decide(compiled, state, event, now, options);
         applyDecisionInPlace(state, next);
@@ -167,10 +184,22 @@ export class Runtime {
     return jobs.length;
   }
 
-  /** Waits until every event handed to `apply` is committed and dispatched. */
+  /**
+   * The reconciler's sweep of sub-workflow steps (see `ChildRuns.reconcile`): attempts live since
+   * before `before` whose child start, result or deadline (plus `graceMs`) was lost, and live
+   * children whose parent step moved on. Nothing without sub-workflows.
+   */
+  async reconcileChildren(now: Date, before: Date, graceMs: number, limit: number): Promise<{ started: number; resulted: number; timedOut: number; cancelled: number }> {
+    return this.children ? this.children.reconcile(now, before, graceMs, limit) : { started: 0, resulted: 0, timedOut: 0, cancelled: 0 };
+  }
+
+  /** Waits until every event handed to `apply` is committed and dispatched, child runs' starts, results and cancellations included. */
   async drain(): Promise<void> {
-    await this.intake.idle();
-    await this.commit.idle();
+    do {
+      await this.intake.idle();
+      await this.commit.idle();
+      await Promise.all(this.childWork);
+    } while (this.childWork.size > 0);
   }
 
   private async admit(batch: Admission[]): Promise<Array<SubmitResult | Error>> {
@@ -226,6 +255,11 @@ export class Runtime {
 
   /** What a committed batch asks of the outside world: its jobs and cancellations, and one announcement of its events. */
   private async dispatch(batch: CommittedCommands[]): Promise<void> {
+    // Not awaited: starting a child submits and applies, which may wait on the batch being dispatched.
+    if (this.children) {
+      const work = this.children.afterCommit(batch).finally(() => this.childWork.delete(work));
+      this.childWork.add(work);
+    }
     await Promise.all([this.enqueueCommands(batch), this.announce(batch)]);
   }
 
@@ -279,7 +313,7 @@ export class Runtime {
       case 'finish':
         this.options.onRunFinished?.({ runId, tenant, status: c.status });
         return;
-      case 'startChildRun': // its step failed in the transaction that decided it (refuseChildRuns)
+      case 'startChildRun': // ChildRuns starts it (or its step failed in the transaction that decided it: refuseChildRuns)
       case 'emit':
         return;
     }

@@ -65,7 +65,8 @@ export async function checkWorkflow(workflow: unknown, deps: CheckDeps): Promise
   const text = JSON.stringify(workflow);
   const hit = valid.get(text);
   if (hit && hit.agents.every((a) => knownAgents.has(a))) return hit;
-  const result = validate(workflow, { knownAgents, knownWorkflows: new Set<string>() });
+  // The templates of `workflow:` steps are the tenant's: checked by the caller (checkSubWorkflows), not here.
+  const result = validate(workflow, { knownAgents });
   if (!result.ok) throw invalid(result.problems);
   const checked = {
     workflow: result.workflow,

@@ -12,7 +12,7 @@ import type { UseCaseDeps } from './use-case-deps';
  * rest as links to `GET /v1/payloads/:id`: one read never loads a run's every large value.
  * @throws BatonError FORBIDDEN, RUN_NOT_FOUND
  */
-export async function getRun(deps: Pick<UseCaseDeps, 'queries' | 'viewBudgetBytes' | 'agents'>, principal: Principal, { id }: { id: string }): Promise<RunView> {
+export async function getRun(deps: Pick<UseCaseDeps, 'queries' | 'viewBudgetBytes' | 'agents' | 'runLinks'>, principal: Principal, { id }: { id: string }): Promise<RunView> {
   authorize(principal, 'run.read');
   const run = await loadRun(deps.queries, principal, id);
   const [steps, events] = await Promise.all([deps.queries.steps(principal.tenant, id), historyOf(deps.queries, principal.tenant, id)]);
@@ -21,7 +21,27 @@ export async function getRun(deps: Pick<UseCaseDeps, 'queries' | 'viewBudgetByte
   for (const step of view.steps) step.attemptLog = logs.get(step.key) ?? [];
   const hydrated = (await hydrateWithin(view, deps.viewBudgetBytes, (ids) => deps.queries.payloads(principal.tenant, ids))) as RunView;
   await markWaiting(hydrated.steps, deps.agents);
+  if (deps.runLinks) await markLinks(hydrated, run, deps.runLinks);
   return hydrated;
+}
+
+/**
+ * Sub-workflow links: the parent of a template's run (only those can be children), the child of
+ * each sub-workflow step's current attempt (only definitions with `workflow:` steps have any).
+ */
+async function markLinks(view: RunView, run: { template: string | null; definition: unknown }, links: NonNullable<UseCaseDeps['runLinks']>): Promise<void> {
+  const steps = (run.definition as { steps?: Array<{ workflow?: unknown }> } | null)?.steps;
+  const [parents, children] = await Promise.all([
+    run.template === null ? [] : links.parents([view.id]),
+    Array.isArray(steps) && steps.some((s) => typeof s?.workflow === 'string') ? links.children(view.id) : [],
+  ]);
+  const parent = parents[0];
+  if (parent) Object.assign(view, { parentRunId: parent.parentRunId, parentStepKey: parent.parentStepKey });
+  const child = new Map(children.map((c) => [`${c.parentStepKey}#${c.parentAttempt}`, c.childRunId]));
+  for (const step of view.steps) {
+    const id = step.agent === undefined ? child.get(`${step.key}#${step.attempts}`) : undefined;
+    if (id) step.childRunId = id;
+  }
 }
 
 const HISTORY_PAGE = 5_000;

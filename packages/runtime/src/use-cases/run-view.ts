@@ -14,6 +14,9 @@ export interface RunView {
   createdAt: string;
   startedAt?: string;
   finishedAt?: string;
+  /** A sub-workflow's run: the run and the step that started it. */
+  parentRunId?: string;
+  parentStepKey?: string;
   steps: StepView[];
 }
 
@@ -34,6 +37,8 @@ export interface StepView {
   waitingFor?: { agent: string; reason: string };
   /** A `waiting` step: the signal it waits for (`POST /v1/runs/:id/signals/:signal`) and when it times out (absent: never). */
   waitingForSignal?: { signal: string; timeoutAt?: string };
+  /** A sub-workflow step: the child run of its current attempt. */
+  childRunId?: string;
 }
 
 /** One row of `GET /v1/runs`. */

@@ -4,13 +4,19 @@ import { unstorableJson, unstorableStrings } from '@baton/workflow';
 import type { SubmitResult } from '../admission';
 import { bodyHash } from './canonical-json';
 import { checkInput, checkWorkflow } from './check-workflow';
+import { catalogTemplates, checkSubWorkflows } from './sub-workflow-refs';
 import { templateSubmission, type TemplateSubmission } from './template-runs';
 import type { UseCaseDeps } from './use-case-deps';
 
-/** An inline workflow checked as a run's: its agents registered and within the caller's allow-list, the input against its schema. */
-async function inlineSubmission(deps: Pick<UseCaseDeps, 'agents' | 'readDefinition' | 'limits'>, principal: Principal, definition: unknown, input: unknown): Promise<TemplateSubmission> {
+/**
+ * An inline workflow checked as a run's: its agents registered, the templates of its `workflow:`
+ * steps existing, its agents and those of every sub-workflow it would start within the caller's
+ * allow-list, the input against its schema.
+ */
+async function inlineSubmission(deps: Pick<UseCaseDeps, 'agents' | 'readDefinition' | 'limits' | 'templateCatalog'>, principal: Principal, definition: unknown, input: unknown): Promise<TemplateSubmission> {
   const { workflow, compiled, hash, agents } = await checkWorkflow(definition, deps);
-  authorize(principal, 'run.submit', { tenant: principal.tenant, agents });
+  const inside = await checkSubWorkflows(catalogTemplates(deps.templateCatalog, principal.tenant, deps), workflow, 'workflow.');
+  authorize(principal, 'run.submit', { tenant: principal.tenant, agents: [...new Set([...agents, ...inside])] });
   return { workflow, compiled, definitionHash: hash, input: checkInput(workflow, input ?? {}, deps.limits) };
 }
 

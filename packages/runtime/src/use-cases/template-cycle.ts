@@ -54,3 +54,18 @@ export async function refuseSelfInclusion(lookup: TemplateLookup, tenant: string
     { path: `steps[${at}].workflow`, message: `template ${name} would include itself: ${chain.join(' → ')}` },
   ]);
 }
+
+/**
+ * Refuses a template whose `workflow:` steps name templates (or pinned versions) that `tenant` does
+ * not have: a typo is caught at PUT rather than when a run reaches the step.
+ * @throws BatonError VALIDATION_FAILED at each such step's `workflow`
+ */
+export async function refuseUnknownTemplates(lookup: TemplateLookup, tenant: string, workflow: WorkflowDefinition): Promise<void> {
+  const problems: Array<{ path: string; message: string }> = [];
+  for (const [i, step] of workflow.steps.entries()) {
+    if (step.workflow === undefined) continue;
+    if (await lookup.get(tenant, step.workflow, step.version)) continue;
+    problems.push({ path: `steps[${i}].workflow`, message: step.version === undefined ? `unknown template '${step.workflow}'` : `template '${step.workflow}' has no version ${step.version}` });
+  }
+  if (problems.length > 0) throw new BatonError('VALIDATION_FAILED', 'the template is not valid', problems);
+}

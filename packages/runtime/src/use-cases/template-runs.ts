@@ -4,6 +4,7 @@ import type { SubmitRequest, SubmitResult } from '../admission';
 import type { Runtime } from '../runtime';
 import { bodyHash } from './canonical-json';
 import { checkInput, type CheckDeps } from './check-workflow';
+import { catalogTemplates, checkSubWorkflows } from './sub-workflow-refs';
 import type { TemplateCatalog } from './template-catalog';
 
 /** What starting a template needs: the catalog (absent: no template exists), the runtime, and what checks a definition. */
@@ -29,7 +30,9 @@ export async function templateSubmission(
 ): Promise<TemplateSubmission> {
   if (!deps.templateCatalog) throw new BatonError('TEMPLATE_NOT_FOUND', `template ${request.template} not found: templates are not available on this deployment`);
   const { template, checked } = await deps.templateCatalog.resolve(principal.tenant, request.template, request.version, deps);
-  authorize(principal, 'run.submit', { tenant: principal.tenant, agents: checked.agents });
+  // The agents of the sub-workflows it would start, recursively, are held to the allow-list too.
+  const inside = await checkSubWorkflows(catalogTemplates(deps.templateCatalog, principal.tenant, deps), checked.workflow, 'template.');
+  authorize(principal, 'run.submit', { tenant: principal.tenant, agents: [...new Set([...checked.agents, ...inside])] });
   const input = checkInput(checked.workflow, request.input ?? {}, deps.limits);
   return {
     workflow: checked.workflow,

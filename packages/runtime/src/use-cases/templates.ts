@@ -5,7 +5,7 @@ import { WORKFLOW_NAME, parseWorkflow, unstorableJson, unstorableStrings, type W
 import { bodyHash } from './canonical-json';
 import { checkWorkflow, type CheckDeps } from './check-workflow';
 import { diffJson, type JsonChange } from './diff-json';
-import { refuseSelfInclusion } from './template-cycle';
+import { refuseSelfInclusion, refuseUnknownTemplates } from './template-cycle';
 
 /** Stored templates, one row per version (`KyselyTemplateStore` of `@baton/db`). */
 export interface TemplateStore {
@@ -111,6 +111,7 @@ export async function putTemplate(deps: TemplateDeps, principal: Principal, inpu
   });
   authorize(principal, 'template.write', { tenant: principal.tenant, agents: checked.agents });
   await refuseSelfInclusion(deps.templates, principal.tenant, input.name, checked.workflow);
+  await refuseUnknownTemplates(deps.templates, principal.tenant, checked.workflow);
   return storeTemplate(deps, { tenant: principal.tenant, definition, workflow: checked.workflow, createdBy: principal.subject });
 }
 

@@ -1,3 +1,4 @@
+import type { RunLinks } from '../child-runs';
 import type { Runtime } from '../runtime';
 import type { RunQueries } from '../run-queries';
 import type { AgentDirectory } from './agent-directory';
@@ -22,4 +23,6 @@ export interface UseCaseDeps extends CheckDeps {
   viewBudgetBytes: number;
   /** Stored templates as runs start them; absent, a run of a template is TEMPLATE_NOT_FOUND. */
   templateCatalog?: Pick<TemplateCatalog, 'resolve'>;
+  /** Sub-workflows' parent and child runs, shown on a run's view; absent, none are shown. */
+  runLinks?: Pick<RunLinks, 'parents' | 'children'>;
 }

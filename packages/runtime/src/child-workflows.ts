@@ -1,0 +1,57 @@
+import { BoundedCache, ENGINE_AGENTS, validate, type CompiledWorkflow, type Problem, type WorkflowDefinition } from '@baton/workflow';
+import { definitionHash } from './workflow-cache';
+
+/** A template as a sub-workflow step starts it: validated, compiled, with the agents it names. */
+export interface ChildWorkflow {
+  workflow: WorkflowDefinition;
+  compiled: CompiledWorkflow;
+  hash: string;
+  template: { name: string; version: number };
+  /** The agents its own steps name (hand-offs included), those the engine runs itself left out. */
+  agents: string[];
+}
+
+/**
+ * Where the runtime finds the template a `workflow:` step names. Answers undefined when the tenant
+ * has no such template (or version), and the problems of a stored version that no longer validates.
+ */
+export interface ChildWorkflows {
+  resolve(tenant: string, name: string, version?: number): Promise<ChildWorkflow | { problems: Problem[] } | undefined>;
+}
+
+/** What the resolver reads of stored templates (`KyselyTemplateStore.get`: a version, or the latest). */
+export interface StoredTemplates {
+  get(tenant: string, name: string, version?: number): Promise<{ name: string; version: number; definition: unknown } | undefined>;
+}
+
+/** The agents a definition's steps name, without the engine's own (`wait`). */
+export const agentsOf = (workflow: WorkflowDefinition): string[] =>
+  [...new Set(workflow.steps.flatMap((s) => [...(s.agent ? [s.agent] : []), ...(s.handoffs ?? [])]))].filter((a) => !ENGINE_AGENTS.has(a));
+
+/**
+ * Sub-workflows from stored templates. A version never changes, so each is validated and compiled
+ * once per process; "latest" is read each time (a new version may have been put since).
+ */
+export function storedChildWorkflows(store: StoredTemplates, size = 500): ChildWorkflows {
+  const compiled = new BoundedCache<ChildWorkflow>(size);
+  return {
+    async resolve(tenant, name, version) {
+      const stored = await store.get(tenant, name, version);
+      if (!stored) return undefined;
+      const key = `${tenant}/${stored.name}@${stored.version}`;
+      const hit = compiled.get(key);
+      if (hit) return hit;
+      const result = validate(stored.definition);
+      if (!result.ok) return { problems: result.problems };
+      const child: ChildWorkflow = {
+        workflow: result.workflow,
+        compiled: result.compiled,
+        hash: definitionHash(result.workflow),
+        template: { name: stored.name, version: stored.version },
+        agents: agentsOf(result.workflow),
+      };
+      compiled.set(key, child);
+      return child;
+    },
+  };
+}
