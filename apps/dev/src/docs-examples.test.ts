@@ -57,11 +57,11 @@ function definedAgents(blocks: Block[]): string[] {
     .flatMap((b) => [...b.text.matchAll(/defineAgent\(\{\s*name:\s*'([^']+)'/g)].map((m) => m[1]!));
 }
 
-/** Validates as `POST /v1/runs` does: registered agents only, no workflow templates yet. */
+/** Validates as `POST /v1/runs` does: registered agents only (a `workflow:` step's template is the tenant's, checked against the store). */
 function check(source: unknown, agents: readonly string[]): Problem[] {
   const parsed = parseWorkflow(source);
   if (!parsed.ok) return parsed.problems;
-  const result = validate(parsed.definition, { knownAgents: new Set(agents), knownWorkflows: new Set() });
+  const result = validate(parsed.definition, { knownAgents: new Set(agents) });
   return result.ok ? [] : result.problems;
 }
 
