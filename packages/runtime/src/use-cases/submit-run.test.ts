@@ -61,7 +61,7 @@ test.each([
   const err = await submitRun(deps, callers.admin, submission).catch((e: unknown) => e);
   expect(err).toMatchObject({ code });
   if (path) expect(err).toMatchObject({ details: expect.arrayContaining([expect.objectContaining({ path })]) });
-  if (code === 'TEMPLATE_NOT_FOUND') expect(err).toMatchObject({ message: 'template triage not found: templates are not available yet' });
+  if (code === 'TEMPLATE_NOT_FOUND') expect(err).toMatchObject({ message: 'template triage not found: templates are not available on this deployment' });
   expect(await queries.list({ tenant: 't', limit: 10 })).toEqual([]);
 });
 
