@@ -41,11 +41,11 @@ export const ROUTE_PERMISSIONS = {
   'GET /v1/templates/:name': 'template.read',
   'GET /v1/templates/:name/versions/:version': 'template.read',
   'GET /v1/templates/:name/diff': 'template.read',
+  'POST /v1/events': 'run.submit',
+  'GET /v1/schedules': 'template.read',
   'USE /admin/queues': 'dashboard.read',
 } as const satisfies Record<string, Action | typeof PUBLIC>;
 
-  'POST /v1/events': 'run.submit',
-  'GET /v1/schedules': 'template.read',
 export type RouteKey = keyof typeof ROUTE_PERMISSIONS;
 
 const pass: RouteGuard = (_req, _res, next) => next();

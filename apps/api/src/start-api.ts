@@ -114,8 +114,8 @@ export async function startApi(
     const metrics = res.own(createMetrics({
       fleet: { store: new RedisFleetStore(redis, config.queuePrefix), serve: 'fleet', onError: (err) => redisError('metrics flush failed', { error: String(err) }) },
     }), (m) => m.close(), 'metrics');
-    const runtime = new Runtime({
     const runLinks = new KyselyRunLinks(db.kysely);
+    const runtime = new Runtime({
       store: new KyselyRunStore(db.kysely),
       dispatcher: createBullmqDispatcher(queue, redis, config.queuePrefix),
       logger,
@@ -123,9 +123,9 @@ export async function startApi(
       payloadThresholdBytes: config.payloadThresholdBytes,
       limits: configuredLimits(config.limits),
       onRunFinished: ({ status }) => metrics.runs.inc({ status }),
-    });
       // A run's first steps may start children: the api admits them as a worker does later ones.
       subWorkflows: { workflows: storedChildWorkflows(new KyselyTemplateStore(db.kysely)), links: runLinks, maxDepth: config.limits.maxSubworkflowDepth },
+    });
     const agents = knownAgents(new AgentRegistry({ connection: redis, prefix: config.queuePrefix }), db, redis);
     collectFleetGauges(metrics, agents, (agent) => queue.queue(agent).getJobCounts(...QUEUE_STATES));
     const app = createApp({
