@@ -109,6 +109,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       running,
       secrets: new SecretResolver({ store: new KyselySecretStore(db.kysely), cipher: config.secretKeys && new SecretCipher(config.secretKeys.current, config.secretKeys.old) }),
       tracer: processTracer(),
+      workerId: id,
     });
 
     // The reconciler: a job scheduler fires one job per tick, so one worker of the fleet runs it.

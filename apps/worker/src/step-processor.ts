@@ -34,6 +34,8 @@ export interface StepProcessorOptions {
   secrets?: SecretSource;
   /** A span per step execution, the child of its job's `traceparent`. @defaultValue `noopTracer` */
   tracer?: Tracer;
+  /** This worker's id, recorded with each attempt's start (the step's `attemptLog`). */
+  workerId?: string;
 }
 
 /**
@@ -90,7 +92,7 @@ export class StepProcessor {
     const logger = this.deps.logger.child(fields);
     // Not awaited: group commit keeps this process's events in order.
     const recordStart = () =>
-      void runtime.apply(runId, { type: 'step.started', key, attempt }, startedAt).catch((err) => logger.warn('recording start failed', { error: String(err) }));
+      void runtime.apply(runId, { type: 'step.started', key, attempt, ...(this.deps.workerId ? { worker: this.deps.workerId } : {}) }, startedAt).catch((err) => logger.warn('recording start failed', { error: String(err) }));
     const timers = new AttemptTimers({ timeoutMs: job.timeoutMs, startDelayMs: START_RECORD_DELAY_MS, recordStart, timers: this.deps.timers });
 
     const served = this.deps.agents.get(job.agent);

@@ -69,6 +69,12 @@ describe('step.started', () => {
     expect(d.history().slice(-3)).toEqual(['run.started', 'step.started a', 'step.started b']);
   });
 
+  it('records the worker that took the attempt in its event', async () => {
+    const d = await RunDriver.submit(workflow);
+    const decision = await d.send({ type: 'step.started', key: 'a', attempt: 1, worker: 'worker-7' });
+    expect(decision.commands).toContainEqual({ type: 'emit', event: { type: 'step.started', key: 'a', data: { attempt: 1, worker: 'worker-7' } } });
+  });
+
   it.each([
     ['a repeat', { key: 'a', attempt: 1 }, true],
     ['another attempt', { key: 'b', attempt: 2 }, false],

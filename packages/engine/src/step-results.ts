@@ -23,7 +23,7 @@ export function stepStarted(draft: RunDraft, event: StepEvent<'step.started'>): 
   const running: StepState = { ...entry, status: 'running', startedAt: draft.nowIso };
   if (timeoutMs !== undefined) running.deadlineAt = new Date(draft.now.getTime() + timeoutMs).toISOString();
   draft.put(running);
-  draft.emit('step.started', entry.key, { attempt: entry.attempt });
+  draft.emit('step.started', entry.key, event.worker === undefined ? { attempt: entry.attempt } : { attempt: entry.attempt, worker: event.worker });
 }
 
 export function stepSucceeded(draft: RunDraft, event: StepEvent<'step.succeeded'>): void {

@@ -111,7 +111,7 @@ export interface RunState {
 /** What happened to a run. A result carries the attempt it belongs to: a stale one is ignored. */
 export type RunEvent =
   | { type: 'run.submitted' }
-  | { type: 'step.started'; key: string; attempt: number }
+  | { type: 'step.started'; key: string; attempt: number; /** The worker that took the attempt, for its attempt log. */ worker?: string }
   | {
       type: 'step.succeeded';
       key: string;

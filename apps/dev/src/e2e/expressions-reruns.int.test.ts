@@ -24,7 +24,7 @@ beforeAll(async () => {
 });
 afterAll(() => baton.close());
 
-const stepOf = (run: { steps: Array<{ key: string }> }, key: string) => run.steps.find((s) => s.key === key) as Record<string, unknown> & { attemptLog: Array<Record<string, unknown>> };
+const stepOf = (run: { steps: Array<{ key: string }> }, key: string) => run.steps.find((s) => s.key === key) as unknown as Record<string, unknown> & { attemptLog: Array<Record<string, unknown>> };
 
 test('$steps references are checked at submission: a typo, a step that is not a need, a hyphenated id and a bad priority are 400s with their paths', async () => {
   const res = await baton.request('POST', '/v1/runs', {
@@ -104,6 +104,7 @@ test('a retried run gives its failed steps a fresh budget of attempts, numbered 
   ]);
   for (const a of flaky.attemptLog) {
     expect(Date.parse(a.startedAt as string)).toBeLessThanOrEqual(Date.parse(a.finishedAt as string));
+    expect(a.worker).toMatch(/^worker-[0-9a-f]{8}$/);
   }
   expect(stepOf(run, 'broken')).toMatchObject({ status: 'succeeded', attempts: 2 });
   expect(stepOf(run, 'broken').attemptLog.map((a) => a.attempt)).toEqual([1, 2]);

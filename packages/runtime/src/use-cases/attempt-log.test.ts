@@ -9,7 +9,7 @@ test('each attempt with its start, end and error, across a retry of the run; ent
   const logs = attemptLogs([
     ev(0, 'run.queued', null),
     ev(0, 'step.queued', 'a', { attempt: 1, agent: 'fail', delayMs: 0 }),
-    ev(1, 'step.started', 'a', { attempt: 1 }),
+    ev(1, 'step.started', 'a', { attempt: 1, worker: 'worker-1' }),
     ev(2, 'step.retrying', 'a', { attempt: 1, error: boom('one'), delayMs: 0 }),
     ev(2, 'step.queued', 'a', { attempt: 2 }),
     ev(3, 'step.started', 'a', { attempt: 2 }),
@@ -26,7 +26,7 @@ test('each attempt with its start, end and error, across a retry of the run; ent
   ]);
   expect(Object.fromEntries(logs)).toEqual({
     a: [
-      { attempt: 1, startedAt: iso(1), finishedAt: iso(2), error: boom('one') },
+      { attempt: 1, worker: 'worker-1', startedAt: iso(1), finishedAt: iso(2), error: boom('one') },
       { attempt: 2, startedAt: iso(3), finishedAt: iso(4), error: { code: 'TIMEOUT', message: 'two' } },
       { attempt: 3, startedAt: iso(10), finishedAt: iso(10) },
     ],

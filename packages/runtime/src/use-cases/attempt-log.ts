@@ -1,6 +1,8 @@
 /** One try of an entry, as `GET /v1/runs/:id` shows it in `attemptLog` (API.md). */
 export interface AttemptLogEntry {
   attempt: number;
+  /** The worker that ran it, when its start was recorded by one. */
+  worker?: string;
   startedAt?: string;
   finishedAt?: string;
   /** Why this try failed (`TIMEOUT`, `AGENT_ERROR`, …), or `CANCELLED` when the run was cancelled during it. */
@@ -29,7 +31,7 @@ export function attemptLogs(events: Iterable<AttemptEvent>): Map<string, Attempt
   const logs = new Map<string, Map<number, AttemptLogEntry>>();
   for (const { type, key, data, at } of events) {
     if (key === null || !type.startsWith('step.')) continue;
-    const { attempt, error, reason } = (data ?? {}) as { attempt?: unknown; error?: unknown; reason?: unknown };
+    const { attempt, error, reason, worker } = (data ?? {}) as { attempt?: unknown; error?: unknown; reason?: unknown; worker?: unknown };
     let log = logs.get(key);
     if (type === 'step.cancelled') {
       // A cancellation names no attempt: it ends the one in flight, if any.
@@ -41,7 +43,10 @@ export function attemptLogs(events: Iterable<AttemptEvent>): Map<string, Attempt
     if (!log) logs.set(key, (log = new Map()));
     let entry = log.get(attempt);
     if (!entry) log.set(attempt, (entry = { attempt }));
-    if (STARTS.has(type)) entry.startedAt ??= at.toISOString();
+    if (STARTS.has(type)) {
+      entry.startedAt ??= at.toISOString();
+      if (typeof worker === 'string') entry.worker ??= worker;
+    }
     // An expression that fails a re-run step reports its last attempt again: the first end stands.
     else if (ENDS.has(type) && entry.finishedAt === undefined) {
       entry.finishedAt = at.toISOString();
