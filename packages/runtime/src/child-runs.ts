@@ -228,7 +228,7 @@ export class ChildRuns {
       const head = heads.get(row.run_id);
       if (!def?.workflow || !head) return [];
       const version = def.version === undefined ? {} : { version: def.version };
-      return [{ runId: row.run_id, command: { type: 'startChildRun', key: row.key, attempt: row.attempt, workflow: def.workflow, ...version, input: row.input, priority: head.priority, delayMs: 0 } }];
+      return [{ runId: row.run_id, command: { type: 'startChildRun', key: row.key, attempt: row.attempt, workflow: def.workflow, ...version, input: row.input, priority: def.priority ?? head.priority, delayMs: 0 } }];
     });
   }
 }
