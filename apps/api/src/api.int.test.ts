@@ -98,7 +98,7 @@ describe('POST /v1/runs', () => {
     expect(res.body).toEqual({
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       status: 'queued',
-      links: { self: `/v1/runs/${res.body.id}` }, // no link to a route that does not exist yet (events)
+      links: { self: `/v1/runs/${res.body.id}`, events: `/v1/runs/${res.body.id}/events` },
     });
     expect(res.headers.get('location')).toBe(`/v1/runs/${res.body.id}`);
   });

@@ -7,6 +7,7 @@ import type { CronSchedules, TemplateCatalog, TemplateDeps } from '@baton/runtim
 import type { BoardQueues } from './bull-board';
 import type { Config } from './config';
 import type { RateLimits } from './rate-limit';
+import type { RunEventHub } from './run-event-hub';
 
 export type { AgentDirectory, AgentInfo } from '@baton/runtime';
 
@@ -35,7 +36,7 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   /** `runViewBudgetBytes` defaults to {@link DEFAULT_RUN_VIEW_BUDGET}; `limits` to the language's defaults. */
-  config: Pick<Config, 'bodyLimit' | 'adminKey'> & Partial<Pick<Config, 'runViewBudgetBytes' | 'limits' | 'trustProxy'>>;
+  config: Pick<Config, 'bodyLimit' | 'adminKey'> & Partial<Pick<Config, 'runViewBudgetBytes' | 'limits' | 'trustProxy' | 'sse'>>;
   /**
    * Who the callers are.
    * @defaultValue `adminKeyAuthenticator(config.adminKey)` when an admin key is configured, else `openAuthenticator()`
@@ -52,4 +53,6 @@ export interface AppDeps {
   rateLimits?: RateLimits;
   /** The agent queues Bull Board shows at `/admin/queues`; none when absent. */
   boardQueues?: BoardQueues;
+  /** Live run events for `GET /v1/runs/:id/events` (one Redis subscriber per process); absent, that route answers NOT_CONFIGURED. */
+  runEvents?: RunEventHub;
 }

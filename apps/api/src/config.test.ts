@@ -15,6 +15,7 @@ const DEFAULTS: Config = {
   limits: { maxRunBytes: 67108864, maxExpressionBytes: 16777216, maxForEachItems: 10000, maxRunSteps: 20000, maxExpressionMs: 100, maxSubworkflowDepth: 5, maxInputArrayItems: 10000, maxYamlNodes: 200000, maxIdempotencyKeyLength: 200 },
   rateLimits: { perMinute: 6000, authFailuresPerMinute: 20 },
   trustProxy: 0,
+  sse: { heartbeatMs: 15000, maxBufferedBytes: 1048576 },
   auth: { open: true },
 };
 
@@ -47,6 +48,8 @@ const EVERY_DEFAULT: Array<[string, (c: Config) => unknown, unknown]> = [
   ['BATON_RATE_LIMIT_PER_MINUTE', (c) => c.rateLimits.perMinute, 6000],
   ['BATON_AUTH_FAILURES_PER_MINUTE', (c) => c.rateLimits.authFailuresPerMinute, 20],
   ['TRUST_PROXY', (c) => c.trustProxy, 0],
+  ['BATON_SSE_HEARTBEAT_MS', (c) => c.sse.heartbeatMs, 15000],
+  ['BATON_SSE_MAX_BUFFER_BYTES', (c) => c.sse.maxBufferedBytes, 1048576],
 ];
 
 describe('loadConfig', () => {
@@ -72,6 +75,7 @@ describe('loadConfig', () => {
       BATON_MAX_RUN_BYTES: '4096', BATON_MAX_EXPRESSION_BYTES: '1024', BATON_MAX_FOREACH_ITEMS: '5', BATON_MAX_RUN_STEPS: '1000', BATON_MAX_EXPRESSION_MS: '250', BATON_MAX_IDEMPOTENCY_KEY_LENGTH: '64',
       BATON_MAX_INPUT_ARRAY_ITEMS: '7', BATON_MAX_YAML_NODES: '100',
       BATON_RATE_LIMIT_PER_MINUTE: '0', BATON_AUTH_FAILURES_PER_MINUTE: '3', TRUST_PROXY: '2',
+      BATON_SSE_HEARTBEAT_MS: '250', BATON_SSE_MAX_BUFFER_BYTES: '65536',
       UNRELATED: 'ignored',
     });
     expect(config).toEqual({
@@ -82,6 +86,7 @@ describe('loadConfig', () => {
       limits: { maxRunBytes: 4096, maxExpressionBytes: 1024, maxForEachItems: 5, maxRunSteps: 1000, maxExpressionMs: 250, maxSubworkflowDepth: 5, maxInputArrayItems: 7, maxYamlNodes: 100, maxIdempotencyKeyLength: 64 },
       rateLimits: { perMinute: 0, authFailuresPerMinute: 3 },
       trustProxy: 2,
+      sse: { heartbeatMs: 250, maxBufferedBytes: 65536 },
       auth: { open: false },
     });
   });
@@ -140,7 +145,8 @@ describe('loadConfig', () => {
   });
 
   it.each([['BATON_RUN_VIEW_BUDGET', '100'], ['HTTP_HEADERS_TIMEOUT_MS', '0'], ['HTTP_SOCKET_TIMEOUT_MS', 'never'], ['HTTP_MAX_HEADER_BYTES', '10'],
-    ['BATON_RATE_LIMIT_PER_MINUTE', '-1'], ['BATON_AUTH_FAILURES_PER_MINUTE', 'many'], ['TRUST_PROXY', 'true'], ['TRUST_PROXY', '17']])(
+    ['BATON_RATE_LIMIT_PER_MINUTE', '-1'], ['BATON_AUTH_FAILURES_PER_MINUTE', 'many'], ['TRUST_PROXY', 'true'], ['TRUST_PROXY', '17'],
+    ['BATON_SSE_HEARTBEAT_MS', '5'], ['BATON_SSE_MAX_BUFFER_BYTES', '100']])(
     'refuses %s=%s with a message naming it', (name, value) => {
       expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}: must be an integer between`));
     });

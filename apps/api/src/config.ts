@@ -26,6 +26,9 @@ const Schema = sharedEnvSchema.extend({
   BATON_RATE_LIMIT_PER_MINUTE: envVar.integer(0, 100_000_000, 6000),
   BATON_AUTH_FAILURES_PER_MINUTE: envVar.integer(0, 1_000_000, 20),
   TRUST_PROXY: envVar.integer(0, 16, 0),
+  // Live run events (GET /v1/runs/:id/events).
+  BATON_SSE_HEARTBEAT_MS: envVar.integer(10, 3_600_000, 15_000),
+  BATON_SSE_MAX_BUFFER_BYTES: envVar.integer(1024, 1024 * 1024 * 1024, 1_048_576),
   // Templates kept in a repository's folder, stored at start-up (templates-dir.ts).
   BATON_TEMPLATES_DIR: envVar.text(''),
   BATON_TEMPLATES_TENANT: envVar.matching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'must be a tenant name: letters, digits, ".", "_" or "-", the first a letter or digit', 'default'),
@@ -70,11 +73,21 @@ export interface Config extends SharedConfig {
    * @defaultValue 0
    */
   trustProxy: number;
+  /** Server-Sent Events of `GET /v1/runs/:id/events`. */
+  sse: SseConfig;
   /**
    * `BATON_TEMPLATES_DIR`: a folder whose `*.yaml`, `*.yml` and `*.json` files are stored as
    * templates of `BATON_TEMPLATES_TENANT` (default `default`) at start-up; a bad file stops start-up.
    */
   templatesDir?: { path: string; tenant: string };
+}
+
+/** How the api keeps run event streams alive and bounded. */
+export interface SseConfig {
+  /** `BATON_SSE_HEARTBEAT_MS`: a comment line this often keeps idle streams (and proxies) open, and a client that took nothing for two of them is dropped. @defaultValue 15000 */
+  heartbeatMs: number;
+  /** `BATON_SSE_MAX_BUFFER_BYTES`: unsent bytes a stream may hold for a slow client before it is dropped. @defaultValue 1048576 */
+  maxBufferedBytes: number;
 }
 
 /** Fixed one-minute windows, counted in Redis for the whole fleet (in each process while Redis is down). */
@@ -135,6 +148,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     rateLimits: { perMinute: c.BATON_RATE_LIMIT_PER_MINUTE, authFailuresPerMinute: c.BATON_AUTH_FAILURES_PER_MINUTE },
     trustProxy: c.TRUST_PROXY,
+    sse: { heartbeatMs: c.BATON_SSE_HEARTBEAT_MS, maxBufferedBytes: c.BATON_SSE_MAX_BUFFER_BYTES },
     ...(c.BATON_TEMPLATES_DIR ? { templatesDir: { path: c.BATON_TEMPLATES_DIR, tenant: c.BATON_TEMPLATES_TENANT } } : {}),
     limits: { ...shared.limits, maxInputArrayItems: c.BATON_MAX_INPUT_ARRAY_ITEMS, maxYamlNodes: c.BATON_MAX_YAML_NODES, maxIdempotencyKeyLength: c.BATON_MAX_IDEMPOTENCY_KEY_LENGTH },
   };

@@ -17,6 +17,7 @@ import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { payloadRoutes } from './routes/payloads';
 import { runRoutes } from './routes/runs';
+import { runEventRoutes } from './routes/run-events';
 import { secretRoutes } from './routes/secrets';
 import { signalRoutes } from './routes/signals';
 import { templateRoutes } from './routes/templates';
@@ -68,6 +69,7 @@ export function createApp(deps: AppDeps): express.Express {
     viewBudgetBytes: config.runViewBudgetBytes ?? DEFAULT_RUN_VIEW_BUDGET,
   };
   app.use(runRoutes(cases));
+  app.use(runEventRoutes(cases, { hub: deps.runEvents, heartbeatMs: config.sse?.heartbeatMs, maxBufferedBytes: config.sse?.maxBufferedBytes }));
     templateCatalog: deps.templates?.catalog,
   app.use(payloadRoutes(cases));
   app.use(workflowRoutes(cases));

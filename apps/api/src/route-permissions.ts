@@ -23,6 +23,8 @@ export const ROUTE_PERMISSIONS = {
   'POST /v1/runs': 'run.submit',
   'GET /v1/runs': 'run.read',
   'GET /v1/runs/:id': 'run.read',
+  'GET /v1/runs/:id/history': 'run.read',
+  'GET /v1/runs/:id/events': 'run.read',
   'POST /v1/runs/:id/cancel': 'run.cancel',
   'POST /v1/runs/:id/retry': 'run.retry',
   'POST /v1/runs/:id/signals/:name': 'run.submit',

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { KyselyAgentRepository, KyselyRunQueries, KyselyRunStore, KyselyStatsQueries, createDb, type Db } from '@baton/db';
 import { AgentRegistry, BullmqCronSchedules, BullmqStepQueue, RedisFleetStore, createRedis, redisReady } from '@baton/queue';
 import { BatonError, Resources } from '@baton/core';
-import { Runtime, configuredLimits, createBullmqDispatcher, migrateWhenReachable } from '@baton/runtime';
+import { Runtime, configuredLimits, createBullmqDispatcher, migrateWhenReachable, toHistorySlice } from '@baton/runtime';
 import { TemplateCatalog, syncAllSchedules, syncSchedule, type ScheduleFire } from '@baton/runtime';
 import { openTemplateChangeChannel } from './template-change-channel';
 import { loadTemplatesDir } from './templates-dir';
@@ -15,6 +15,7 @@ import { KyselyRunLinks } from '@baton/db';
 import { storedChildWorkflows } from '@baton/runtime';
 import { createApp } from './create-app';
 import { createHttpServer } from './http-server';
+import { RunEventHub } from './run-event-hub';
 import type { AppDeps } from './app-deps';
 import { createReadiness } from './readiness';
 import { startAuthentication } from './api-authentication';
@@ -128,9 +129,19 @@ export async function startApi(
     });
     const agents = knownAgents(new AgentRegistry({ connection: redis, prefix: config.queuePrefix }), db, redis);
     collectFleetGauges(metrics, agents, (agent) => queue.queue(agent).getJobCounts(...QUEUE_STATES));
+    const queries = new KyselyRunQueries(db.kysely);
+    // ONE Redis subscriber for every live stream of this process.
+    const runEvents = res.own(new RunEventHub({
+      redis, prefix: config.queuePrefix, logger,
+      read: async (tenant, runId, after, limit) => {
+        const page = await queries.history(tenant, runId, after, limit);
+        return page && toHistorySlice(page);
+      },
+    }), (h) => h.close(), 'run events');
     const app = createApp({
       runtime,
-      queries: new KyselyRunQueries(db.kysely),
+      queries,
+      runEvents,
       runLinks,
       secrets: { secrets: new KyselySecretStore(db.kysely), secretCipher: config.secretKeys && new SecretCipher(config.secretKeys.current, config.secretKeys.old) },
       agents,
@@ -153,6 +164,8 @@ export async function startApi(
     });
 
     const server = res.own(createHttpServer(app, config.http), closeServer, 'http server');
+    // Closed first (owned last): open streams end, so the server drains at once instead of waiting for them.
+    res.own(runEvents, (h) => h.endStreams(), 'run event streams');
     const port = await listen(server, config.port, config.host);
     logger.info('api listening', { host: config.host, port });
 

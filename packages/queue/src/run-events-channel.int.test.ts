@@ -19,8 +19,9 @@ describe('run-events pub/sub', () => {
   it('delivers one batch of marks as one message to the subscribers under the prefix, and only there', async () => {
     const got: RunEventMark[][] = [];
     const other: RunEventMark[][] = [];
-    const a = await subscribeRunEvents(redis, prefix, (m) => void got.push(m));
-    const c = await subscribeRunEvents(redis, testPrefix(), (m) => void other.push(m));
+    const a = subscribeRunEvents(redis, prefix, (m) => void got.push(m));
+    const c = subscribeRunEvents(redis, testPrefix(), (m) => void other.push(m));
+    await Promise.all([a.subscribed, c.subscribed]);
     try {
       await publishRunEvents(redis, prefix, [{ runId: 'r1', seq: 3 }, { runId: 'r2', seq: 7 }]);
       await publishRunEvents(redis, prefix, []);
@@ -37,10 +38,11 @@ describe('run-events pub/sub', () => {
     const errors: string[] = [];
     let subscribed = 0;
     let calls = 0;
-    const sub = await subscribeRunEvents(redis, prefix, () => {
+    const sub = subscribeRunEvents(redis, prefix, () => {
       calls++;
       throw new Error('handler broke');
     }, { onError: (e) => void errors.push(e.message), onSubscribed: () => void subscribed++, connectionName: `${prefix}-sub` });
+    await sub.subscribed;
     try {
       expect(subscribed).toBe(1);
       for (const raw of ['nope', '{}', '[["r", "x"]]']) await redis.publish(runEventsChannel(prefix), raw);
@@ -59,6 +61,19 @@ describe('run-events pub/sub', () => {
     } finally {
       await sub.close();
       await sub.close();
+    }
+  });
+
+  it('answers at once and closes without ever connecting when Redis is unreachable', async () => {
+    const down = createRedis('redis://127.0.0.1:1', 'client');
+    down.on('error', () => undefined);
+    try {
+      const sub = subscribeRunEvents(down, prefix, () => undefined);
+      const settled = sub.subscribed.then(() => 'subscribed', () => 'failed');
+      await sub.close();
+      expect(await settled).toBe('failed');
+    } finally {
+      down.disconnect();
     }
   });
 });

@@ -7,7 +7,9 @@ export interface RunEventMark {
 }
 
 export interface RunEventsSubscription {
-  /** Unsubscribes and closes the subscriber connection. Idempotent. */
+  /** Resolves once first subscribed; rejects if that first subscription fails (the connection was closed). */
+  subscribed: Promise<void>;
+  /** Unsubscribes and closes the subscriber connection, connected or not. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -54,14 +56,14 @@ function parseMarks(raw: string): RunEventMark[] | undefined {
 /**
  * Calls `handler` with the marks of every batch published under `prefix`, on ONE connection of its
  * own (`redis.duplicate()`, reconnecting forever and subscribing again after a reconnect; a process
- * opens one and fans out in memory). Resolves once subscribed.
+ * opens one and fans out in memory). Answers at once: a Redis that is down delays `subscribed`, never the caller.
  */
-export async function subscribeRunEvents(
+export function subscribeRunEvents(
   redis: Redis,
   prefix: string,
   handler: (marks: RunEventMark[]) => void,
   options: SubscribeRunEventsOptions = {},
-): Promise<RunEventsSubscription> {
+): RunEventsSubscription {
   const onError = options.onError ?? (() => undefined);
   const channel = runEventsChannel(prefix);
   const subscriber = redis.duplicate({
@@ -84,16 +86,16 @@ export async function subscribeRunEvents(
     if (first) return;
     subscriber.subscribe(channel).then(() => options.onSubscribed?.(), (err: unknown) => onError(err instanceof Error ? err : new Error(String(err))));
   });
-  try {
-    await subscriber.subscribe(channel);
-  } catch (error) {
-    subscriber.disconnect();
-    throw error;
-  }
-  first = false;
-  options.onSubscribed?.();
+  const subscribed = subscriber.subscribe(channel).then(() => {
+    first = false;
+    options.onSubscribed?.();
+  });
+  subscribed.catch(() => subscriber.disconnect());
   let closing: Promise<void> | undefined;
   return {
-    close: () => (closing ??= subscriber.quit().then(() => undefined, () => subscriber.disconnect())),
+    subscribed,
+    close: () => (closing ??= subscriber.status === 'ready'
+      ? subscriber.quit().then(() => undefined, () => subscriber.disconnect())
+      : Promise.resolve(subscriber.disconnect())),
   };
 }

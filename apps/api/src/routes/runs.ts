@@ -32,8 +32,7 @@ const ListQuery = z.object({
   cursor: single('cursor').optional(),
 });
 
-// `events` joins these when `GET /v1/runs/:id/events` exists: a link must never lead nowhere.
-const links = (id: string) => ({ self: `/v1/runs/${id}` });
+const links = (id: string) => ({ self: `/v1/runs/${id}`, events: `/v1/runs/${id}/events` });
 
 /** The run routes: each parses its request, calls its use case (`@baton/runtime`) and sends the answer. */
 export function runRoutes(deps: UseCaseDeps): Router {
