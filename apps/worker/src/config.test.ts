@@ -115,6 +115,17 @@ describe('loadWorkerConfig', () => {
     );
   });
 
+  test('BATON_CONNECTIONS becomes the postgres agent\'s connections, with their defaults, and is never shown', () => {
+    const config = loadWorkerConfig({ BATON_AGENT_CONFIG: '{"echo":{"x":1}}', BATON_CONNECTIONS: '{"reporting":{"url":"postgres://r:pw@db/app","readOnly":true}}' });
+    expect(config.agentConfig).toEqual({
+      echo: { x: 1 },
+      postgres: { connections: { reporting: { url: 'postgres://r:pw@db/app', readOnly: true, statementTimeoutMs: 10_000, maxRows: 1000, poolSize: 5 } } },
+    });
+    const bad = { BATON_CONNECTIONS: '{"reporting":{"url":"mysql://r:pw4@db","maxRows":0}}' };
+    expect(() => loadWorkerConfig(bad)).toThrow("  - BATON_CONNECTIONS.reporting.url: must be a postgres:// URL\n  - BATON_CONNECTIONS.reporting.maxRows: Number must be greater than or equal to 1");
+    expect(() => loadWorkerConfig(bad)).toThrow(expect.objectContaining({ message: expect.not.stringMatching(/pw4/) }));
+  });
+
   test('never shows the URLs or the agent config, which may hold credentials', () => {
     expect(() => loadWorkerConfig({ REDIS_URL: 'http://:pw1@x', DATABASE_URL: 'mysql://root:pw2@db', BATON_AGENT_CONFIG: '{"a":{"apiKey":"pw3"},"b":1}' })).toThrow(
       expect.objectContaining({ message: expect.not.stringMatching(/pw1|pw2|pw3/) }),

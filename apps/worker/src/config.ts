@@ -1,3 +1,4 @@
+import { postgresConnectionsSchema } from '@baton/agents';
 import { SHARED_SECRETS, envVar, parseEnv, sharedConfigOf, sharedEnvSchema, type SharedConfig } from '@baton/config';
 import { z } from 'zod';
 
@@ -25,6 +26,7 @@ const Schema = sharedEnvSchema.extend({
       .refine((limits) => Object.values(limits).every((n) => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 100_000), AGENT_CONCURRENCY_SHAPE)
       .transform((limits) => limits as Record<string, number>),
   ),
+  BATON_CONNECTIONS: envVar.json(postgresConnectionsSchema),
   METRICS_PORT: envVar.integer(0, 65_535, 9464),
   METRICS_HOST: envVar.text('127.0.0.1'),
 });
@@ -51,7 +53,11 @@ export interface WorkerConfig extends SharedConfig {
   maxRequeues: number;
   /** `BATON_AGENT_MODULES`: agent modules to load, paths relative to the working directory (`./…`) or package names. @defaultValue [] */
   agentModules?: string[];
-  /** `BATON_AGENT_CONFIG`: each agent's config object, keyed by agent name. @defaultValue {} */
+  /**
+   * `BATON_AGENT_CONFIG`: each agent's config object, keyed by agent name; `BATON_CONNECTIONS`
+   * (the `postgres` agent's named connections) becomes `postgres.connections`, over any given here.
+   * @defaultValue {}
+   */
   agentConfig?: Record<string, Record<string, unknown>>;
   /**
    * `BATON_AGENT_CONCURRENCY`: jobs of an agent running at once across the whole fleet (BullMQ's
@@ -71,7 +77,9 @@ export interface WorkerConfig extends SharedConfig {
  * the URLs and of `BATON_AGENT_CONFIG`, which may hold credentials, are never shown.
  */
 export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
-  const c = parseEnv(Schema, env, { title: 'invalid worker configuration', secrets: [...SHARED_SECRETS, 'BATON_AGENT_CONFIG'] });
+  const c = parseEnv(Schema, env, { title: 'invalid worker configuration', secrets: [...SHARED_SECRETS, 'BATON_AGENT_CONFIG', 'BATON_CONNECTIONS'] });
+  const agentConfig = { ...c.BATON_AGENT_CONFIG };
+  if (c.BATON_CONNECTIONS) agentConfig.postgres = { ...agentConfig.postgres, connections: c.BATON_CONNECTIONS };
   return {
     ...sharedConfigOf(c),
     agents: c.WORKER_AGENTS,
@@ -82,7 +90,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     reconcileEveryMs: c.RECONCILE_EVERY_MS,
     maxRequeues: c.BATON_MAX_REQUEUES,
     agentModules: c.BATON_AGENT_MODULES ?? [],
-    agentConfig: c.BATON_AGENT_CONFIG ?? {},
+    agentConfig,
     agentConcurrency: c.BATON_AGENT_CONCURRENCY ?? {},
     metricsPort: c.METRICS_PORT === 0 ? undefined : c.METRICS_PORT,
     metricsHost: c.METRICS_HOST,

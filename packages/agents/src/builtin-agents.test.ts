@@ -16,8 +16,8 @@ test('the SDK checks agent names with the language\'s pattern', () => {
 });
 
 describe('builtinAgents', () => {
-  it('holds the agents that need no configuration, each described', () => {
-    expect(builtinAgents.map((a) => a.name)).toEqual(['echo', 'delay', 'fail', 'transform', 'handoff']);
+  it('holds the built-in agents, each described', () => {
+    expect(builtinAgents.map((a) => a.name)).toEqual(['echo', 'delay', 'fail', 'transform', 'handoff', 'postgres']);
     for (const agent of builtinAgents) expect(agent.description).not.toBe('');
   });
 });

@@ -32,3 +32,4 @@ export { delayAgent } from './builtins/delay';
 export { failAgent } from './builtins/fail';
 export { transformAgent } from './builtins/transform/transform';
 export { handoffAgent } from './builtins/handoff';
+export { postgresAgent, postgresConnectionsSchema, type PostgresConnection } from './builtins/postgres/postgres';
