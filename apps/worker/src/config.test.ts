@@ -126,6 +126,12 @@ describe('loadWorkerConfig', () => {
     expect(() => loadWorkerConfig(bad)).toThrow(expect.objectContaining({ message: expect.not.stringMatching(/pw4/) }));
   });
 
+  test('BATON_HTTP_ALLOW becomes the http agent\'s allow list, over BATON_AGENT_CONFIG\'s', () => {
+    const config = loadWorkerConfig({ BATON_AGENT_CONFIG: '{"http":{"allow":["10.0.0.1"],"timeoutMs":5000}}', BATON_HTTP_ALLOW: '127.0.0.1, 10.2.0.0/16,internal.example' });
+    expect(config.agentConfig).toEqual({ http: { allow: ['127.0.0.1', '10.2.0.0/16', 'internal.example'], timeoutMs: 5000 } });
+    expect(loadWorkerConfig({}).agentConfig).toEqual({});
+  });
+
   test('never shows the URLs or the agent config, which may hold credentials', () => {
     expect(() => loadWorkerConfig({ REDIS_URL: 'http://:pw1@x', DATABASE_URL: 'mysql://root:pw2@db', BATON_AGENT_CONFIG: '{"a":{"apiKey":"pw3"},"b":1}' })).toThrow(
       expect.objectContaining({ message: expect.not.stringMatching(/pw1|pw2|pw3/) }),

@@ -27,6 +27,7 @@ const Schema = sharedEnvSchema.extend({
       .transform((limits) => limits as Record<string, number>),
   ),
   BATON_CONNECTIONS: envVar.json(postgresConnectionsSchema),
+  BATON_HTTP_ALLOW: envVar.list(),
   METRICS_PORT: envVar.integer(0, 65_535, 9464),
   METRICS_HOST: envVar.text('127.0.0.1'),
 });
@@ -55,7 +56,8 @@ export interface WorkerConfig extends SharedConfig {
   agentModules?: string[];
   /**
    * `BATON_AGENT_CONFIG`: each agent's config object, keyed by agent name; `BATON_CONNECTIONS`
-   * (the `postgres` agent's named connections) becomes `postgres.connections`, over any given here.
+   * (the `postgres` agent's named connections) becomes `postgres.connections`, `BATON_HTTP_ALLOW`
+   * `http.allow`, each over any given here.
    * @defaultValue {}
    */
   agentConfig?: Record<string, Record<string, unknown>>;
@@ -79,6 +81,7 @@ export interface WorkerConfig extends SharedConfig {
 export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
   const c = parseEnv(Schema, env, { title: 'invalid worker configuration', secrets: [...SHARED_SECRETS, 'BATON_AGENT_CONFIG', 'BATON_CONNECTIONS'] });
   const agentConfig = { ...c.BATON_AGENT_CONFIG };
+  if (c.BATON_HTTP_ALLOW) agentConfig.http = { ...agentConfig.http, allow: c.BATON_HTTP_ALLOW };
   if (c.BATON_CONNECTIONS) agentConfig.postgres = { ...agentConfig.postgres, connections: c.BATON_CONNECTIONS };
   return {
     ...sharedConfigOf(c),

@@ -3,11 +3,12 @@ import { delayAgent } from './builtins/delay';
 import { echoAgent } from './builtins/echo';
 import { failAgent } from './builtins/fail';
 import { handoffAgent } from './builtins/handoff';
+import { httpAgent } from './builtins/http/http';
 import { postgresAgent } from './builtins/postgres/postgres';
 import { transformAgent } from './builtins/transform/transform';
 
 /**
- * The built-in agents (WORKFLOWS.md). Those that reach the outside world (`postgres`, …) start
- * with nothing configured too, and fail their steps until they are.
+ * The built-in agents (WORKFLOWS.md). Those that reach the outside world start with nothing
+ * configured too: `http` then reaches public addresses only, `postgres` fails its steps.
  */
-export const builtinAgents: Agent[] = [echoAgent, delayAgent, failAgent, transformAgent, handoffAgent, postgresAgent];
+export const builtinAgents: Agent[] = [echoAgent, delayAgent, failAgent, transformAgent, handoffAgent, httpAgent, postgresAgent];

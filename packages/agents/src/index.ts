@@ -32,4 +32,5 @@ export { delayAgent } from './builtins/delay';
 export { failAgent } from './builtins/fail';
 export { transformAgent } from './builtins/transform/transform';
 export { handoffAgent } from './builtins/handoff';
+export { httpAgent } from './builtins/http/http';
 export { postgresAgent, postgresConnectionsSchema, type PostgresConnection } from './builtins/postgres/postgres';
