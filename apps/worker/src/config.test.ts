@@ -132,6 +132,12 @@ describe('loadWorkerConfig', () => {
     expect(loadWorkerConfig({}).agentConfig).toEqual({});
   });
 
+  test('BATON_FILES_ROOT becomes the files agent\'s root, over BATON_AGENT_CONFIG\'s', () => {
+    const config = loadWorkerConfig({ BATON_AGENT_CONFIG: '{"files":{"root":"/a","maxBytes":100}}', BATON_FILES_ROOT: '/srv/baton-files' });
+    expect(config.agentConfig).toEqual({ files: { root: '/srv/baton-files', maxBytes: 100 } });
+    expect(loadWorkerConfig({ BATON_FILES_ROOT: '' }).agentConfig).toEqual({});
+  });
+
   test('never shows the URLs or the agent config, which may hold credentials', () => {
     expect(() => loadWorkerConfig({ REDIS_URL: 'http://:pw1@x', DATABASE_URL: 'mysql://root:pw2@db', BATON_AGENT_CONFIG: '{"a":{"apiKey":"pw3"},"b":1}' })).toThrow(
       expect.objectContaining({ message: expect.not.stringMatching(/pw1|pw2|pw3/) }),

@@ -28,6 +28,7 @@ const Schema = sharedEnvSchema.extend({
   ),
   BATON_CONNECTIONS: envVar.json(postgresConnectionsSchema),
   BATON_HTTP_ALLOW: envVar.list(),
+  BATON_FILES_ROOT: envVar.text(''),
   METRICS_PORT: envVar.integer(0, 65_535, 9464),
   METRICS_HOST: envVar.text('127.0.0.1'),
 });
@@ -57,7 +58,7 @@ export interface WorkerConfig extends SharedConfig {
   /**
    * `BATON_AGENT_CONFIG`: each agent's config object, keyed by agent name; `BATON_CONNECTIONS`
    * (the `postgres` agent's named connections) becomes `postgres.connections`, `BATON_HTTP_ALLOW`
-   * `http.allow`, each over any given here.
+   * `http.allow`, `BATON_FILES_ROOT` `files.root`, each over any given here.
    * @defaultValue {}
    */
   agentConfig?: Record<string, Record<string, unknown>>;
@@ -82,6 +83,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
   const c = parseEnv(Schema, env, { title: 'invalid worker configuration', secrets: [...SHARED_SECRETS, 'BATON_AGENT_CONFIG', 'BATON_CONNECTIONS'] });
   const agentConfig = { ...c.BATON_AGENT_CONFIG };
   if (c.BATON_HTTP_ALLOW) agentConfig.http = { ...agentConfig.http, allow: c.BATON_HTTP_ALLOW };
+  if (c.BATON_FILES_ROOT) agentConfig.files = { ...agentConfig.files, root: c.BATON_FILES_ROOT };
   if (c.BATON_CONNECTIONS) agentConfig.postgres = { ...agentConfig.postgres, connections: c.BATON_CONNECTIONS };
   return {
     ...sharedConfigOf(c),

@@ -2,6 +2,7 @@ import type { Agent } from '@baton/agent-sdk';
 import { delayAgent } from './builtins/delay';
 import { echoAgent } from './builtins/echo';
 import { failAgent } from './builtins/fail';
+import { filesAgent } from './builtins/files/files';
 import { handoffAgent } from './builtins/handoff';
 import { httpAgent } from './builtins/http/http';
 import { postgresAgent } from './builtins/postgres/postgres';
@@ -9,6 +10,6 @@ import { transformAgent } from './builtins/transform/transform';
 
 /**
  * The built-in agents (WORKFLOWS.md). Those that reach the outside world start with nothing
- * configured too: `http` then reaches public addresses only, `postgres` fails its steps.
+ * configured too: `http` then reaches public addresses only, `postgres` and `files` fail their steps.
  */
-export const builtinAgents: Agent[] = [echoAgent, delayAgent, failAgent, transformAgent, handoffAgent, httpAgent, postgresAgent];
+export const builtinAgents: Agent[] = [echoAgent, delayAgent, failAgent, transformAgent, handoffAgent, httpAgent, postgresAgent, filesAgent];

@@ -33,4 +33,5 @@ export { failAgent } from './builtins/fail';
 export { transformAgent } from './builtins/transform/transform';
 export { handoffAgent } from './builtins/handoff';
 export { httpAgent } from './builtins/http/http';
+export { filesAgent } from './builtins/files/files';
 export { postgresAgent, postgresConnectionsSchema, type PostgresConnection } from './builtins/postgres/postgres';
