@@ -138,6 +138,16 @@ describe('loadWorkerConfig', () => {
     expect(loadWorkerConfig({ BATON_FILES_ROOT: '' }).agentConfig).toEqual({});
   });
 
+  test('BATON_PUBLISH and BATON_PUBLISH_EXCHANGE become the publish agent\'s url and exchange, the URL never shown', () => {
+    expect(loadWorkerConfig({ BATON_PUBLISH: 'amqp://u:pw@mq:5672' }).agentConfig).toEqual({ publish: { url: 'amqp://u:pw@mq:5672', exchange: 'baton' } });
+    expect(loadWorkerConfig({ BATON_PUBLISH: 'nats://127.0.0.1:4222', BATON_PUBLISH_EXCHANGE: 'events' }).agentConfig).toEqual({ publish: { url: 'nats://127.0.0.1:4222', exchange: 'events' } });
+    expect(loadWorkerConfig({ BATON_PUBLISH: '' }).agentConfig).toEqual({});
+    expect(() => loadWorkerConfig({ BATON_PUBLISH: 'http://u:pw5@mq', BATON_PUBLISH_EXCHANGE: 'a b' })).toThrow(
+      '  - BATON_PUBLISH: must be a URL starting with amqp://, amqps://, nats:// or tls://\n  - BATON_PUBLISH_EXCHANGE: must be 1 to 255 letters, digits, `_`, `.`, `:` or `-` (got "a b")',
+    );
+    expect(() => loadWorkerConfig({ BATON_PUBLISH: 'http://u:pw5@mq' })).toThrow(expect.objectContaining({ message: expect.not.stringMatching(/pw5/) }));
+  });
+
   test('never shows the URLs or the agent config, which may hold credentials', () => {
     expect(() => loadWorkerConfig({ REDIS_URL: 'http://:pw1@x', DATABASE_URL: 'mysql://root:pw2@db', BATON_AGENT_CONFIG: '{"a":{"apiKey":"pw3"},"b":1}' })).toThrow(
       expect.objectContaining({ message: expect.not.stringMatching(/pw1|pw2|pw3/) }),

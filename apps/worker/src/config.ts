@@ -1,5 +1,5 @@
-import { postgresConnectionsSchema } from '@baton/agents';
-import { SHARED_SECRETS, envVar, parseEnv, sharedConfigOf, sharedEnvSchema, type SharedConfig } from '@baton/config';
+import { postgresConnectionsSchema, publishExchangeSchema, publishUrlSchema } from '@baton/agents';
+import { SHARED_SECRETS, emptyAsUnset, envVar, parseEnv, sharedConfigOf, sharedEnvSchema, type SharedConfig } from '@baton/config';
 import { z } from 'zod';
 
 // Node runs a timer of more than 2^31 - 1 ms after 1 ms: a longer grace period, lock or period would be none.
@@ -27,6 +27,8 @@ const Schema = sharedEnvSchema.extend({
       .transform((limits) => limits as Record<string, number>),
   ),
   BATON_CONNECTIONS: envVar.json(postgresConnectionsSchema),
+  BATON_PUBLISH: z.preprocess(emptyAsUnset, publishUrlSchema.optional()),
+  BATON_PUBLISH_EXCHANGE: z.preprocess(emptyAsUnset, publishExchangeSchema.default('baton')),
   BATON_HTTP_ALLOW: envVar.list(),
   BATON_FILES_ROOT: envVar.text(''),
   METRICS_PORT: envVar.integer(0, 65_535, 9464),
@@ -59,6 +61,7 @@ export interface WorkerConfig extends SharedConfig {
    * `BATON_AGENT_CONFIG`: each agent's config object, keyed by agent name; `BATON_CONNECTIONS`
    * (the `postgres` agent's named connections) becomes `postgres.connections`, `BATON_HTTP_ALLOW`
    * `http.allow`, `BATON_FILES_ROOT` `files.root`, each over any given here.
+   * `BATON_PUBLISH` (with `BATON_PUBLISH_EXCHANGE`) becomes `publish.url` (and `publish.exchange`).
    * @defaultValue {}
    */
   agentConfig?: Record<string, Record<string, unknown>>;
@@ -80,11 +83,12 @@ export interface WorkerConfig extends SharedConfig {
  * the URLs and of `BATON_AGENT_CONFIG`, which may hold credentials, are never shown.
  */
 export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
-  const c = parseEnv(Schema, env, { title: 'invalid worker configuration', secrets: [...SHARED_SECRETS, 'BATON_AGENT_CONFIG', 'BATON_CONNECTIONS'] });
+  const c = parseEnv(Schema, env, { title: 'invalid worker configuration', secrets: [...SHARED_SECRETS, 'BATON_AGENT_CONFIG', 'BATON_CONNECTIONS', 'BATON_PUBLISH'] });
   const agentConfig = { ...c.BATON_AGENT_CONFIG };
   if (c.BATON_HTTP_ALLOW) agentConfig.http = { ...agentConfig.http, allow: c.BATON_HTTP_ALLOW };
   if (c.BATON_FILES_ROOT) agentConfig.files = { ...agentConfig.files, root: c.BATON_FILES_ROOT };
   if (c.BATON_CONNECTIONS) agentConfig.postgres = { ...agentConfig.postgres, connections: c.BATON_CONNECTIONS };
+  if (c.BATON_PUBLISH) agentConfig.publish = { ...agentConfig.publish, url: c.BATON_PUBLISH, exchange: c.BATON_PUBLISH_EXCHANGE };
   return {
     ...sharedConfigOf(c),
     agents: c.WORKER_AGENTS,

@@ -6,10 +6,11 @@ import { filesAgent } from './builtins/files/files';
 import { handoffAgent } from './builtins/handoff';
 import { httpAgent } from './builtins/http/http';
 import { postgresAgent } from './builtins/postgres/postgres';
+import { publishAgent } from './builtins/publish/publish';
 import { transformAgent } from './builtins/transform/transform';
 
 /**
  * The built-in agents (WORKFLOWS.md). Those that reach the outside world start with nothing
- * configured too: `http` then reaches public addresses only, `postgres` and `files` fail their steps.
+ * configured too: `http` then reaches public addresses only, `postgres` and `files` fail their steps, `publish` too.
  */
-export const builtinAgents: Agent[] = [echoAgent, delayAgent, failAgent, transformAgent, handoffAgent, httpAgent, postgresAgent, filesAgent];
+export const builtinAgents: Agent[] = [echoAgent, delayAgent, failAgent, transformAgent, handoffAgent, httpAgent, postgresAgent, filesAgent, publishAgent];

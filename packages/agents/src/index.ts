@@ -35,3 +35,4 @@ export { handoffAgent } from './builtins/handoff';
 export { httpAgent } from './builtins/http/http';
 export { filesAgent } from './builtins/files/files';
 export { postgresAgent, postgresConnectionsSchema, type PostgresConnection } from './builtins/postgres/postgres';
+export { publishAgent, publishExchangeSchema, publishUrlSchema } from './builtins/publish/publish';
