@@ -48,6 +48,7 @@ beforeAll(async () => {
     {
       connections: {
         app: { url: database.url, statementTimeoutMs: 200, maxRows: 20 },
+        single: { url: database.url, poolSize: 1 },
         reporting: { url: database.url, readOnly: true },
         down: { url: 'postgres://postgres@127.0.0.1:1/none' },
         nodb: { url: database.url.replace(database.name, 'baton_pg_agent_missing') },
@@ -126,10 +127,17 @@ it('keeps an injection attempt through params a value', async () => {
   expect(await run({ connection: 'app', sql: 'SELECT count(*)::int AS n FROM notes WHERE body = $1', params: [attack] })).toMatchObject({ output: { rows: [{ n: 1 }] } });
 });
 
+it('leaves nothing of a step\'s session to the next step on the same pooled client', async () => {
+  expect(await run({ connection: 'single', sql: 'CREATE TEMP TABLE notes (shadow int)' })).toMatchObject({ type: 'succeeded' });
+  expect(await run({ connection: 'single', sql: "SELECT set_config('search_path', 'nowhere', false)" })).toMatchObject({ type: 'succeeded' });
+  expect(await run({ connection: 'single', sql: "SELECT current_setting('search_path') AS path" })).toMatchObject({ output: { rows: [{ path: '"$user", public' }] } });
+  expect(await run({ connection: 'single', sql: 'SELECT body FROM notes WHERE id = $1', params: [1] })).toMatchObject({ output: { rows: [{ body: 'note 1' }] } });
+});
+
 it('fails an unknown connection without retries, naming the known ones', async () => {
   expect(await run({ connection: 'nope', sql: 'SELECT 1' })).toMatchObject({
     type: 'failed',
-    error: { code: 'UNKNOWN_CONNECTION', message: 'unknown connection "nope" (BATON_CONNECTIONS has: app, reporting, down, nodb)' },
+    error: { code: 'UNKNOWN_CONNECTION', message: 'unknown connection "nope" (BATON_CONNECTIONS has: app, single, reporting, down, nodb)' },
     retryable: false,
   });
 });

@@ -127,7 +127,10 @@ export const postgresAgent = defineAgent({
       await client.query('ROLLBACK').catch((rollback: Error) => (broken = rollback));
       throw failureOf(error, settings.statementTimeoutMs);
     } finally {
-      // A client whose rollback failed is dropped, not returned to the pool in a transaction.
+      // What a step left in its session (SET search_path, a temp table shadowing a real one, a
+      // role) must not reach the next step, of another run perhaps, on the same pooled client.
+      if (!broken) await client.query('DISCARD ALL').catch((discard: Error) => (broken = discard));
+      // A client whose rollback or reset failed is dropped, not returned to the pool.
       client.release(broken);
     }
   },
