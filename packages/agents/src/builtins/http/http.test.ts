@@ -45,7 +45,7 @@ beforeAll(async () => {
       seen.push({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString() });
       const route = routes[new URL(req.url ?? '/', 'http://x').pathname];
       if (route) route(req, res);
-      else res.writeHead(500).end();
+      else res.writeHead(404).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -101,6 +101,13 @@ describe('http: failures', () => {
     expect(await call({ url: `${base}/missing` })).toMatchObject({ type: 'failed', error: { code: 'HTTP_STATUS', message: expect.stringContaining('404') }, retryable: false });
     expect(await call({ url: `${base}/busy` })).toMatchObject({ type: 'failed', retryable: false });
     expect(await call({ url: `${base}/busy`, retryOn: [429] })).toMatchObject({ type: 'failed', error: { message: expect.stringContaining('429') }, retryable: true });
+  });
+
+  it('names the origin only in its errors: a path or query may carry a token', async () => {
+    const call = await allowingLoopback();
+    const outcome = await call({ url: `${base}/missing/T0K3N?key=s3cret` });
+    expect(outcome).toMatchObject({ type: 'failed', error: { message: `GET ${base} answered 404` } });
+    expect(await call({ url: 'http://exa mple.com/T0K3N' })).toMatchObject({ type: 'failed', error: { message: 'invalid URL' }, retryable: false });
   });
 
   it('fails a 5xx and a network error retryably', async () => {

@@ -78,7 +78,8 @@ function parseUrl(text: string, base?: URL): URL {
   try {
     return new URL(text, base);
   } catch {
-    throw new NonRetryableError(`invalid URL ${JSON.stringify(text)}`);
+    // Not echoed: a URL may carry a token (a webhook's path, a query).
+    throw new NonRetryableError(base ? 'invalid redirect location' : 'invalid URL');
   }
 }
 
@@ -186,7 +187,8 @@ export const httpAgent = defineAgent({
         throw new Error(`${method} ${url.origin} failed reading the response: ${(error as Error).message}`, { cause: error });
       }
       if (status >= 400) {
-        const message = `${method} ${url.origin}${url.pathname} answered ${status}`;
+        // The origin only, in this and every message: a path or query may carry a token.
+        const message = `${method} ${url.origin} answered ${status}`;
         if (status >= 500 || input.retryOn.includes(status)) throw new Error(message);
         throw new NonRetryableError(message, { code: 'HTTP_STATUS' });
       }
