@@ -213,8 +213,8 @@ describe('GET /v1/runs/:id', () => {
       input,
       createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
       steps: [
-        { id: 'classify', key: 'classify', status: 'queued', agent: 'echo', attempts: 1 },
-        { id: 'reply', key: 'reply', status: 'pending', agent: 'echo', attempts: 0 },
+        { id: 'classify', key: 'classify', status: 'queued', agent: 'echo', attempts: 1, attemptLog: [{ attempt: 1 }] },
+        { id: 'reply', key: 'reply', status: 'pending', agent: 'echo', attempts: 0, attemptLog: [] },
       ],
     });
   });
