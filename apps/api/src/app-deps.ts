@@ -27,9 +27,9 @@ export interface AppDeps {
   runtime: Pick<Runtime, 'submit' | 'cancel' | 'retry' | 'signal'>;
   /** Reads runs within the caller's tenant: `KyselyRunQueries` of `@baton/db`. */
   queries: RunQueries;
-  agents: AgentDirectory;
   /** Parent and child runs of sub-workflows (`KyselyRunLinks` of `@baton/db`), shown on `GET /v1/runs/:id`; absent, no links are shown. */
   runLinks?: UseCaseDeps['runLinks'];
+  agents: AgentDirectory;
   readiness: Readiness;
   /** `GET /v1/stats` (`KyselyStatsQueries` of `@baton/db`); absent, it answers 503. */
   stats?: StatsQueries;

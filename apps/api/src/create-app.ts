@@ -21,10 +21,10 @@ import { runEventRoutes } from './routes/run-events';
 import { secretRoutes } from './routes/secrets';
 import { signalRoutes } from './routes/signals';
 import { templateRoutes } from './routes/templates';
-import { workflowRoutes } from './routes/workflows';
-import { wellFormedPath } from './well-formed-path';
 import { eventRoutes } from './routes/events';
 import { scheduleRoutes } from './routes/schedules';
+import { workflowRoutes } from './routes/workflows';
+import { wellFormedPath } from './well-formed-path';
 import { parseOffThread } from './yaml-off-thread';
 
 /** Bull Board's queues when `deps.boardQueues` is absent: none. */
@@ -62,15 +62,15 @@ export function createApp(deps: AppDeps): express.Express {
   const cases: UseCaseDeps = {
     runtime: deps.runtime,
     queries: deps.queries,
-    agents: deps.agents,
     runLinks: deps.runLinks,
+    agents: deps.agents,
     readDefinition: parseOffThread,
     limits: config.limits,
     viewBudgetBytes: config.runViewBudgetBytes ?? DEFAULT_RUN_VIEW_BUDGET,
+    templateCatalog: deps.templates?.catalog,
   };
   app.use(runRoutes(cases));
   app.use(runEventRoutes(cases, { hub: deps.runEvents, heartbeatMs: config.sse?.heartbeatMs, maxBufferedBytes: config.sse?.maxBufferedBytes }));
-    templateCatalog: deps.templates?.catalog,
   app.use(payloadRoutes(cases));
   app.use(workflowRoutes(cases));
   app.use(signalRoutes(cases));
@@ -78,11 +78,11 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(secretRoutes(deps.secrets));
   app.use(apiKeyRoutes(deps.apiKeys));
   app.use(templateRoutes(deps.templates && { ...deps.templates, agents: deps.agents, readDefinition: parseOffThread, limits: config.limits }));
+  app.use(eventRoutes({ ...cases, templates: deps.templates?.templates }));
+  app.use(scheduleRoutes(deps.templates?.cron && { templates: deps.templates.templates, cron: deps.templates.cron }));
   app.use(statsRoutes(deps));
   app.use(metricsRoutes(deps));
   app.use(notFound);
   app.use(errorMiddleware(logger));
-  app.use(eventRoutes({ ...cases, templates: deps.templates?.templates }));
-  app.use(scheduleRoutes(deps.templates?.cron && { templates: deps.templates.templates, cron: deps.templates.cron }));
   return app;
 }

@@ -141,8 +141,8 @@ export async function startApi(
     const app = createApp({
       runtime,
       queries,
-      runEvents,
       runLinks,
+      runEvents,
       secrets: { secrets: new KyselySecretStore(db.kysely), secretCipher: config.secretKeys && new SecretCipher(config.secretKeys.current, config.secretKeys.old) },
       agents,
       readiness: createReadiness(redis, db),

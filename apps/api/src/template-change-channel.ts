@@ -70,7 +70,9 @@ export async function openTemplateChangeChannel({ redis, prefix, forget, logger,
     async close() {
       if (closed) return;
       closed = true;
-      await subscriber.quit().catch(() => subscriber.disconnect());
+      // QUIT on a connection that is not up waits in the offline queue for a Redis that may never come.
+      if (subscriber.status === 'ready') await subscriber.quit().catch(() => subscriber.disconnect());
+      else subscriber.disconnect();
     },
   };
 }

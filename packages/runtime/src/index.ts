@@ -35,11 +35,11 @@ export {
   type PutTemplateInput, type PutTemplateResult, type TemplateChanges, type TemplateDeps, type TemplateDiff, type TemplatePage, type TemplateStore, type TemplateView,
 } from './use-cases/templates';
 export { diffJson, type JsonChange } from './use-cases/diff-json';
-export { getPayload } from './use-cases/get-payload';
 export { TemplateCatalog, type ResolvedTemplate, type TemplateCatalogOptions } from './use-cases/template-catalog';
 export { fireSchedule, templateSubmission, type ScheduleFire, type TemplateRunDeps, type TemplateSubmission } from './use-cases/template-runs';
 export { postEvent, type EventDeps, type PostEventInput } from './use-cases/post-event';
 export { listSchedules, scheduleId, syncAllSchedules, syncSchedule, type CronSchedules, type ScheduleDeps, type ScheduleView } from './use-cases/template-schedules';
+export { getPayload } from './use-cases/get-payload';
 export { payloadLink, type PayloadLink } from './use-cases/hydrate-within';
 export type { RunSummary, RunView, StepView } from './use-cases/run-view';
 export { MAX_DEPTH, nestedDeeperThan } from './use-cases/nested-deeper-than';

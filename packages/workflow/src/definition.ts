@@ -57,6 +57,14 @@ export const stepSchema = z
   })
   .strict();
 
+/**
+ * At most `limit` runs of this workflow per tenant and per value of `key` (a `{{ … }}` template
+ * over `$input`) hold a slot at once; the others wait in `queued` and start in submission order.
+ */
+const runConcurrencySchema = z
+  .object({ key: z.string().min(1).max(1000), limit: z.number().int().min(1).max(10_000) })
+  .strict();
+
 /** An event type of `POST /v1/events` and a template's `on`. */
 export const EVENT_TYPE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 
@@ -70,14 +78,6 @@ export const scheduleSchema = z
     /** The input of each scheduled run (checked against the template's input schema, defaults applied). */
     input: z.unknown().optional(),
   })
-  .strict();
-
-/**
- * At most `limit` runs of this workflow per tenant and per value of `key` (a `{{ … }}` template
- * over `$input`) hold a slot at once; the others wait in `queued` and start in submission order.
- */
-const runConcurrencySchema = z
-  .object({ key: z.string().min(1).max(1000), limit: z.number().int().min(1).max(10_000) })
   .strict();
 
 export const workflowSchema = z
