@@ -18,6 +18,7 @@ const VALUES: Record<string, string[]> = {
   BATON_MAX_FOREACH_ITEMS: ['1', '1000000', '0', '0x10', ''],
   BATON_MAX_RUN_STEPS: ['1000', '999', '10000000', ''],
   BATON_MAX_EXPRESSION_MS: ['250', '9', '60001', ''],
+  BATON_MAX_SUBWORKFLOW_DEPTH: ['1', '100', '0', '101', 'deep', ''],
   BATON_SECRET_KEY: ['a'.repeat(64), Buffer.alloc(32, 7).toString('base64'), 'a'.repeat(63), 'short', ''],
   BATON_SECRET_KEY_ID: ['k2', 'has space', ''],
   BATON_SECRET_OLD_KEYS: [`k0:${'b'.repeat(64)}`, 'k0', `k0:${'b'.repeat(10)}`, ''],
@@ -30,11 +31,11 @@ const VALUES: Record<string, string[]> = {
 function outcome(load: () => Config | WorkerConfig): { shared: unknown } | { refused: string } {
   try {
     const c = load();
-    const { maxRunBytes, maxExpressionBytes, maxForEachItems, maxRunSteps } = c.limits;
+    const { maxRunBytes, maxExpressionBytes, maxForEachItems, maxRunSteps, maxSubworkflowDepth } = c.limits;
     return {
       shared: {
         redisUrl: c.redisUrl, databaseUrl: c.databaseUrl, queuePrefix: c.queuePrefix, logLevel: c.logLevel, dbPoolSize: c.dbPoolSize,
-        payloadThresholdBytes: c.payloadThresholdBytes, limits: { maxRunBytes, maxExpressionBytes, maxForEachItems, maxRunSteps },
+        payloadThresholdBytes: c.payloadThresholdBytes, limits: { maxRunBytes, maxExpressionBytes, maxForEachItems, maxRunSteps, maxSubworkflowDepth },
         secretKeys: c.secretKeys, tracing: c.tracing, logFormat: c.logFormat,
       },
     };

@@ -10,7 +10,7 @@ const DEFAULTS = {
   logLevel: 'info',
   dbPoolSize: 10,
   payloadThresholdBytes: 65_536,
-  limits: { maxRunBytes: 64 * 1024 * 1024, maxExpressionBytes: 16 * 1024 * 1024, maxForEachItems: 10_000, maxRunSteps: 20_000, maxExpressionMs: 100 },
+  limits: { maxRunBytes: 64 * 1024 * 1024, maxExpressionBytes: 16 * 1024 * 1024, maxForEachItems: 10_000, maxRunSteps: 20_000, maxExpressionMs: 100, maxSubworkflowDepth: 5 },
 };
 const NAMES = Object.keys(sharedEnvSchema.shape);
 
@@ -27,11 +27,11 @@ describe('the shared variables', () => {
     expect(load({
       REDIS_URL: 'rediss://cache:6380', DATABASE_URL: 'postgresql://u:p@db/baton', BATON_QUEUE_PREFIX: 'staging.eu', LOG_LEVEL: 'verbose',
       DB_POOL_SIZE: '25', BATON_PAYLOAD_THRESHOLD: '2048', BATON_MAX_RUN_BYTES: '4096', BATON_MAX_EXPRESSION_BYTES: '1024',
-      BATON_MAX_FOREACH_ITEMS: '5', BATON_MAX_RUN_STEPS: '1000', BATON_MAX_EXPRESSION_MS: '250',
+      BATON_MAX_FOREACH_ITEMS: '5', BATON_MAX_RUN_STEPS: '1000', BATON_MAX_EXPRESSION_MS: '250', BATON_MAX_SUBWORKFLOW_DEPTH: '3',
     })).toEqual({
       redisUrl: 'rediss://cache:6380', databaseUrl: 'postgresql://u:p@db/baton', queuePrefix: 'staging.eu', logLevel: 'verbose',
       dbPoolSize: 25, payloadThresholdBytes: 2048,
-      limits: { maxRunBytes: 4096, maxExpressionBytes: 1024, maxForEachItems: 5, maxRunSteps: 1000, maxExpressionMs: 250 },
+      limits: { maxRunBytes: 4096, maxExpressionBytes: 1024, maxForEachItems: 5, maxRunSteps: 1000, maxExpressionMs: 250, maxSubworkflowDepth: 3 },
     });
   });
 

@@ -70,7 +70,7 @@ export function dispatch(draft: RunDraft, entry: StepState, input: unknown, dela
 }
 
 /** Outputs up to this many JSON bytes are copied into their `step.succeeded` event; a larger one is named by its size. */
-export const EVENT_OUTPUT_BYTES = 1024;
+const EVENT_OUTPUT_BYTES = 1024;
 
 /** `bytes` is the output's JSON size when the caller measured it already (a stored value counts as its reference). */
 export function succeed(draft: RunDraft, entry: StepState, output: unknown, bytes?: number): void {

@@ -24,5 +24,6 @@ describe('a workflow\'s concurrency', () => {
     expect(problems({ key: 'k', limit: 0 }).map((p) => p.path)).toEqual(['concurrency.limit']);
     expect(problems({ key: 'k', limit: 2, burst: 1 }).map((p) => p.path)).toEqual(['concurrency.burst']);
     expect(problems(5).map((p) => p.path)).toEqual(['concurrency']);
+    expect(problems({ key: 5, limit: 2 }).map((p) => p.path)).toEqual(['concurrency.key']);
   });
 });

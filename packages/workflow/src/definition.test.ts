@@ -1,4 +1,4 @@
-import { AGENT_NAME, DEFAULT_MAX_HANDOFFS, MAX_STEPS, RESERVED_STEP_IDS, STEP_ID, WORKFLOW_NAME, stepSchema, workflowSchema } from './definition';
+import { AGENT_NAME, DEFAULT_MAX_HANDOFFS, EVENT_TYPE, MAX_STEPS, RESERVED_STEP_IDS, STEP_ID, WORKFLOW_NAME, scheduleSchema, stepSchema, workflowSchema } from './definition';
 
 describe('name patterns', () => {
   test.each<[RegExp, string, boolean]>([
@@ -18,6 +18,12 @@ describe('name patterns', () => {
     [STEP_ID, 'a'.repeat(65), false],
     [STEP_ID, 'a.b', false],
     [STEP_ID, '', false],
+    [EVENT_TYPE, 'ticket.created', true],
+    [EVENT_TYPE, 'acme/orders:v2', true],
+    [EVENT_TYPE, 'a'.repeat(128), true],
+    [EVENT_TYPE, 'a'.repeat(129), false],
+    [EVENT_TYPE, '.leading', false],
+    [EVENT_TYPE, 'has space', false],
   ])('%s %j → %s', (pattern, value, matches) => {
     expect(pattern.test(value)).toBe(matches);
   });
@@ -58,5 +64,14 @@ describe('reserved step ids', () => {
   test('ids that merely contain them are fine', () => {
     expect(stepSchema.safeParse({ id: '__proto__x', agent: 'echo' }).success).toBe(true);
     expect(stepSchema.safeParse({ id: 'constructors', agent: 'echo' }).success).toBe(true);
+  });
+});
+
+describe('scheduleSchema', () => {
+  test('takes a cron with an optional timezone and input, nothing else', () => {
+    expect(scheduleSchema.safeParse({ cron: '0 2 * * *', timezone: 'UTC', input: { n: 1 } }).success).toBe(true);
+    expect(scheduleSchema.safeParse({ cron: '0 2 * * *' }).success).toBe(true);
+    expect(scheduleSchema.safeParse({ timezone: 'UTC' }).success).toBe(false);
+    expect(scheduleSchema.safeParse({ cron: '0 2 * * *', every: 5 }).success).toBe(false);
   });
 });
