@@ -1,0 +1,78 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '@baton/telemetry';
+
+/**
+ * A Redis pub/sub channel that tells every api instance of a deployment to forget what it cached.
+ * A cache may be served only while {@link InvalidationChannel.live}: whenever the subscriber
+ * connection drops, everything is forgotten and stays unused until the subscription is back, so a
+ * message published meanwhile can never be missed by a cache still in use (fail closed).
+ */
+export interface InvalidationChannel {
+  /** True while subscribed, so that every message published elsewhere is heard. */
+  live(): boolean;
+  /** Forgets `message` here, then tells the other instances. @throws when Redis does not take it */
+  publish(message: string): Promise<void>;
+  /** Unsubscribes and closes the subscriber connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface InvalidationChannelOptions {
+  /** The api's client connection: publishes go through it; the subscriber is a duplicate of it. */
+  redis: Redis;
+  /** The Redis channel, under `BATON_QUEUE_PREFIX` so that deployments sharing a Redis do not hear each other. */
+  channel: string;
+  /** What is cached, for connection names and log lines: `API key deletions`, `template changes`. */
+  what: string;
+  /** Forget what one message names, or everything (undefined: messages may have gone unheard). */
+  forget: (message?: string) => void;
+  logger: Logger;
+  /** How long opening waits for the first subscription before going on not live. @defaultValue 5000 */
+  waitMs?: number;
+}
+
+export async function openInvalidationChannel({ redis, channel, what, forget, logger, waitMs = 5000 }: InvalidationChannelOptions): Promise<InvalidationChannel> {
+  // Subscribing again after a reconnect is done here, so that `live` turns true only once it is.
+  const subscriber = redis.duplicate({ connectionName: `baton-${what.replace(/\W+/g, '-')}`, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: false });
+  let live = false;
+  let closed = false;
+  const down = () => {
+    live = false;
+    forget();
+  };
+  subscriber.on('error', () => undefined); // the client connection's handler reports outages
+  subscriber.on('close', down);
+  subscriber.on('reconnecting', down);
+  subscriber.on('message', (from: string, message: string) => {
+    if (from === channel) forget(message);
+  });
+  const subscribed = new Promise<void>((resolve) => {
+    const subscribe = () => {
+      subscriber.subscribe(channel).then(() => {
+        forget(); // whatever was cached before the subscription may have missed a message
+        live = true;
+        resolve();
+      }, (err: unknown) => logger.warn(`could not subscribe to ${what}`, { error: String(err) }));
+    };
+    subscriber.on('ready', subscribe);
+    if (subscriber.status === 'ready') subscribe();
+  });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([subscribed, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+  clearTimeout(timer);
+  if (!live) logger.warn(`not subscribed to ${what} yet: nothing is served from that cache until it is`);
+
+  return {
+    live: () => live && !closed,
+    async publish(message) {
+      forget(message);
+      await redis.publish(channel, message);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      // QUIT on a connection that is not up waits in the offline queue for a Redis that may never come.
+      if (subscriber.status === 'ready') await subscriber.quit().catch(() => subscriber.disconnect());
+      else subscriber.disconnect();
+    },
+  };
+}
