@@ -152,7 +152,7 @@ export async function startApi(
       config,
       authenticator: auth.authenticator,
       apiKeys: auth.apiKeys,
-      templates: await startTemplates(config, db, redis, res, logger),
+      templates: await startTemplates(config, db, redis, res, logger, waitMs),
       rateLimits: new RedisRateLimits({
         connection: redis,
         prefix: config.queuePrefix,
@@ -185,14 +185,16 @@ export async function startApi(
  * Redis channel on every PUT of any instance), the cron schedules synced with the latest versions,
  * and the files of `BATON_TEMPLATES_DIR` stored (a bad one stops start-up).
  */
-async function startTemplates(config: Config, db: Db, redis: Redis, res: Resources, logger: Logger): Promise<NonNullable<AppDeps['templates']>> {
+async function startTemplates(config: Config, db: Db, redis: Redis, res: Resources, logger: Logger, waitMs: number): Promise<NonNullable<AppDeps['templates']>> {
   const templates = new KyselyTemplateStore(db.kysely);
   // The channel forgets the catalog's latest versions; the catalog asks the channel whether it hears changes.
   const catalog = new TemplateCatalog({ store: templates, hearsChanges: () => channel.live() });
-  const channel = res.own(await openTemplateChangeChannel({ redis, prefix: config.queuePrefix, forget: (t, n) => catalog.forget(t, n), logger }), (c) => c.close(), 'template changes');
+  const channel = res.own(await openTemplateChangeChannel({ redis, prefix: config.queuePrefix, forget: (t, n) => catalog.forget(t, n), logger, waitMs }), (c) => c.close(), 'template changes');
   const cron = res.own(new BullmqCronSchedules<ScheduleFire>({ connection: redis, prefix: config.queuePrefix, onError: (err) => logger.warn('schedule queue error', { error: err.message }) }), (c) => c.close(), 'cron schedules');
   const templateChanges = {
     changed: async (tenant: string, name: string) => {
+      // BullMQ would hold the commands until Redis is back: answer now instead.
+      if (redis.status !== 'ready') throw new BatonError('UNAVAILABLE', 'the template is stored, but Redis is unavailable to take its schedule or tell the other instances: put it again', [{ path: 'redis', message: redis.status }]);
       try {
         await syncSchedule({ templates, cron }, tenant, name);
         await channel.publish(tenant, name);
@@ -202,8 +204,14 @@ async function startTemplates(config: Config, db: Db, redis: Redis, res: Resourc
       }
     },
   };
-  if (config.templatesDir) await loadTemplatesDir(config.templatesDir.path, config.templatesDir.tenant, { templates, templateChanges, limits: config.limits }, logger);
-  await syncAllSchedules({ templates, cron }).catch((err: unknown) => logger.warn('could not sync the templates\' schedules with Redis; each PUT of a template syncs its own', { error: String(err) }));
+  // At start-up Redis may be down: a file's version is stored all the same, and every (re)connection
+  // syncs all schedules from Postgres (a restarted or flushed Redis gets them back); no instance
+  // keeps a latest version while it cannot hear changes, so an unsent change misleads none.
+  const tolerant = { changed: (tenant: string, name: string) => templateChanges.changed(tenant, name).catch((err: unknown) => logger.warn('template stored; its schedule waits for Redis', { template: name, error: String(err) })) };
+  if (config.templatesDir) await loadTemplatesDir(config.templatesDir.path, config.templatesDir.tenant, { templates, templateChanges: tolerant, limits: config.limits }, logger);
+  const syncAll = () => syncAllSchedules({ templates, cron }).catch((err: unknown) => logger.warn('could not sync the templates\' schedules with Redis; each PUT of a template syncs its own', { error: String(err) }));
+  redis.on('ready', () => void syncAll());
+  if (redis.status === 'ready') await syncAll();
   return { templates, templateChanges, catalog, cron };
 }
 
