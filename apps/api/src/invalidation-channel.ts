@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { within } from '@baton/runtime';
 import type { Logger } from '@baton/telemetry';
 
 /**
@@ -56,9 +57,7 @@ export async function openInvalidationChannel({ redis, channel, what, forget, lo
     subscriber.on('ready', subscribe);
     if (subscriber.status === 'ready') subscribe();
   });
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([subscribed, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
-  clearTimeout(timer);
+  await within(subscribed, waitMs, () => undefined);
   if (!live) logger.warn(`not subscribed to ${what} yet: nothing is served from that cache until it is`);
 
   return {

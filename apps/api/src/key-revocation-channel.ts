@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { BatonError } from '@baton/core';
-import type { KeyRevocations } from '@baton/runtime';
+import { within, type KeyRevocations } from '@baton/runtime';
 import type { Logger } from '@baton/telemetry';
 import { openInvalidationChannel } from './invalidation-channel';
 
@@ -39,15 +39,14 @@ export async function openKeyRevocationChannel({ redis, prefix, forget, logger, 
   return {
     live: () => channel.live(),
     async revoked(id) {
-      let timer: NodeJS.Timeout | undefined;
       try {
         // Bounded: a hung Redis must not hold the admin's DELETE.
-        await Promise.race([channel.publish(id), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer from Redis')), PUBLISH_TIMEOUT_MS)))]);
+        await within(channel.publish(id), PUBLISH_TIMEOUT_MS, () => {
+          throw new Error('no answer from Redis');
+        });
       } catch (err) {
         logger.error('could not tell the other api instances that an API key was deleted; they refuse it once their cached copy expires', { keyId: id, error: String(err) });
         throw new BatonError('UNAVAILABLE', 'the API key is deleted, but Redis did not take the news to the other api instances: they may accept it from their cache for up to 30 s', [{ path: 'redis', message: String(err) }]);
-      } finally {
-        clearTimeout(timer);
       }
     },
     close: () => channel.close(),

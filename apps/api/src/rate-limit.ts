@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
 import type { Principal } from '@baton/auth';
 import { BatonError } from '@baton/core';
+import { within } from '@baton/runtime';
 
 /** What one request used of a budget: its `RateLimit-*` headers and, past the limit, the 429. */
 export interface Allowance {
@@ -121,11 +122,7 @@ export class RedisRateLimits implements RateLimits {
   private async count(counter: Counter, key: string): Promise<RateLimiterRes> {
     if (this.options.connection.status !== 'ready') this.fallback();
     if (Date.now() < this.redisSkippedUntil) return counter.memory.consume(key);
-    let timer: NodeJS.Timeout | undefined;
-    const answer = await Promise.race([
-      counter.redis.consume(key),
-      new Promise<typeof TIMED_OUT>((resolve) => { timer = setTimeout(() => resolve(TIMED_OUT), REDIS_TIMEOUT_MS); }),
-    ]).finally(() => clearTimeout(timer));
+    const answer = await within<RateLimiterRes, typeof TIMED_OUT>(counter.redis.consume(key), REDIS_TIMEOUT_MS, () => TIMED_OUT);
     if (answer !== TIMED_OUT) return answer;
     this.redisSkippedUntil = Date.now() + REDIS_BACKOFF_MS;
     this.fallback();

@@ -1,3 +1,4 @@
+import { within } from './within';
 import { pendingMigrations, type Db } from '@baton/db';
 import { redisEvictionPolicy } from '@baton/queue';
 import type { Redis } from 'ioredis';
@@ -27,18 +28,9 @@ function failure(err: unknown): string {
 /** `check` ends with `fallback` when it has not settled within `ms`: a dependency that hangs never hangs `/readyz`. */
 async function timed(ms: number, check: () => Promise<string | undefined>): Promise<ReadinessCheck> {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`no answer within ${ms} ms`), ms)));
-  try {
-    const reason = await Promise.race([
-      Promise.resolve().then(check).catch(failure),
-      timeout,
-    ]);
-    const latencyMs = Math.round((performance.now() - started) * 10) / 10;
-    return reason === undefined ? { ok: true, latencyMs } : { ok: false, latencyMs, reason };
-  } finally {
-    clearTimeout(timer);
-  }
+  const reason = await within(Promise.resolve().then(check).catch(failure), ms, () => `no answer within ${ms} ms`);
+  const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+  return reason === undefined ? { ok: true, latencyMs } : { ok: false, latencyMs, reason };
 }
 
 /**
