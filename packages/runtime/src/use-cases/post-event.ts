@@ -1,6 +1,7 @@
 import { authorize, type Principal } from '@baton/auth';
 import { BatonError } from '@baton/core';
-import { EVENT_TYPE, unstorableJson, unstorableStrings } from '@baton/workflow';
+import { EVENT_TYPE } from '@baton/workflow';
+import { refuseUnstorable } from './refuse-unstorable';
 import { bodyHash } from './canonical-json';
 import { templateSubmission, type TemplateRunDeps, type TemplateSubmission } from './template-runs';
 import type { TemplateStore } from './templates';
@@ -31,9 +32,7 @@ export async function postEvent(deps: EventDeps, principal: Principal, event: Po
     throw new BatonError('VALIDATION_FAILED', 'invalid event type', [{ path: 'type', message: 'must match [A-Za-z0-9][A-Za-z0-9._:/-]{0,127}' }]);
   }
   const fields = { type: event.type, payload: event.payload };
-  if (unstorableJson(JSON.stringify(fields))) {
-    throw new BatonError('VALIDATION_FAILED', 'the request holds text that cannot be stored (\\u0000 or a lone UTF-16 surrogate)', unstorableStrings(fields));
-  }
+  refuseUnstorable(fields, 'the request');
   const listening = (await deps.templates?.latestWith({ tenant: principal.tenant, trigger: event.type })) ?? [];
   const submissions: TemplateSubmission[] = [];
   const problems: Array<{ path: string; message: string }> = [];

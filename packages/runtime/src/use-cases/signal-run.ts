@@ -1,7 +1,8 @@
 import { authorize, type Principal } from '@baton/auth';
 import { BatonError } from '@baton/core';
 import { FINAL_RUN_STATUSES, type RunStatus } from '@baton/engine';
-import { SIGNAL_NAME, unstorableJson, unstorableStrings } from '@baton/workflow';
+import { SIGNAL_NAME } from '@baton/workflow';
+import { refuseUnstorable } from './refuse-unstorable';
 import { loadRun } from './load-run';
 import type { UseCaseDeps } from './use-case-deps';
 
@@ -31,9 +32,7 @@ export async function signalRun(deps: Pick<UseCaseDeps, 'runtime' | 'queries'>, 
     throw new BatonError('VALIDATION_FAILED', 'invalid signal name', [{ path: 'name', message: 'must match [A-Za-z0-9][A-Za-z0-9._:-]{0,127}' }]);
   }
   // Postgres stores no NUL and no lone surrogate: refused before anything is stored, where they are.
-  if (unstorableJson(JSON.stringify(payload))) {
-    throw new BatonError('VALIDATION_FAILED', 'the payload holds text that cannot be stored (\\u0000 or a lone UTF-16 surrogate)', unstorableStrings(payload, 'payload'));
-  }
+  refuseUnstorable(payload, 'the payload', 'payload');
   const run = await loadRun(deps.queries, principal, id);
   if (FINAL_RUN_STATUSES.has(run.status as RunStatus)) throw signalNotFound(id, name, `the run is ${run.status}`);
   if (!(await deps.runtime.signal(principal.tenant, id, name, payload))) {

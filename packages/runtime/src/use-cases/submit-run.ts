@@ -1,6 +1,6 @@
 import { authorize, type Principal } from '@baton/auth';
 import { BatonError } from '@baton/core';
-import { unstorableJson, unstorableStrings } from '@baton/workflow';
+import { refuseUnstorable } from './refuse-unstorable';
 import type { SubmitResult } from '../admission';
 import { bodyHash } from './canonical-json';
 import { checkInput, checkWorkflow } from './check-workflow';
@@ -51,9 +51,7 @@ export async function submitRun(
   authorize(principal, 'run.submit');
   const { idempotencyKey, requestId, traceparent, ...fields } = submission;
   // Postgres stores no NUL and no lone surrogate: refused before anything else, where they are.
-  if (unstorableJson(JSON.stringify(fields))) {
-    throw new BatonError('VALIDATION_FAILED', 'the request holds text that cannot be stored (\\u0000 or a lone UTF-16 surrogate)', unstorableStrings(fields));
-  }
+  refuseUnstorable(fields, 'the request');
   const maxKey = deps.limits?.maxIdempotencyKeyLength ?? 200;
   if (idempotencyKey !== undefined && (idempotencyKey.length < 1 || idempotencyKey.length > maxKey)) {
     throw new BatonError('VALIDATION_FAILED', 'invalid Idempotency-Key', [{ path: 'Idempotency-Key', message: `must be 1 to ${maxKey} characters (BATON_MAX_IDEMPOTENCY_KEY_LENGTH)` }]);

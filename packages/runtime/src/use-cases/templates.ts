@@ -1,7 +1,8 @@
 import { authorize, type Principal } from '@baton/auth';
 import { BatonError } from '@baton/core';
 import type { NewTemplateVersion, TemplateSummary, TemplateVersion } from '@baton/db';
-import { WORKFLOW_NAME, parseWorkflow, unstorableJson, unstorableStrings, type WorkflowDefinition } from '@baton/workflow';
+import { WORKFLOW_NAME, parseWorkflow, type WorkflowDefinition } from '@baton/workflow';
+import { refuseUnstorable } from './refuse-unstorable';
 import { bodyHash } from './canonical-json';
 import { checkWorkflow, type CheckDeps } from './check-workflow';
 import { diffJson, type JsonChange } from './diff-json';
@@ -95,9 +96,7 @@ export async function putTemplate(deps: TemplateDeps, principal: Principal, inpu
   if (!WORKFLOW_NAME.test(input.name)) {
     throw new BatonError('VALIDATION_FAILED', 'invalid template name', [{ path: 'name', message: 'must match [a-z0-9][a-z0-9._-]{0,63}' }]);
   }
-  if (unstorableJson(JSON.stringify(input.definition))) {
-    throw new BatonError('VALIDATION_FAILED', 'the definition holds text that cannot be stored (\\u0000 or a lone UTF-16 surrogate)', unstorableStrings(input.definition));
-  }
+  refuseUnstorable(input.definition, 'the definition');
   let definition = input.definition;
   if (typeof definition === 'string') {
     const read = deps.readDefinition ?? parseWorkflow;
