@@ -34,7 +34,11 @@ export const ALLOWED = {
     '@baton/telemetry', '@baton/core'],
   '@baton/app-api': PACKAGES,
   '@baton/app-worker': PACKAGES,
-  '@baton/app-dev': [...PACKAGES, '@baton/app-api', '@baton/app-worker'],
+  '@baton/app-dev': [...PACKAGES, '@baton/app-api', '@baton/app-worker', '@baton/client'],
+  // The published HTTP client: nothing of Baton's, so a user installs it alone.
+  '@baton/client': [],
+  '@baton/app-cli': ['@baton/client', '@baton/workflow', '@baton/core'],
+  '@baton/app-console': ['@baton/client'],
 };
 
 const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'));
