@@ -239,6 +239,15 @@ const migrations: Record<string, Migration> = {
       `.execute(db);
     },
   },
+  '0021_retention': {
+    // The retention sweep deletes finished runs oldest first, and their idempotency keys by run.
+    async up(db: Kysely<unknown>) {
+      await sql`
+        CREATE INDEX runs_finished ON runs (finished_at) WHERE finished_at IS NOT NULL;
+        CREATE INDEX idempotency_keys_run ON idempotency_keys (run_id);
+      `.execute(db);
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
