@@ -18,3 +18,4 @@ export { KyselyApiKeyStore, type ApiKeyRecord, type NewApiKey } from './kysely-a
 export { KyselySecretStore, type SecretListing, type StoredSecret } from './kysely-secret-store';
 export { KyselyTemplateStore, type NewTemplateVersion, type TemplateSummary, type TemplateVersion } from './kysely-template-store';
 export { deleteFinishedRuns } from './run-retention';
+export { BackupRestoreError, restoreBackup, writeBackup, type BackupHeader } from './backup';
