@@ -19,6 +19,7 @@ import { payloadRoutes } from './routes/payloads';
 import { runRoutes } from './routes/runs';
 import { runEventRoutes } from './routes/run-events';
 import { secretRoutes } from './routes/secrets';
+import { settingsRoutes } from './routes/settings';
 import { signalRoutes } from './routes/signals';
 import { templateRoutes } from './routes/templates';
 import { eventRoutes } from './routes/events';
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(signalRoutes(cases));
   app.use(agentRoutes(deps));
   app.use(secretRoutes(deps.secrets));
+  app.use(settingsRoutes(deps.settings));
   app.use(apiKeyRoutes(deps.apiKeys));
   app.use(templateRoutes(deps.templates && { ...deps.templates, agents: deps.agents, readDefinition: parseOffThread, limits: config.limits }));
   app.use(eventRoutes({ ...cases, templates: deps.templates?.templates }));

@@ -37,6 +37,8 @@ export const ROUTE_PERMISSIONS = {
   'POST /v1/api-keys': 'admin.manage',
   'GET /v1/api-keys': 'admin.manage',
   'DELETE /v1/api-keys/:id': 'admin.manage',
+  'GET /v1/settings': 'admin.manage',
+  'PATCH /v1/settings': 'admin.manage',
   'GET /v1/stats': 'run.read',
   'PUT /v1/templates/:name': 'template.write',
   'GET /v1/templates': 'template.read',

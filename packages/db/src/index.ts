@@ -19,3 +19,4 @@ export { KyselySecretStore, type SecretListing, type StoredSecret } from './kyse
 export { KyselyTemplateStore, type NewTemplateVersion, type TemplateSummary, type TemplateVersion } from './kysely-template-store';
 export { deleteFinishedRuns } from './run-retention';
 export { BackupRestoreError, restoreBackup, writeBackup, type BackupHeader } from './backup';
+export { KyselySettingsStore, type AuditEvent, type StoredSettings } from './kysely-settings-store';

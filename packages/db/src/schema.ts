@@ -181,7 +181,26 @@ export interface RunLinksTable {
   depth: number;
 }
 
+export interface SettingsTable {
+  id: Generated<number>;
+  value: Json;
+  version: number;
+  updated_by: string | null;
+  updated_at: Timestamp | null;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  at: Timestamp;
+  tenant: string;
+  actor: string;
+  action: string;
+  data: Json;
+}
+
 export interface Database {
+  settings: SettingsTable;
+  audit_events: AuditEventsTable;
   concurrency_slots: ConcurrencySlotsTable;
   concurrency_runs: ConcurrencyRunsTable;
   run_links: RunLinksTable;

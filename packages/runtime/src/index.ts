@@ -50,3 +50,5 @@ export type { SecretStore } from './secrets/secret-store';
 export { deleteSecret, listSecrets, putSecret, MAX_SECRET_BYTES, type PutSecretInput, type SecretDeps, type SecretSummary } from './use-cases/secrets';
 export { within } from './within';
 export { sweepFinishedRuns, type RetentionDeps, type RetentionOptions } from './retention';
+export { getSettings, patchSettings, type SettingsDeps, type SettingsView } from './use-cases/settings';
+export { LiveSettings, type LiveSettingsOptions } from './live-settings';
