@@ -47,8 +47,6 @@ function a2aError(error: unknown, logger: Logger): unknown {
       return new UnsupportedOperationError(message);
     case 'VALIDATION_FAILED':
     case 'IDEMPOTENCY_CONFLICT':
-    case 'TEMPLATE_NOT_FOUND':
-    case 'FORBIDDEN':
       return new RequestMalformedError({ message, metadata: { code: error.code } });
     default:
       return new A2AError({ message, metadata: { code: error.code } });
