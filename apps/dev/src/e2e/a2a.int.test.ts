@@ -122,6 +122,13 @@ describe('Baton speaks Agent2Agent', () => {
     const unknown = await baton.request('GET', '/a2a/nope/.well-known/agent-card.json', undefined, auth);
     expect(unknown).toMatchObject({ status: 404, body: { error: { code: 'TEMPLATE_NOT_FOUND' } } });
     await expect(clientOf('nope')).rejects.toThrow(/404/);
+    // Malformed JSON-RPC is a JSON-RPC error, and changes nothing.
+    const rpc = async (body: unknown) => (await baton.request('POST', '/a2a/greet', body, auth)).body as { error?: { code: number } };
+    expect((await rpc({})).error?.code).toBe(-32602);
+    expect((await rpc({ jsonrpc: '2.0', id: 1, method: 'Nope', params: {} })).error?.code).toBe(-32601);
+    expect((await rpc({ jsonrpc: '2.0', id: 2, method: 'SendMessage', params: {} })).error?.code).toBe(-32602);
+    expect((await rpc({ jsonrpc: '2.0', id: 3, method: 'GetTask', params: { id: 'not-a-run' } })).error?.code).toBe(-32001);
+    expect((await rpc({ jsonrpc: '2.0', id: 4, method: 'ListTasks', params: {} })).error?.code).toBe(-32004);
 
     const mine = await (await clientOf('greet')).sendMessage(send(message({ who: 'me' }))) as Task;
     const stranger = { authorization: `Bearer ${await keyOf('other')}` };
