@@ -1,6 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Message, TaskState, type StreamResponse, type Task } from '@a2a-js/sdk';
 import { ClientFactory, ClientFactoryOptions, DefaultAgentCardResolver, JsonRpcTransportFactory, type Client } from '@a2a-js/sdk/client';
+import { loadConfig, startApi } from '@baton/app-api';
+import { createLogger } from '@baton/telemetry';
 import { BatonHarness, type RunView } from '../testing/baton-harness';
 import { waitFor } from '../testing/ephemeral-services';
 
@@ -38,12 +40,12 @@ const send = (m: Message, returnImmediately = false) => ({ tenant: '', message: 
 describe('Baton speaks Agent2Agent', () => {
   let baton: BatonHarness;
   /** `@a2a-js/sdk`'s own client for a template's card, sending these headers with every request. */
-  const clientOf = (template: string, headers: Record<string, string> = auth): Promise<Client> => {
+  const clientOf = (template: string, headers: Record<string, string> = auth, base = baton.url): Promise<Client> => {
     const fetchImpl: typeof fetch = (url, init) => fetch(url, { ...init, headers: { ...Object.fromEntries(new Headers(init?.headers).entries()), ...headers } });
     const factory = new ClientFactory(ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
       transports: [new JsonRpcTransportFactory({ fetchImpl })], cardResolver: new DefaultAgentCardResolver({ fetchImpl }),
     }));
-    return factory.createFromUrl(`${baton.url}/a2a/${template}/.well-known/agent-card.json`, '');
+    return factory.createFromUrl(`${base}/a2a/${template}/.well-known/agent-card.json`, '');
   };
   const keyOf = async (tenant: string, role = 'submitter'): Promise<string> => {
     const res = await baton.request('POST', '/v1/api-keys', { name: `${role}-${tenant}`, role, tenant }, auth);
@@ -102,6 +104,20 @@ describe('Baton speaks Agent2Agent', () => {
     expect(task.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
     expect((await client.sendMessage(send(m)) as Task).id).toBe(task.id);
     await expect(client.sendMessage(send(message({ nobody: true })))).rejects.toThrow(/input/);
+  });
+
+  test('any api instance answers for a task, from Postgres, and streams it from the run\'s events', async () => {
+    const second = await startApi(loadConfig(baton.env), createLogger({ level: 'error', service: 'api-2', silent: true }));
+    try {
+      const task = await (await clientOf('approval')).sendMessage(send(message({}), true)) as Task;
+      const elsewhere = await clientOf('approval', auth, `http://127.0.0.1:${second.port}`);
+      await waitFor(async () => (await elsewhere.getTask({ tenant: '', id: task.id })).status?.state === TaskState.TASK_STATE_INPUT_REQUIRED, 15_000, 'the task never asked for input');
+      const streamed = collect(elsewhere.sendMessageStream(send(message({ by: 'bo' }, [], task.id))));
+      expect(finalState(await streamed)).toBe(TaskState.TASK_STATE_COMPLETED);
+      expect((await (await clientOf('approval')).getTask({ tenant: '', id: task.id })).artifacts[0]?.parts[0]?.content).toEqual({ $case: 'data', value: { approved: { by: 'bo' } } });
+    } finally {
+      await second.close();
+    }
   });
 
   test('cancelTask cancels the run', async () => {
