@@ -35,4 +35,5 @@ export type SubmitRunRequest = SubmitRunBody & { idempotencyKey?: string };
 export type ListRunsFilter = Omit<Query<operations['listRuns']>, 'limit'> & { limit?: number };
 /** The body of `POST /v1/api-keys`. */
 export type CreateApiKeyRequest = JsonBody<operations['createApiKey']>;
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** A run's status, as `list` filters on it. */
+export type RunStatus = NonNullable<ListRunsFilter['status']>;

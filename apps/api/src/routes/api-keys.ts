@@ -22,7 +22,7 @@ export const CreateApiKeyBody = z
   }, { required_error: 'a JSON object body is required', invalid_type_error: 'the body must be a JSON object' })
   .strict();
 
-export const TenantQuery = z.object({ tenant: z.string({ invalid_type_error: 'tenant must be given once' }).pipe(TENANT).optional() });
+export const TenantQuery = z.object({ tenant: z.string({ invalid_type_error: 'tenant must be given once' }).pipe(TENANT).optional().describe("another tenant's keys (only the bootstrap BATON_ADMIN_KEY may name one)") });
 
 function configured(deps: ApiKeyDeps | undefined): ApiKeyDeps {
   if (!deps) throw new BatonError('NOT_CONFIGURED', 'API keys are not available on this api');

@@ -11,10 +11,10 @@ export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancel
 
 export const SubmitBody = z
   .object({
-    workflow: z.unknown().optional(),
-    template: z.string().min(1).max(200).optional(),
-    version: z.number().int().min(1).optional(),
-    input: z.unknown().optional(),
+    workflow: z.unknown().optional().describe('a workflow definition (docs/workflows.md); or give `template`'),
+    template: z.string().min(1).max(200).optional().describe("a stored template's name"),
+    version: z.number().int().min(1).optional().describe("the template's version (default: the latest)"),
+    input: z.unknown().optional().describe("the run's input, `$input` in expressions"),
     priority: z.number().int().min(1, 'must be an integer from 1 to 10').max(10, 'must be an integer from 1 to 10').optional(),
   }, { required_error: 'a JSON object body is required', invalid_type_error: 'the body must be a JSON object' })
   .strict();
@@ -22,14 +22,17 @@ export const SubmitBody = z
 const single = (name: string) => z.string({ invalid_type_error: `${name} must be given once` });
 
 export const ListRunsQuery = z.object({
-  status: single('status').pipe(z.enum(RUN_STATUSES, { message: `must be one of ${RUN_STATUSES.join(', ')}` })).optional(),
-  template: single('template').min(1).max(200).optional(),
+  status: z.enum(RUN_STATUSES, {
+    errorMap: (issue) => ({ message: issue.code === 'invalid_type' ? 'status must be given once' : `must be one of ${RUN_STATUSES.join(', ')}` }),
+  }).optional().describe('only runs in this status'),
+  template: single('template').min(1).max(200).optional().describe('only runs of this template'),
   limit: single('limit')
     .regex(/^\d{1,6}$/, 'must be an integer from 1 to 200')
     .transform(Number)
     .pipe(z.number().min(1, 'must be an integer from 1 to 200').max(200, 'must be an integer from 1 to 200'))
-    .optional(),
-  cursor: single('cursor').optional(),
+    .optional()
+    .describe('page size, 1 to 200 (default 50)'),
+  cursor: single('cursor').optional().describe('the `nextCursor` of the previous page'),
 });
 
 const links = (id: string) => ({ self: `/v1/runs/${id}`, events: `/v1/runs/${id}/events` });

@@ -12,10 +12,10 @@ const versionNumber = (name: string) => single(name).regex(/^[1-9]\d{0,8}$/, 'mu
 
 export const ListTemplatesQuery = z.object({
   limit: single('limit').regex(/^\d{1,6}$/, 'must be an integer from 1 to 200').transform(Number)
-    .pipe(z.number().min(1, 'must be an integer from 1 to 200').max(200, 'must be an integer from 1 to 200')).optional(),
-  cursor: single('cursor').min(1).max(200).optional(),
+    .pipe(z.number().min(1, 'must be an integer from 1 to 200').max(200, 'must be an integer from 1 to 200')).optional().describe('page size, 1 to 200 (default 50)'),
+  cursor: single('cursor').min(1).max(200).optional().describe('the `nextCursor` of the previous page'),
 });
-export const DiffQuery = z.object({ from: versionNumber('from'), to: versionNumber('to') });
+export const DiffQuery = z.object({ from: versionNumber('from').describe('the older version'), to: versionNumber('to').describe('the newer version') });
 
 function configured(deps: TemplateDeps | undefined): TemplateDeps {
   if (!deps) throw new BatonError('NOT_CONFIGURED', 'templates are not available on this api');

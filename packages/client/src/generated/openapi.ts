@@ -1105,9 +1105,13 @@ export interface operations {
     listRuns: {
         parameters: {
             query?: {
-                status?: string;
+                /** @description only runs in this status */
+                status?: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                /** @description only runs of this template */
                 template?: string;
+                /** @description page size, 1 to 200 (default 50) */
                 limit?: string;
+                /** @description the `nextCursor` of the previous page */
                 cursor?: string;
             };
             header?: never;
@@ -1186,9 +1190,13 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description a workflow definition (docs/workflows.md); or give `template` */
                     workflow?: unknown;
+                    /** @description a stored template's name */
                     template?: string;
+                    /** @description the template's version (default: the latest) */
                     version?: number;
+                    /** @description the run's input, `$input` in expressions */
                     input?: unknown;
                     priority?: number;
                 };
@@ -1367,7 +1375,9 @@ export interface operations {
     getRunHistory: {
         parameters: {
             query?: {
+                /** @description the events after this sequence number (a page's `nextCursor`) */
                 after?: string;
+                /** @description page size, 1 to 1000 */
                 limit?: string;
             };
             header?: never;
@@ -1447,6 +1457,7 @@ export interface operations {
     streamRunEvents: {
         parameters: {
             query?: {
+                /** @description replay the events after this sequence number (`Last-Event-ID` wins) */
                 after?: string;
             };
             header?: {
@@ -2102,6 +2113,7 @@ export interface operations {
     getStats: {
         parameters: {
             query?: {
+                /** @description how far back: 1m to 7d, a number followed by m, h or d (default 1h) */
                 window?: string;
             };
             header?: never;
@@ -2340,7 +2352,9 @@ export interface operations {
     listTemplates: {
         parameters: {
             query?: {
+                /** @description page size, 1 to 200 (default 50) */
                 limit?: string;
+                /** @description the `nextCursor` of the previous page */
                 cursor?: string;
             };
             header?: never;
@@ -2478,7 +2492,9 @@ export interface operations {
     diffTemplate: {
         parameters: {
             query: {
+                /** @description the older version */
                 from: string;
+                /** @description the newer version */
                 to: string;
             };
             header?: never;
@@ -2623,6 +2639,7 @@ export interface operations {
     listApiKeys: {
         parameters: {
             query?: {
+                /** @description another tenant's keys (only the bootstrap BATON_ADMIN_KEY may name one) */
                 tenant?: string;
             };
             header?: never;
@@ -2804,6 +2821,7 @@ export interface operations {
     deleteApiKey: {
         parameters: {
             query?: {
+                /** @description another tenant's keys (only the bootstrap BATON_ADMIN_KEY may name one) */
                 tenant?: string;
             };
             header?: never;
