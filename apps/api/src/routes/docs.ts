@@ -46,9 +46,10 @@ const INITIALIZER_JS = `window.onload = function () {
 export function docsRoutes(): Router {
   const router = Router();
   const uiDir = dirname(require.resolve('swagger-ui-dist/package.json'));
+  const documentJson = JSON.stringify(openApiDocument());
 
   router.get('/openapi.json', guard('GET /openapi.json'), allowQuery(), (_req, res) => {
-    res.json(openApiDocument());
+    res.type('json').send(documentJson);
   });
 
   router.get('/docs', guard('GET /docs'), allowQuery(), (_req, res) => {
