@@ -10,10 +10,12 @@ import { errorMiddleware, notFound } from './error-middleware';
 import { jsonBody } from './json-body';
 import { DEFAULT_RUN_VIEW_BUDGET } from './app-deps';
 import { mountedRoute, requestContext } from './request-context';
+import { a2aRoutes } from './routes/a2a';
 import { agentRoutes } from './routes/agents';
 import { apiKeyRoutes } from './routes/api-keys';
 import { statsRoutes } from './routes/stats';
 import { healthRoutes } from './routes/health';
+import { docsRoutes } from './routes/docs';
 import { metricsRoutes } from './routes/metrics';
 import { payloadRoutes } from './routes/payloads';
 import { runRoutes } from './routes/runs';
@@ -53,11 +55,15 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(wellFormedPath);
   app.use(healthRoutes(deps));
   const limits = deps.rateLimits;
-  app.use(['/v1', '/metrics'], authenticate(authenticator, { limits }));
+  app.use(['/v1', '/a2a', '/metrics'], authenticate(authenticator, { limits }));
+  // Basic: a browser prompts for the key, then sends it with the page's "Try it out" requests too.
+  app.use('/docs', authenticate(authenticator, { limits, challenge: 'Basic' }));
   // Basic: a browser prompts for the key. Before jsonBody: the board reads its own bodies.
   app.use(BOARD_PATH, mountedRoute(`${BOARD_PATH}/*`), authenticate(authenticator, { limits, challenge: 'Basic' }),
     bullBoard(deps.boardQueues ?? NO_QUEUES, { guard: guard('USE /admin/queues') }));
   if (limits) app.use(limitByAddress(limits));
+  // After the address limit: unlike the health checks, /openapi.json is no load balancer's.
+  app.use(docsRoutes());
   app.use(jsonBody(config.bodyLimit));
   // The use cases' dependencies: the routes are adapters of those use cases.
   const cases: UseCaseDeps = {
@@ -84,6 +90,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(scheduleRoutes(deps.templates?.cron && { templates: deps.templates.templates, cron: deps.templates.cron }));
   app.use(statsRoutes(deps));
   app.use(metricsRoutes(deps));
+  app.use(a2aRoutes({ cases, hub: deps.runEvents, logger, templates: deps.templates }));
   app.use(notFound);
   app.use(errorMiddleware(logger));
   return app;
