@@ -181,7 +181,20 @@ export interface RunLinksTable {
   depth: number;
 }
 
+/** The events mirror's cursor: the last event of a run RabbitMQ confirmed (migration 0015). */
+export interface EventsMirrorTable {
+  run_id: string;
+  seq: number;
+}
+
+export interface EventsMirrorStateTable {
+  id: Generated<boolean>;
+  enabled_at: Date;
+}
+
 export interface Database {
+  events_mirror: EventsMirrorTable;
+  events_mirror_state: EventsMirrorStateTable;
   concurrency_slots: ConcurrencySlotsTable;
   concurrency_runs: ConcurrencyRunsTable;
   run_links: RunLinksTable;
