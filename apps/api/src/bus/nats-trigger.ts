@@ -88,7 +88,7 @@ export class NatsTrigger {
     const id = message.headers?.get('Nats-Msg-Id') || `${stream}:${message.seq}`;
     const verdict = await this.options.handle({ id, body: message.data });
     if (verdict.kind === 'ack') message.ack();
-    else if (verdict.kind === 'reject') message.term('refused by Baton');
+    else if (verdict.kind === 'reject') message.term(); // no reason: servers before 2.10 ignore a TERM that carries one
     else message.nak(verdict.delayMs);
   }
 
