@@ -135,7 +135,8 @@ export class AmqpTrigger {
     this.timers.clear();
     await this.consumer?.channel.cancel(this.consumer.tag).catch(() => undefined);
     await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
-    await this.connection?.close().catch(() => undefined);
+    // Closing waits for the broker's answer: one that stopped answering must not hold the api's shutdown.
+    await Promise.race([this.connection?.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
   }
 }
 

@@ -116,6 +116,9 @@ export class NatsTrigger {
     this.wakeSleep?.();
     await this.messages?.close().catch(() => undefined);
     await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
-    await this.connection?.drain().catch(() => this.connection?.close());
+    // Draining waits for the server: one that stopped answering must not hold the api's shutdown.
+    const connection = this.connection;
+    if (connection) await Promise.race([connection.drain().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
+    if (connection && !connection.isClosed()) await connection.close().catch(() => undefined);
   }
 }
