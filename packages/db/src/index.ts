@@ -19,3 +19,5 @@ export { KyselySecretStore, type SecretListing, type StoredSecret } from './kyse
 export { KyselyTemplateStore, type NewTemplateVersion, type TemplateSummary, type TemplateVersion } from './kysely-template-store';
 export { KyselyEventsMirrorStore, type MirrorCursor, type MirrorEventRow } from './kysely-events-mirror-store';
 export { SessionLock } from './session-lock';
+export { deleteFinishedRuns } from './run-retention';
+export { BackupRestoreError, restoreBackup, writeBackup, type BackupHeader } from './backup';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { createDb, type Db } from './create-db';
 import { KyselyEventsMirrorStore } from './kysely-events-mirror-store';
+import { deleteFinishedRuns } from './run-retention';
 import { SessionLock } from './session-lock';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
@@ -89,4 +90,12 @@ describe('SessionLock', () => {
     await next!.release();
     await held!.release();
   });
+});
+
+it('a run deleted by the retention sweep takes its cursor with it', async () => {
+  const id = await runWith(1);
+  await store.advance([{ runId: id, seq: 1 }]);
+  await sql`UPDATE runs SET status = 'succeeded', finished_at = now() - interval '1 day' WHERE id = ${id}`.execute(db.kysely);
+  expect(await deleteFinishedRuns(db.kysely, new Date(), 1000)).toBeGreaterThanOrEqual(1);
+  expect(await db.kysely.selectFrom('events_mirror').select('seq').where('run_id', '=', id).execute()).toEqual([]);
 });

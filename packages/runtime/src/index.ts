@@ -51,3 +51,4 @@ export { deleteSecret, listSecrets, putSecret, MAX_SECRET_BYTES, type PutSecretI
 export { within } from './within';
 export { EventsMirror, type EventsMirrorOptions, type EventsMirrorStore, type MirroredEvent } from './events-mirror';
 export { MAX_MESSAGE_BYTES, isPermanent, messageKey, runFromMessage, type MessageTrigger, type TriggerMessage } from './use-cases/run-from-message';
+export { sweepFinishedRuns, type RetentionDeps, type RetentionOptions } from './retention';
