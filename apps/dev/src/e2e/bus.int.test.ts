@@ -178,7 +178,7 @@ describe('run events mirrored to RabbitMQ', () => {
   const exchange = `baton.events.test.${unique()}`;
   let proxy: TcpProxy;
   let harness: BatonHarness;
-  let second: { close(): Promise<void> } | undefined;
+  let second: { port: number; close(): Promise<void> } | undefined;
   let broker: ChannelModel;
   let channel: Channel;
   let queue: string;
@@ -244,5 +244,15 @@ describe('run events mirrored to RabbitMQ', () => {
     await waitFor(() => eventsOf(id).some((e) => e.key === 'run.succeeded'), 40_000, 'the mirror did not catch up');
     // At least once: a batch cut half-way may come again; first arrivals are in order.
     expect([...new Set(eventsOf(id).map((e) => e.body.seq as number))]).toEqual(history.map((e) => e.seq));
+  });
+
+  it('another api takes the mirror over when the one mirroring stops', async () => {
+    await harness.stopApi();
+    const res = await fetch(`http://127.0.0.1:${second!.port}/v1/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workflow }) });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    await waitFor(() => eventsOf(id).some((e) => e.key === 'run.succeeded'), 30_000, 'no api took the mirror over');
+    const history = await (await fetch(`http://127.0.0.1:${second!.port}/v1/runs/${id}/history?limit=1000`)).json() as { items: Array<{ seq: number }> };
+    expect([...new Set(eventsOf(id).map((e) => e.body.seq as number))]).toEqual(history.items.map((e) => e.seq));
   });
 });
