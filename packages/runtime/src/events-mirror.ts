@@ -49,6 +49,8 @@ export class EventsMirror {
   private readonly dirty = new Map<string, number>();
   private generation = 0;
   private scanWanted = true;
+  /** Runs were left out (too many to remember): scan once the remembered ones are mirrored. */
+  private rescanWhenDone = false;
   private stopped = false;
   private wake: (() => void) | undefined;
   private interrupt: (() => void) | undefined;
@@ -66,7 +68,7 @@ export class EventsMirror {
   notify(marks: readonly RunEventMark[]): void {
     for (const { runId } of marks) {
       if (this.dirty.size >= (this.options.maxPendingRuns ?? 100_000) && !this.dirty.has(runId)) {
-        this.scanWanted = true;
+        this.rescanWhenDone = true;
         continue;
       }
       this.dirty.set(runId, ++this.generation);
@@ -106,8 +108,17 @@ export class EventsMirror {
     while (!this.stopped) {
       try {
         if (this.scanWanted) {
+          const max = this.options.maxPendingRuns ?? 100_000;
+          const behind = await store.behind(max);
+          for (const id of behind) if (!this.dirty.has(id)) this.dirty.set(id, ++this.generation);
           this.scanWanted = false;
-          for (const id of await store.behind(this.options.maxPendingRuns ?? 100_000)) if (!this.dirty.has(id)) this.dirty.set(id, ++this.generation);
+          // A full answer may have left runs out: scan again once these are done.
+          if (behind.length >= max) this.rescanWhenDone = true;
+        }
+        if (this.dirty.size === 0 && this.rescanWhenDone) {
+          this.rescanWhenDone = false;
+          this.scanWanted = true;
+          continue;
         }
         if (this.dirty.size === 0) {
           await new Promise<void>((resolve) => (this.wake = resolve));

@@ -41,11 +41,6 @@ export class EventsMirrorLeader {
     this.schedule(0);
   }
 
-  /** Whether this instance is mirroring now. */
-  get leading(): boolean {
-    return this.current !== undefined;
-  }
-
   private schedule(ms: number): void {
     if (this.closed) return;
     this.timer = setTimeout(() => (this.turn = this.tryLead()), ms);
