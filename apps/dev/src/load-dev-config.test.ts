@@ -73,6 +73,20 @@ describe('npm start: the api and the worker from one environment', () => {
     );
   });
 
+  test('the bus variables are the api\'s: triggers and the events mirror, a bad one named once', () => {
+    const { api } = loadDevConfig({
+      BATON_TRIGGERS: '[{"source":"amqp://g:pw@mq","queue":"orders","event":"order.created"}]',
+      BATON_EVENTS_MIRROR: 'amqp://g:pw@mq', BATON_EVENTS_EXCHANGE: 'baton.events', BATON_EVENTS_MIRROR_CATCHUP_MS: '5000',
+    });
+    expect(api.bus).toEqual({
+      triggers: [{ name: 'orders', source: { kind: 'amqp', url: 'amqp://g:pw@mq', queue: 'orders' }, tenant: 'default', prefetch: 10, event: 'order.created' }],
+      eventsMirror: { url: 'amqp://g:pw@mq', exchange: 'baton.events', catchUpEveryMs: 5000 },
+    });
+    expect(() => loadDevConfig({ BATON_TRIGGERS: '[{"source":"amqp://g:pw@mq","event":"e"}]', BATON_EVENTS_MIRROR: 'nats://g:pw@n' })).toThrow(
+      'invalid configuration:\n  - BATON_TRIGGERS.0.queue: required with an amqp:// source\n  - BATON_EVENTS_MIRROR: must be a URL starting with amqp:// or amqps://',
+    );
+  });
+
   test('loads both from a good environment', () => {
     const { api, worker } = loadDevConfig({ BATON_QUEUE_PREFIX: 'staging.eu', LOG_LEVEL: '', PORT: '0', WORKER_CONCURRENCY: '5' });
     expect([api.queuePrefix, api.logLevel, api.port]).toEqual(['staging.eu', 'info', 0]);

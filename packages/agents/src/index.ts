@@ -37,3 +37,6 @@ export { a2aAgent } from './builtins/a2a/a2a';
 export { filesAgent } from './builtins/files/files';
 export { postgresAgent, postgresConnectionsSchema, type PostgresConnection } from './builtins/postgres/postgres';
 export { publishAgent, publishExchangeSchema, publishUrlSchema } from './builtins/publish/publish';
+// The api's events mirror publishes through the same confirmed RabbitMQ link as the publish agent.
+export { RabbitMqBus } from './builtins/publish/rabbitmq-bus';
+export type { BusMessage } from './builtins/publish/bus';

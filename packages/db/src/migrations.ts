@@ -239,6 +239,24 @@ const migrations: Record<string, Migration> = {
       `.execute(db);
     },
   },
+  '0015_events_mirror': {
+    // The mirror of run events to RabbitMQ (api, BATON_EVENTS_MIRROR): per run, the last event
+    // number the broker confirmed. No foreign key: its KEY SHARE lock on a run row would wait for
+    // (and hold up) the commits that lock runs FOR UPDATE. The one-row state says when the mirror
+    // was first enabled, which marked every run existing then as mirrored up to its last event.
+    async up(db: Kysely<unknown>) {
+      await sql`
+        CREATE TABLE events_mirror (
+          run_id uuid PRIMARY KEY,
+          seq integer NOT NULL
+        );
+        CREATE TABLE events_mirror_state (
+          id boolean PRIMARY KEY DEFAULT true CHECK (id),
+          enabled_at timestamptz NOT NULL
+        );
+      `.execute(db);
+    },
+  },
   '0024_retention': {
     // The retention sweep deletes finished runs oldest first, and their idempotency keys by run.
     async up(db: Kysely<unknown>) {

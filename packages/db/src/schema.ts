@@ -181,6 +181,17 @@ export interface RunLinksTable {
   depth: number;
 }
 
+/** The events mirror's cursor: the last event of a run RabbitMQ confirmed (migration 0015). */
+export interface EventsMirrorTable {
+  run_id: string;
+  seq: number;
+}
+
+export interface EventsMirrorStateTable {
+  id: Generated<boolean>;
+  enabled_at: Date;
+}
+
 export interface SettingsTable {
   id: Generated<number>;
   value: Json;
@@ -199,6 +210,8 @@ export interface AuditEventsTable {
 }
 
 export interface Database {
+  events_mirror: EventsMirrorTable;
+  events_mirror_state: EventsMirrorStateTable;
   settings: SettingsTable;
   audit_events: AuditEventsTable;
   concurrency_slots: ConcurrencySlotsTable;
