@@ -17,9 +17,12 @@ export {
   type AgentOutcome,
   type AgentResult,
   type AgentSetupContext,
+  type AttemptUsage,
   type ExecuteAgentOptions,
   type StartedAgent,
   type StepContext,
+  type TokenBudget,
+  type TokenUsage,
 } from '@baton/agent-sdk';
 export { AgentCatalog, type StartAgentsOptions } from './agent-catalog';
 export { LoadedAgents } from './loaded-agents';
@@ -36,3 +39,4 @@ export { httpAgent } from './builtins/http/http';
 export { filesAgent } from './builtins/files/files';
 export { postgresAgent, postgresConnectionsSchema, type PostgresConnection } from './builtins/postgres/postgres';
 export { publishAgent, publishExchangeSchema, publishUrlSchema } from './builtins/publish/publish';
+export { llmAgent, llmConfigSchema, type LlmConfig } from './builtins/llm/llm';

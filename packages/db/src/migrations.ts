@@ -239,6 +239,13 @@ const migrations: Record<string, Migration> = {
       `.execute(db);
     },
   },
+  '0013_run_usage': {
+    // The model tokens a run's steps spent (the engine's RunState.usage), held to the workflow's
+    // budget.tokens; each step's share is read from its step.usage events.
+    async up(db: Kysely<unknown>) {
+      await sql`ALTER TABLE runs ADD COLUMN usage jsonb`.execute(db);
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
