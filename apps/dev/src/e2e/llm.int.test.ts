@@ -2,6 +2,7 @@
 // chat-completions protocol (no model is reachable here): streamed tokens on the run's SSE stream
 // and history, token usage per step and per run, tool calls as hand-offs, the token budget, and
 // every documented failure (4xx, 5xx, timeout, malformed stream, a tool call to a target not allowed).
+import { randomBytes } from 'node:crypto';
 import { BatonHarness } from '../testing/baton-harness';
 import { FakeChatServer } from '../testing/fake-chat-server';
 
@@ -41,6 +42,8 @@ describe('the llm agent', () => {
         BATON_LLM_BASE_URL: fake.baseUrl,
         BATON_LLM_API_KEY: API_KEY,
         BATON_AGENT_CONFIG: JSON.stringify({ llm: { retries: 1, retryDelayMs: 20, timeoutMs: 1500 } }),
+        BATON_SECRET_KEY: randomBytes(32).toString('base64'),
+        BATON_SECRET_KEY_ID: 'llm-test',
       },
     });
   });
@@ -183,6 +186,21 @@ describe('the llm agent', () => {
     const streamed = fake.of('stream-ok').slice(-2).map((r) => r.body.max_tokens);
     expect(streamed).toEqual([20, 1]);
     expect((await baton.request('GET', `/v1/runs/${id}`)).body.usage).toEqual({ promptTokens: 24, completionTokens: 14, totalTokens: 38 });
+  });
+
+  it('masks a secret the model streams back, in progress events and output alike', async () => {
+    const canary = `canary-${randomBytes(8).toString('hex')}`;
+    expect((await baton.request('PUT', '/v1/secrets/PROMPT_TOKEN', { value: canary, allowedAgents: ['llm'] })).status).toBe(204);
+    const id = await baton.submit({
+      name: 'leaky-model',
+      steps: [{ id: 'a', agent: 'llm', input: { model: 'echo-stream', messages: [{ role: 'user', content: 'token {{ $secrets.PROMPT_TOKEN }} end' }] } }],
+    });
+    const run = await baton.waitFor(id);
+    expect(run.steps[0]!.output).toMatchObject({ content: 'token *** end' });
+    expect(fake.of('echo-stream')[0]!.body.messages).toEqual([{ role: 'user', content: `token ${canary} end` }]);
+    const progress = (await history(id)).filter((e) => e.type === 'step.progress');
+    expect(progress.map((e) => e.data!.text).join('')).toBe('token *** end');
+    expect(await everything(id)).not.toContain(canary);
   });
 
   it('refuses a budget of no tokens at submission', async () => {

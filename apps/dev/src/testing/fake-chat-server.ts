@@ -56,6 +56,12 @@ export const behaviours: Record<string, ChatBehaviour> = {
       { id: 'c3', object: 'chat.completion.chunk', model: 'fake-1', choices: [], usage: usage(20, 9) },
     ]);
   },
+  /** Streams the last message's content back, in three pieces sent together. */
+  'echo-stream': (req, _tries, res) => {
+    const text = String((req.body.messages.at(-1) as { content?: unknown }).content);
+    const third = Math.ceil(text.length / 3);
+    return streamChunks(res, [0, 1, 2].map((i) => textChunk(text.slice(i * third, (i + 1) * third))));
+  },
   'status-401': (_req, _tries, res) => json(res, 401, { error: { message: 'Incorrect API key provided: sk-tes***', type: 'invalid_request_error' } }),
   /** 503 on the first try, then a streamed answer. */
   'flaky-503': (req, tries, res) => (tries === 0 ? json(res, 503, { error: { message: 'overloaded' } }) : behaviours['stream-ok']!(req, tries, res)),
