@@ -72,7 +72,7 @@ describe('the llm agent', () => {
     });
     expect(run.steps.find((s) => s.key === 'again')!.output).toMatchObject({ content: 'plain answer', usage: { totalTokens: 7 } });
 
-    // Tokens arrive 40 ms apart and are coalesced: several events, fewer than the six tokens, whose text adds up.
+    // Tokens arrive 80 ms apart and are coalesced: several events, fewer than the six tokens, whose text adds up.
     const progress = frames.filter((f) => f.event === 'step.progress');
     expect(progress.length).toBeGreaterThanOrEqual(2);
     expect(progress.length).toBeLessThan(6);

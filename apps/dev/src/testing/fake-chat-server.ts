@@ -33,14 +33,14 @@ export const textChunk = (text: string, model = 'fake-1') => ({ id: 'c1', object
 
 /** The behaviours the tests pick by model name. */
 export const behaviours: Record<string, ChatBehaviour> = {
-  /** Streams the words of `Hello there, how are you today?` 40 ms apart, then the usage chunk. */
+  /** Streams the words of `Hello there, how are you today?` 80 ms apart, then the usage chunk. */
   'stream-ok': (req, _tries, res) =>
     streamChunks(res, [
       { id: 'c1', object: 'chat.completion.chunk', model: 'fake-1', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] },
       ...['Hello', ' there,', ' how', ' are', ' you', ' today?'].map((w) => textChunk(w)),
       { id: 'c1', object: 'chat.completion.chunk', model: 'fake-1', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
       ...(req.body.stream_options ? [{ id: 'c1', object: 'chat.completion.chunk', model: 'fake-1', choices: [], usage: usage(12, 7) }] : []),
-    ], 40),
+    ], 80),
   'json-ok': (_req, _tries, res) =>
     json(res, 200, { id: 'c2', object: 'chat.completion', model: 'fake-1', choices: [{ index: 0, message: { role: 'assistant', content: 'plain answer' }, finish_reason: 'stop' }], usage: usage(5, 2) }),
   /** Streams a tool call to the agent named by the first tool, its name and arguments in pieces. */
