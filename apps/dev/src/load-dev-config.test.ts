@@ -92,4 +92,12 @@ describe('npm start: the api and the worker from one environment', () => {
     expect([api.queuePrefix, api.logLevel, api.port]).toEqual(['staging.eu', 'info', 0]);
     expect([worker.queuePrefix, worker.logLevel, worker.concurrency]).toEqual(['staging.eu', 'info', 5]);
   });
+
+  test('gives the llm agent its endpoint, key and model, and never shows the key or the URL', () => {
+    const { worker } = loadDevConfig({ BATON_LLM_BASE_URL: 'http://127.0.0.1:9/v1', BATON_LLM_API_KEY: 'sk-dev-key', BATON_LLM_MODEL: 'tiny' });
+    expect(worker.agentConfig?.llm).toEqual({ baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-dev-key', model: 'tiny' });
+    const bad = () => loadDevConfig({ BATON_LLM_BASE_URL: 'gopher://sk-dev-key@x', BATON_LLM_API_KEY: 'sk-dev-key' });
+    expect(bad).toThrow('  - BATON_LLM_BASE_URL: must be an http:// or https:// URL');
+    expect(bad).toThrow(expect.objectContaining({ message: expect.not.stringMatching(/sk-dev-key/) }));
+  });
 });

@@ -156,6 +156,17 @@ describe('loadWorkerConfig', () => {
     expect(() => loadWorkerConfig({ BATON_PUBLISH: 'http://u:pw5@mq' })).toThrow(expect.objectContaining({ message: expect.not.stringMatching(/pw5/) }));
   });
 
+  test('BATON_LLM_BASE_URL, BATON_LLM_API_KEY and BATON_LLM_MODEL become the llm agent\'s, over BATON_AGENT_CONFIG\'s; the URL and the key never shown', () => {
+    const env = { BATON_AGENT_CONFIG: '{"llm":{"model":"small","retries":0}}', BATON_LLM_BASE_URL: 'https://llm.example/v1', BATON_LLM_API_KEY: 'sk-key6' };
+    expect(loadWorkerConfig(env).agentConfig).toEqual({ llm: { baseUrl: 'https://llm.example/v1', apiKey: 'sk-key6', model: 'small', retries: 0 } });
+    expect(loadWorkerConfig({ BATON_LLM_MODEL: 'gpt-x', BATON_LLM_API_KEY: '' }).agentConfig).toEqual({ llm: { model: 'gpt-x' } });
+    expect(loadWorkerConfig({ BATON_LLM_BASE_URL: '' }).agentConfig).toEqual({});
+    expect(() => loadWorkerConfig({ BATON_LLM_BASE_URL: 'ftp://u:pw7@llm', BATON_LLM_API_KEY: 'sk-key7' })).toThrow('  - BATON_LLM_BASE_URL: must be an http:// or https:// URL');
+    expect(() => loadWorkerConfig({ BATON_LLM_BASE_URL: 'ftp://u:pw7@llm', WORKER_CONCURRENCY: '0', BATON_LLM_API_KEY: 'sk-key7' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringMatching(/pw7|sk-key7/) }),
+    );
+  });
+
   test('never shows the URLs or the agent config, which may hold credentials', () => {
     expect(() => loadWorkerConfig({ REDIS_URL: 'http://:pw1@x', DATABASE_URL: 'mysql://root:pw2@db', BATON_AGENT_CONFIG: '{"a":{"apiKey":"pw3"},"b":1}' })).toThrow(
       expect.objectContaining({ message: expect.not.stringMatching(/pw1|pw2|pw3/) }),

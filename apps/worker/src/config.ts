@@ -1,4 +1,4 @@
-import { postgresConnectionsSchema, publishExchangeSchema, publishUrlSchema } from '@baton/agents';
+import { llmConfigSchema, postgresConnectionsSchema, publishExchangeSchema, publishUrlSchema } from '@baton/agents';
 import { SHARED_SECRETS, emptyAsUnset, envVar, parseEnv, sharedConfigOf, sharedEnvSchema, type SharedConfig } from '@baton/config';
 import { z } from 'zod';
 
@@ -33,6 +33,9 @@ const Schema = sharedEnvSchema.extend({
   BATON_PUBLISH_EXCHANGE: z.preprocess(emptyAsUnset, publishExchangeSchema.default('baton')),
   BATON_HTTP_ALLOW: envVar.list(),
   BATON_FILES_ROOT: envVar.text(''),
+  BATON_LLM_BASE_URL: z.preprocess(emptyAsUnset, llmConfigSchema.shape.baseUrl),
+  BATON_LLM_API_KEY: envVar.text(''),
+  BATON_LLM_MODEL: envVar.text(''),
   METRICS_PORT: envVar.integer(0, 65_535, 9464),
   METRICS_HOST: envVar.text('127.0.0.1'),
 });
@@ -67,7 +70,8 @@ export interface WorkerConfig extends SharedConfig {
    * `BATON_AGENT_CONFIG`: each agent's config object, keyed by agent name; `BATON_CONNECTIONS`
    * (the `postgres` agent's named connections) becomes `postgres.connections`, `BATON_HTTP_ALLOW`
    * `http.allow` and `a2a.allow`, `BATON_FILES_ROOT` `files.root`, each over any given here.
-   * `BATON_PUBLISH` (with `BATON_PUBLISH_EXCHANGE`) becomes `publish.url` (and `publish.exchange`).
+   * `BATON_PUBLISH` (with `BATON_PUBLISH_EXCHANGE`) becomes `publish.url` (and `publish.exchange`);
+   * `BATON_LLM_BASE_URL`, `BATON_LLM_API_KEY` and `BATON_LLM_MODEL` become `llm.baseUrl`, `llm.apiKey` and `llm.model`.
    * @defaultValue {}
    */
   agentConfig?: Record<string, Record<string, unknown>>;
@@ -89,7 +93,7 @@ export interface WorkerConfig extends SharedConfig {
  * the URLs and of `BATON_AGENT_CONFIG`, which may hold credentials, are never shown.
  */
 export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
-  const c = parseEnv(Schema, env, { title: 'invalid worker configuration', secrets: [...SHARED_SECRETS, 'BATON_AGENT_CONFIG', 'BATON_CONNECTIONS', 'BATON_PUBLISH'] });
+  const c = parseEnv(Schema, env, { title: 'invalid worker configuration', secrets: [...SHARED_SECRETS, 'BATON_AGENT_CONFIG', 'BATON_CONNECTIONS', 'BATON_PUBLISH', 'BATON_LLM_BASE_URL', 'BATON_LLM_API_KEY'] });
   const agentConfig = { ...c.BATON_AGENT_CONFIG };
   if (c.BATON_HTTP_ALLOW) {
     agentConfig.http = { ...agentConfig.http, allow: c.BATON_HTTP_ALLOW };
@@ -98,6 +102,8 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
   if (c.BATON_FILES_ROOT) agentConfig.files = { ...agentConfig.files, root: c.BATON_FILES_ROOT };
   if (c.BATON_CONNECTIONS) agentConfig.postgres = { ...agentConfig.postgres, connections: c.BATON_CONNECTIONS };
   if (c.BATON_PUBLISH) agentConfig.publish = { ...agentConfig.publish, url: c.BATON_PUBLISH, exchange: c.BATON_PUBLISH_EXCHANGE };
+  const llm = { baseUrl: c.BATON_LLM_BASE_URL, apiKey: c.BATON_LLM_API_KEY || undefined, model: c.BATON_LLM_MODEL || undefined };
+  for (const [field, value] of Object.entries(llm)) if (value !== undefined) agentConfig.llm = { ...agentConfig.llm, [field]: value };
   return {
     ...sharedConfigOf(c),
     agents: c.WORKER_AGENTS,

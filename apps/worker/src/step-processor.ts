@@ -2,10 +2,12 @@ import { executeAgent, type StartedAgent } from '@baton/agents';
 import { noopTracer, type Span, type Tracer } from '@baton/core';
 import type { RunEvent } from '@baton/engine';
 import { parseTraceparent, type StepDelivery, type StepJob } from '@baton/queue';
+import { maskText } from '@baton/runtime';
 import type { Logger } from '@baton/telemetry';
 import { AttemptTimers, type Timers } from './attempt-timers';
-import { resultEvent, unknownAgentEvent, type Offload } from './result-event';
+import { resultEvent, unknownAgentEvent, visible, type Offload } from './result-event';
 import { RunningAttempts, attemptTrace, type RunningAttempt } from './running-attempts';
+import { ProgressStream } from './progress-stream';
 import { contextRefusal, maskOutcome, maskingLogger, resolveSecrets, type SecretSource } from './step-secrets';
 import { queueWaitSeconds, stepStatus, type StepMetrics } from './step-metrics';
 
@@ -36,6 +38,8 @@ export interface StepProcessorOptions {
   tracer?: Tracer;
   /** This worker's id, recorded with each attempt's start (the step's `attemptLog`). */
   workerId?: string;
+  /** How long an agent's `ctx.progress` text gathers before it becomes one `step.progress` event. @defaultValue 100 */
+  progressIntervalMs?: number;
 }
 
 /**
@@ -111,7 +115,17 @@ export class StepProcessor {
         event = resolved.refused;
       } else {
         const { input, mask } = resolved;
-        const outcome = maskOutcome(await executeAgent(served.agent, { ...job, input }, { signal: timers.signal, logger: maskingLogger(logger, mask), deps: served.deps }), mask);
+        // Streamed text goes to history as the agent runs, masked and storable, before the result.
+        const progress = new ProgressStream({
+          intervalMs: this.deps.progressIntervalMs,
+          timers: this.deps.timers,
+          write: (text) => runtime.apply(runId, { type: 'step.progress', key, attempt, text: visible(maskText(text, mask)) }),
+          onError: (err) => logger.warn('recording progress failed', { error: String(err) }),
+        });
+        const onProgress = (text: string) => progress.push(text);
+        const executed = await executeAgent(served.agent, { ...job, input }, { signal: timers.signal, logger: maskingLogger(logger, mask), deps: served.deps, onProgress });
+        await progress.close();
+        const outcome = maskOutcome(executed, mask);
         metrics?.duration(job.agent, (Date.now() - startedAt.getTime()) / 1000);
         event = contextRefusal(job, outcome) ?? (await resultEvent(job, outcome, { timedOut: timers.timedOut, aborted: timers.signal.aborted }, (id, value) => runtime.offload(id, value)));
       }

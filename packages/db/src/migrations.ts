@@ -239,6 +239,13 @@ const migrations: Record<string, Migration> = {
       `.execute(db);
     },
   },
+  '0013_run_usage': {
+    // The model tokens a run's steps spent (the engine's RunState.usage), held to the workflow's
+    // budget.tokens; each step's share is read from its step.usage events.
+    async up(db: Kysely<unknown>) {
+      await sql`ALTER TABLE runs ADD COLUMN usage jsonb`.execute(db);
+    },
+  },
   '0015_events_mirror': {
     // The mirror of run events to RabbitMQ (api, BATON_EVENTS_MIRROR): per run, the last event
     // number the broker confirmed. No foreign key: its KEY SHARE lock on a run row would wait for

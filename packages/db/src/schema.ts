@@ -35,6 +35,8 @@ export interface RunsTable {
   traceparent: ColumnType<string | null, string | null | undefined, string | null>;
   /** Signals kept until a wait step takes them (the engine's `RunState.signals`: a JSON object by name), null for none. */
   signals: ColumnType<unknown | null, string | null | undefined, string | null>;
+  /** Tokens the run's steps spent (the engine's `RunState.usage`: `{ promptTokens, completionTokens, totalTokens }`), null for none. */
+  usage: ColumnType<unknown | null, string | null | undefined, string | null>;
 }
 
 export interface StepsTable {

@@ -4,7 +4,7 @@ import { RunDraft } from './run-draft';
 import { DEFAULT_RUN_LIMITS } from './run-limits';
 import { cancelRun, retryRun, submitRun } from './run-lifecycle';
 import { signalReceived } from './signals';
-import { stepFailed, stepStarted, stepSucceeded, stepTimedOut } from './step-results';
+import { stepFailed, stepProgress, stepStarted, stepSucceeded, stepTimedOut } from './step-results';
 import { FINAL_RUN_STATUSES, type Decision, type DecideOptions, type RunEvent, type RunState } from './types';
 
 /**
@@ -34,6 +34,9 @@ export async function decide(workflow: CompiledWorkflow, state: RunState, event:
     case 'step.timedOut':
       stepTimedOut(draft, event);
       break;
+    case 'step.progress':
+      stepProgress(draft, event);
+      return draft.decision();
     case 'signal.received':
       signalReceived(draft, event);
       break;

@@ -206,7 +206,7 @@ class MemoryTransaction implements RunStoreTransaction {
       if (!run) continue;
       Object.assign(run, {
         status: u.status, output: nullableJsonb(u.output), error: nullableJsonb(u.error), context: jsonb(u.context),
-        started_at: time(u.started_at), finished_at: time(u.finished_at), event_seq: u.event_seq, used_bytes: u.used_bytes, signals: nullableJsonb(u.signals), version: run.version + 1,
+        started_at: time(u.started_at), finished_at: time(u.finished_at), event_seq: u.event_seq, used_bytes: u.used_bytes, signals: nullableJsonb(u.signals), usage: nullableJsonb(u.usage), version: run.version + 1,
       });
     }
     this.insertEvents(events);
@@ -228,7 +228,7 @@ class MemoryTransaction implements RunStoreTransaction {
       if (this.t.runs.has(r.id)) throw new Error(`run ${r.id} exists (primary key)`);
       this.t.runs.set(r.id, {
         ...r, definition: jsonb(r.definition), input: jsonb(r.input), output: nullableJsonb(r.output), error: nullableJsonb(r.error),
-        context: jsonb(r.context), allowed_agents: nullableJsonb(r.allowed_agents ?? null), traceparent: r.traceparent ?? null, signals: null, version: 0, created_at: new Date(r.created_at), started_at: time(r.started_at), finished_at: time(r.finished_at),
+        context: jsonb(r.context), allowed_agents: nullableJsonb(r.allowed_agents ?? null), traceparent: r.traceparent ?? null, signals: null, usage: null, version: 0, created_at: new Date(r.created_at), started_at: time(r.started_at), finished_at: time(r.finished_at),
       });
     }
     this.upsertSteps(steps);

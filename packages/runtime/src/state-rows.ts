@@ -77,6 +77,7 @@ export function runFromHead(head: RunHead, steps: Record<string, StepState>): Ru
     usedBytes: head.used_bytes > 0 ? head.used_bytes : undefined,
     allowedAgents: (head.allowed_agents as string[] | null | undefined) ?? undefined,
     signals: (head.signals as Record<string, unknown> | null | undefined) ?? undefined,
+    usage: (head.usage as RunState['usage'] | null | undefined) ?? undefined,
     steps,
   });
 }
@@ -93,5 +94,6 @@ export function runUpdate(state: RunState, eventSeq: number): RunUpdate {
     event_seq: eventSeq,
     used_bytes: state.usedBytes ?? 0,
     signals: state.signals ?? null,
+    usage: state.usage ?? null,
   };
 }

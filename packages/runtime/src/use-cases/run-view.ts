@@ -1,4 +1,5 @@
 import type { RunRow, StepRow } from '@baton/db';
+import type { TokenUsage } from '@baton/engine';
 import type { AttemptLogEntry } from './attempt-log';
 
 /** A run as `GET /v1/runs/:id` shows it (API.md); absent optional fields are left out, never null. */
@@ -17,6 +18,8 @@ export interface RunView {
   /** A sub-workflow's run: the run and the step that started it. */
   parentRunId?: string;
   parentStepKey?: string;
+  /** The model tokens its steps spent, every attempt included (absent: none reported). */
+  usage?: TokenUsage;
   steps: StepView[];
 }
 
@@ -39,6 +42,8 @@ export interface StepView {
   waitingForSignal?: { signal: string; timeoutAt?: string };
   /** A sub-workflow step: the child run of its current attempt. */
   childRunId?: string;
+  /** The model tokens this entry spent, every attempt included (absent: none reported). */
+  usage?: TokenUsage;
 }
 
 /** One row of `GET /v1/runs`. */
@@ -148,6 +153,7 @@ export function toRunView(run: RunRow, steps: StepRow[]): RunView {
     ...present<Pick<RunView, 'output' | 'error'>>({ output: run.output, error: run.error }),
     createdAt: iso(run.created_at)!,
     ...present<Pick<RunView, 'startedAt' | 'finishedAt'>>({ startedAt: iso(run.started_at), finishedAt: iso(run.finished_at) }),
+    ...present<Pick<RunView, 'usage'>>({ usage: run.usage as TokenUsage | null }),
     steps: orderSteps(steps, run.definition).map(toStepView),
   };
 }
