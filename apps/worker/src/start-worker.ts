@@ -143,6 +143,11 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       concurrency: config.concurrency,
       lockMs: config.lockMs,
       onError: (err, agent) => logger.warn('worker error', { agent, error: err.message }),
+      // A lost attempt is run again (or given up on) by the next reconciler tick: ask for one now.
+      onLost: (job) => {
+        logger.warn('step lost its worker', { runId: job.runId, stepKey: job.key, attempt: job.attempt, agent: job.agent });
+        reconcile.nudge().catch((err: unknown) => logger.warn('reconciler nudge failed', { error: String(err) }));
+      },
     });
     reconcile.run(() => new Reconciler({ runtime, presence: dispatcher, logger, maxRequeues: config.maxRequeues, repairs: metrics.reconcilerRepairs }).tick());
     startScheduleFires({ runtime, db, redis, registry, prefix: config.queuePrefix, res, logger });
