@@ -13,9 +13,12 @@
 //   FAULTS_SEED=n             the seed of the random choices (printed; replay a run with it)
 //   FAULTS_SOAK_SECONDS=s     the soak's duration (default 180); FAULTS_SOAK_RATE=r runs/s (default 20)
 //   FAULTS_ONLY=a,b           only the scenarios whose name contains one of these
+//   FAULTS_ENV=K=V,K=V        extra environment for the apis and workers (WORKER_LOCK_MS=30000, say)
 //
 // Prints one line per scenario with its figures, then `N passed, N failed`; exit code 1 on a failure.
 import { randomInt } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '@baton/db/testing';
 import { Redis } from 'ioredis';
@@ -73,8 +76,11 @@ async function main() {
     BATON_RATE_LIMIT_PER_MINUTE: '0',
     BATON_HTTP_ALLOW: '127.0.0.1',
     BATON_AGENT_CONFIG: JSON.stringify({ http: { timeoutMs: 600_000 } }),
+    ...Object.fromEntries((process.env.FAULTS_ENV ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
   };
-  const fleet = new Fleet(env);
+  const logDir = mkdtempSync(join(tmpdir(), 'baton-faults-'));
+  print(`process logs: ${logDir}`);
+  const fleet = new Fleet(env, logDir);
   cleanup.push(() => fleet.stop());
   const t0 = Date.now();
   await fleet.start();
@@ -105,6 +111,7 @@ async function main() {
   for (const scenario of scenarios) {
     if (only && !only.some((o) => scenario.name.toLowerCase().includes(o))) continue;
     ctx.client.reset();
+    fleet.takeCounts();
     const started = Date.now();
     let outcome;
     try {
@@ -118,6 +125,8 @@ async function main() {
     else failed++;
     const figures = Object.entries(outcome.figures).map(([k, v]) => `${k}=${v}`).join(' ');
     print(`${ok ? 'PASS' : 'FAIL'} ${scenario.name} (${((Date.now() - started) / 1000).toFixed(1)} s): ${figures}`);
+    const warnings = Object.entries(fleet.takeCounts()).map(([m, n]) => `${n}× ${m}`).join('; ');
+    if (warnings) print(`     warnings: ${warnings}`);
     for (const f of outcome.failures) print(`     ${f.replace(/\n/g, '\n     ')}`);
   }
   if (ctx.recovery.length) print(`recovery after SIGKILL: a killed worker's steps ran again after ${Math.min(...ctx.recovery)}–${Math.max(...ctx.recovery)} ms (${ctx.recovery.length} steps)`);

@@ -1,7 +1,7 @@
 // The fleet under test: 2 api and 3 worker processes (the built dist) on this machine, against the
 // suite's own Redis and Postgres. The suite kills, stops and restarts them; `heal` restarts whatever
 // is down and says whether a process died that nobody killed (a crash: a failure).
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpClient } from '../bench/http.mjs';
@@ -17,8 +17,16 @@ export class Fleet {
   restarts = 0;
   #killed = new Set();
 
-  constructor(env) {
+  constructor(env, logDir) {
     this.env = env;
+    this.logDir = logDir;
+  }
+
+  /** The warning counts since the last call. */
+  takeCounts() {
+    const counts = this.counts;
+    this.counts = {};
+    return counts;
   }
 
   async start({ apis = 2, workers = 3 } = {}) {
@@ -28,8 +36,31 @@ export class Fleet {
     await this.healthy(180_000); // five node processes loading at once on a busy machine
   }
 
+  /** How often each worker log message was seen, e.g. `step lost its worker`, since the last `takeCounts`. */
+  counts = {};
+  /** Job ids whose live worker failed to renew their lock (it stalled past WORKER_LOCK_MS): a re-run of those is the lock's trade-off. */
+  lockLost = new Set();
+
   #watch(child) {
+    // Every line goes to <logDir>/<label>.log (appended across restarts), and warnings are counted by message.
+    const file = createWriteStream(join(this.logDir, `${child.label.replace(' ', '-')}.log`), { flags: 'a' });
+    let rest = '';
+    const onData = (chunk) => {
+      file.write(chunk);
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop();
+      for (const line of lines) {
+        const message = /"message":"([^"]*)"/.exec(line)?.[1];
+        const level = /"level":"([^"]*)"/.exec(line)?.[1];
+        if (message && (level === 'warn' || level === 'error')) this.counts[message] = (this.counts[message] ?? 0) + 1;
+        const lost = /could not renew lock for job ([^"]+)/.exec(line)?.[1];
+        if (lost) this.lockLost.add(lost);
+      }
+    };
+    child.proc.stdout.on('data', onData);
+    child.proc.stderr.on('data', onData);
     child.exitPromise.then(() => {
+      file.end();
       if (!this.#killed.has(child) && !this.stopping) this.crashed.push(child.describe());
     });
     return child;

@@ -175,8 +175,8 @@ export class Runtime {
   }
 
   /**
-   * Enqueues the jobs of these live attempts again, rebuilt from what the store holds (the same
-   * job the engine's command made); answers how many were enqueued.
+   * Enqueues the jobs of these attempts again, rebuilt from what the store holds (the same job the
+   * engine's command made), those still queued or running only; answers how many were enqueued.
    */
   async requeue(targets: readonly AttemptRef[]): Promise<number> {
     const jobs = await this.jobsFor(targets);
@@ -235,7 +235,9 @@ export class Runtime {
     const heads = new Map((await store.heads(runIds)).map((h) => [h.id, h]));
     const workflows = await this.workflows.forRuns(store, [...heads.values()]);
     const wanted = new Set(targets.map((t) => `${t.runId}|${t.key}|${t.attempt}`));
-    const rows = (await store.steps(runIds)).filter((r) => wanted.has(`${r.run_id}|${r.key}|${r.attempt}`));
+    // Only attempts still live now: one that finished since the reconciler looked (its job then
+    // completed, so Redis no longer "held" it) must not run again.
+    const rows = (await store.steps(runIds)).filter((r) => wanted.has(`${r.run_id}|${r.key}|${r.attempt}`) && (r.status === 'queued' || r.status === 'running'));
     return rows.flatMap((row) => {
       const head = heads.get(row.run_id);
       const step = workflows.get(row.run_id)?.steps.get(row.step_id);
