@@ -44,14 +44,14 @@ export class Client {
     }
   }
 
-  /** Submits `n` runs, at most `parallel` at once. */
-  async submitMany(n, workflowOf, parallel = 50) {
+  /** Submits `n` runs, at most `parallel` at once, each retried for up to `timeoutMs`. */
+  async submitMany(n, workflowOf, parallel = 50, timeoutMs = 60_000) {
     const out = new Array(n);
     let i = 0;
     await Promise.all(Array.from({ length: Math.min(parallel, n) }, async () => {
       while (i < n) {
         const j = i++;
-        out[j] = await this.submit(workflowOf(j));
+        out[j] = await this.submit(workflowOf(j), { timeoutMs });
       }
     }));
     return out;

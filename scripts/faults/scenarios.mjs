@@ -167,6 +167,7 @@ export const scenarios = [
       const submitting = client.submitMany(300, () => (sent++, effectFlow(ledger, 0)), 30);
       while (sent < 100) await sleep(10);
       fleet.signal(fleet.apis[0].child, 'SIGKILL');
+      void fleet.heal().catch(() => undefined); // restarted as a supervisor would
       const runs = await submitting;
       return checkScenario(ctx, runs, { replays: 'none' });
     },
@@ -176,7 +177,7 @@ export const scenarios = [
     async run(ctx) {
       const { ledger, client } = ctx;
       const started = Date.now();
-      const runs = await client.submitMany(1000, () => effectFlow(ledger, 0), 1000);
+      const runs = await client.submitMany(1000, () => effectFlow(ledger, 0), 1000, 180_000);
       const acceptedMs = Date.now() - started;
       const result = await checkScenario(ctx, runs, { replays: 'none', timeoutMs: 240_000 });
       return { ...result, figures: { ...result.figures, acceptedInMs: acceptedMs, allFinalInMs: Date.now() - started } };

@@ -64,17 +64,18 @@ export class Reconciler {
     // Counted before the enqueue: a crash in between costs a re-run, never a count.
     await runtime.countRequeues(again);
     for (const t of again) await presence.release(t);
-    await runtime.requeue(again);
+    // Fewer when some finished meanwhile (their job completed, so Redis did not "hold" it).
+    const requeued = await runtime.requeue(again);
     await Promise.all(lost.map((t) => runtime.apply(t.runId, workerLost(t, max))));
     const repairs = this.options.repairs;
     if (repairs) {
-      if (again.length) repairs.inc({ kind: 'requeued' }, again.length);
+      if (requeued) repairs.inc({ kind: 'requeued' }, requeued);
       if (lost.length) repairs.inc({ kind: 'lost' }, lost.length);
     }
-    if (missing.length > 0 || expired.length > 0) {
-      this.options.logger.warn('reconciled', { requeued: again.length, lost: lost.length, timedOut: expired.length });
+    if (requeued > 0 || lost.length > 0 || expired.length > 0) {
+      this.options.logger.warn('reconciled', { requeued, lost: lost.length, timedOut: expired.length });
     }
-    return { timedOut: expired.length, requeued: again.length, lost: lost.length };
+    return { timedOut: expired.length, requeued, lost: lost.length };
   }
 
   /** Sub-workflow steps hold no job: their lost child starts, results and deadlines, and orphaned children. */
