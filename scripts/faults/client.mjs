@@ -26,7 +26,7 @@ export class Client {
       const api = this.fleet.apis[this.#next++ % this.fleet.apis.length];
       let r;
       try {
-        r = await api.http.request('POST', '/v1/runs', { workflow, input }, { headers: { 'idempotency-key': key }, timeoutMs: 15_000 });
+        r = await api.http.request('POST', '/v1/runs', { workflow, input }, { headers: { 'idempotency-key': key }, timeoutMs: 60_000 });
       } catch {
         this.tally.networkErrors++;
       }

@@ -21,6 +21,11 @@ export class Ledger {
 
   async start() {
     this.server = http.createServer((req, res) => void this.#handle(req, res));
+    // Looked up as the connection opens (workers keep theirs alive): a process killed right after
+    // its request still has its pid known.
+    this.server.on('connection', (socket) => {
+      socket.pid = pidOfPort(socket.remotePort);
+    });
     this.server.keepAliveTimeout = 60_000;
     await new Promise((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${this.server.address().port}`;
@@ -40,7 +45,7 @@ export class Ledger {
     const arrival = { at: Date.now(), pid: undefined };
     entry.arrivals.push(arrival);
     const delivery = entry.arrivals.length;
-    arrival.pid = await pidOfPort(req.socket.remotePort);
+    arrival.pid = await req.socket.pid;
     for (const w of this.#waiters) w();
     setTimeout(() => {
       res.writeHead(200, { 'content-type': 'application/json' });

@@ -192,7 +192,7 @@ export const scenarios = [
       const before = await ctx.resources();
       // A step running for (nearly) the whole soak on a worker that is never killed: it must run once.
       const long = await client.submit(effectFlow(ledger, Math.max(10_000, (seconds - 10) * 1000), 'long'));
-      await ledger.until(() => ledger.arrivals(`${long.id}:effect`).length > 0, 30_000, 'the long step started');
+      await ledger.until(() => ledger.arrivals(`${long.id}:effect`).length > 0, 120_000, 'the long step started');
       const longPid = ledger.arrivals(`${long.id}:effect`)[0].pid;
       const runs = [];
       const pending = [];

@@ -140,6 +140,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
 
     res.own(await subscribeCancel(redis, config.queuePrefix, (m) => steps.abort(m), { onError: (err) => logger.warn('cancel subscription error', { error: err.message }) }), (s) => s.close());
 
+    const reconciler = new Reconciler({ runtime, presence: dispatcher, logger, maxRequeues: config.maxRequeues, repairs: metrics.reconcilerRepairs });
     const consumer = new BullmqStepConsumer({
       connection: redis,
       prefix: config.queuePrefix,
@@ -148,13 +149,13 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       concurrency: config.concurrency,
       lockMs: config.lockMs,
       onError: (err, agent) => logger.warn('worker error', { agent, error: err.message }),
-      // A lost attempt is run again (or given up on) by the next reconciler tick: ask for one now.
+      // Run again (or given up on) now rather than at the next tick; the tick stays the fallback.
       onLost: (job) => {
         logger.warn('step lost its worker', { runId: job.runId, stepKey: job.key, attempt: job.attempt, agent: job.agent });
-        reconcile.nudge().catch((err: unknown) => logger.warn('reconciler nudge failed', { error: String(err) }));
+        reconciler.repair([job]).catch((err: unknown) => logger.warn('repairing a lost job failed', { error: String(err) }));
       },
     });
-    reconcile.run(() => new Reconciler({ runtime, presence: dispatcher, logger, maxRequeues: config.maxRequeues, repairs: metrics.reconcilerRepairs }).tick());
+    reconcile.run(() => reconciler.tick());
     retention?.run(() => sweepFinishedRuns({ deleteFinishedRuns: (before, limit) => deleteFinishedRuns(db.kysely, before, limit), logger }, { days: config.retentionDays }));
     startScheduleFires({ runtime, db, redis, registry, prefix: config.queuePrefix, res, logger });
     const metricsServer = config.metricsPort === undefined

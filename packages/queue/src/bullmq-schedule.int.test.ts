@@ -42,19 +42,4 @@ describe('BullmqSchedule', () => {
     await eventually(() => errors.includes('postgres is away'));
     await schedule.close(true);
   });
-
-  it('nudge runs one extra tick now; nudges close together share it', async () => {
-    const schedule = new BullmqSchedule({ connection: redis, prefix, name: 'reconcile', everyMs: 60_000 });
-    let ticks = 0;
-    schedule.run(async () => {
-      ticks += 1;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    });
-    await Promise.all([schedule.nudge(1000), schedule.nudge(1000), schedule.nudge(1000)]);
-    await eventually(() => ticks === 1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(ticks).toBe(1);
-    await schedule.close();
-    await schedule.nudge(); // a no-op once closed
-  });
 });

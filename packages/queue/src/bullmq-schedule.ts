@@ -40,17 +40,6 @@ export class BullmqSchedule {
     await this.queue.upsertJobScheduler(name, { every: everyMs }, { name, opts: { removeOnComplete: true, removeOnFail: 100 } });
   }
 
-  /**
-   * Asks for one extra tick now, run by one process of the fleet like the others; the nudges of
-   * `dedupMs` share one tick. A no-op once closed.
-   * @throws the Redis error when Redis is unavailable.
-   */
-  async nudge(dedupMs = 200): Promise<void> {
-    if (this.closed) return;
-    const { name } = this.options;
-    await this.queue.add(name, {}, { deduplication: { id: `${name}-nudge`, ttl: dedupMs }, removeOnComplete: true, removeOnFail: 100 });
-  }
-
   /** Starts taking this process's share of the ticks. Once only. */
   run(task: () => Promise<unknown>): void {
     if (this.worker || this.closed) throw new Error(`schedule ${this.options.name} is running or closed`);

@@ -169,6 +169,16 @@ export class Runtime {
     return this.options.store.liveSteps(queuedBefore, limit);
   }
 
+  /** Those of these attempts still queued or running with a job of their own (the reconciler's repair of lost jobs). */
+  async liveAttempts(refs: readonly AttemptRef[]): Promise<LiveStep[]> {
+    if (refs.length === 0) return [];
+    const wanted = new Set(refs.map((r) => `${r.runId}|${r.key}|${r.attempt}`));
+    const rows = await this.options.store.steps([...new Set(refs.map((r) => r.runId))]);
+    return rows
+      .filter((r) => wanted.has(`${r.run_id}|${r.key}|${r.attempt}`) && (r.status === 'queued' || r.status === 'running') && r.agent !== null && r.handoff === null)
+      .map((r) => ({ run_id: r.run_id, key: r.key, agent: r.agent, status: r.status, attempt: r.attempt, queued_at: r.queued_at, deadline_at: r.deadline_at, requeues: r.requeues }));
+  }
+
   /** Counts one more requeue of each attempt that is still live; answers how many were counted. */
   countRequeues(attempts: readonly AttemptRef[]): Promise<number> {
     return this.options.store.countRequeues(attempts);
