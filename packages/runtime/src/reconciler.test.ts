@@ -99,3 +99,12 @@ test('repair: a lost job of a live attempt runs again at once, counted like a ti
   expect(await reconciler.repair([{ runId: id, key: 's0', attempt: 1 }])).toEqual({ requeued: 0, lost: 0 });
   expect(await reconciler.repair([])).toEqual({ requeued: 0, lost: 0 });
 });
+
+test('a loss seen by a repair and a tick at once is counted and requeued once', async () => {
+  const { runtime, reconciler, dispatcher, read, later } = reconciling(3);
+  const { id } = await runtime.submit({ tenant: 't', workflow: chain('both', 1), input: {} });
+  const [repaired, ticked] = await Promise.all([reconciler.repair([{ runId: id, key: 's0', attempt: 1 }]), reconciler.tick(later())]);
+  expect(repaired.requeued + ticked.requeued).toBe(1);
+  expect((await read(id)).steps.get('s0')).toMatchObject({ status: 'queued', requeues: 1 });
+  expect(dispatcher.keys(id)).toEqual(['s0#1', 's0#1']);
+});

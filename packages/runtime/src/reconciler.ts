@@ -83,11 +83,13 @@ export class Reconciler {
     const missing = targets.filter((_, i) => !held[i]);
     const again = missing.filter((t) => t.requeues < max);
     const lost = missing.filter((t) => t.requeues >= max);
-    // Counted before the enqueue: a crash in between costs a re-run, never a count.
-    await runtime.countRequeues(again);
-    for (const t of again) await presence.release(t);
+    // Counted before the enqueue: a crash in between costs a re-run, never a count. Each loss is
+    // counted once however many reconcilers saw it (a repair and a tick): the one that counts it requeues it.
+    const counted = await Promise.all(again.map((t) => runtime.countRequeues([t])));
+    const mine = again.filter((_, i) => counted[i] === 1);
+    for (const t of mine) await presence.release(t);
     // Fewer when some finished meanwhile (their job completed, so Redis did not "hold" it).
-    const requeued = await runtime.requeue(again);
+    const requeued = await runtime.requeue(mine);
     await Promise.all(lost.map((t) => runtime.apply(t.runId, workerLost(t, max))));
     const repairs = this.options.repairs;
     if (requeued) repairs?.inc({ kind: 'requeued' }, requeued);

@@ -179,8 +179,8 @@ export class Runtime {
       .map((r) => ({ run_id: r.run_id, key: r.key, agent: r.agent, status: r.status, attempt: r.attempt, queued_at: r.queued_at, deadline_at: r.deadline_at, requeues: r.requeues }));
   }
 
-  /** Counts one more requeue of each attempt that is still live; answers how many were counted. */
-  countRequeues(attempts: readonly AttemptRef[]): Promise<number> {
+  /** Counts one more requeue of each attempt that is still live (and still at `requeues`, when given); answers how many were counted. */
+  countRequeues(attempts: ReadonlyArray<AttemptRef & { requeues?: number }>): Promise<number> {
     return this.options.store.countRequeues(attempts);
   }
 
