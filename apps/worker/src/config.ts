@@ -52,7 +52,7 @@ export interface WorkerConfig extends SharedConfig {
   /**
    * `WORKER_LOCK_MS`: how long a job stays locked to its worker without a renewal (renewed every
    * quarter of it); a dead worker's jobs run again within about 1.2 × this, and a worker whose event
-   * loop stalls for about 0.7 × this loses its jobs to another (its late results are fenced out).
+   * loop stalls for about 0.75 × this loses its jobs to another (its late results are fenced out).
    * @defaultValue 5000
    */
   lockMs: number;

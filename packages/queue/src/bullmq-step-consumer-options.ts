@@ -42,7 +42,7 @@ export interface BullmqStepConsumerOptions {
    * How long a job stays locked to this process without a renewal (`WORKER_LOCK_MS`). The lock is
    * renewed every `lockMs / 4` and the fleet checks for lapsed locks every `lockMs / 5`, so a dead
    * worker's job is found within about `1.2 × lockMs`; it fails at once (`maxStalledCount` 0) and
-   * `onLost` is told. A live process whose event loop stalls for about `0.7 × lockMs` (a long GC
+   * `onLost` is told. A live process whose event loop stalls for about `0.75 × lockMs` (a long GC
    * pause, CPU starvation, SIGSTOP) loses its jobs the same way.
    * @defaultValue 5000
    */

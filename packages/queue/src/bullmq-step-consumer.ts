@@ -8,7 +8,7 @@ const DEFAULT_LOCK_MS = 5_000;
 
 /**
  * BullMQ's lock settings for a lock of `lockMs`. Renewed every quarter of it (BullMQ's timer runs
- * every eighth and renews the locks older than that), so a renewal may be late by about 0.7 ×
+ * every eighth and renews the locks older than that), so a renewal may be late by about 0.75 ×
  * `lockMs` before the lock lapses; the fleet looks for lapsed locks every fifth of it. One renewal
  * is one script call per agent queue with running jobs, whatever their number.
  */
