@@ -116,7 +116,7 @@ describe('loadWorkerConfig', () => {
   test('lists every bad value in one error, one line each', () => {
     expect(() => loadWorkerConfig({ REDIS_URL: 'http://x', LOG_LEVEL: 'loud', WORKER_CONCURRENCY: 'many' })).toThrow(
       'invalid worker configuration:\n' +
-        '  - REDIS_URL: must be a URL starting with redis:// or rediss://\n' +
+        '  - REDIS_URL: must be a URL starting with redis:// or rediss://, or several comma-separated (the nodes of a cluster)\n' +
         '  - LOG_LEVEL: must be one of error, warn, info, http, verbose, debug, silly (got "loud")\n' +
         '  - WORKER_CONCURRENCY: must be an integer between 1 and 1000 (got "many")',
     );
