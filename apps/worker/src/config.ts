@@ -13,7 +13,7 @@ const Schema = sharedEnvSchema.extend({
   WORKER_AGENTS: envVar.list(),
   WORKER_CONCURRENCY: envVar.integer(1, 1000, 100),
   WORKER_SYNC_COMMIT: envVar.oneOf(['on', 'off'], 'off'),
-  WORKER_LOCK_MS: envVar.integer(500, MAX_TIMER_MS, 30_000),
+  WORKER_LOCK_MS: envVar.integer(500, MAX_TIMER_MS, 5_000),
   SHUTDOWN_GRACE_MS: envVar.integer(0, MAX_TIMER_MS, 10_000),
   RECONCILE_EVERY_MS: envVar.integer(200, MAX_TIMER_MS, 5000),
   BATON_RETENTION_DAYS: envVar.integer(0, 36_500, 0),
@@ -52,7 +52,12 @@ export interface WorkerConfig extends SharedConfig {
   concurrency: number;
   /** `WORKER_SYNC_COMMIT=on`: every commit waits for the WAL flush; off, a Postgres crash may re-run the last steps. @defaultValue false */
   synchronousCommit: boolean;
-  /** `WORKER_LOCK_MS`: how long a job stays locked to its worker without a renewal; a dead worker's jobs run again after it. @defaultValue 30000 */
+  /**
+   * `WORKER_LOCK_MS`: how long a job stays locked to its worker without a renewal (renewed every
+   * quarter of it); a dead worker's jobs run again within about 1.2 × this, and a worker whose event
+   * loop stalls for about 0.75 × this loses its jobs to another (its late results are fenced out).
+   * @defaultValue 5000
+   */
   lockMs: number;
   /** `SHUTDOWN_GRACE_MS`: on close, how long active jobs may finish before they are released. @defaultValue 10000 */
   shutdownGraceMs: number;

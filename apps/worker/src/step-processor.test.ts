@@ -293,3 +293,23 @@ describe('progress and usage', () => {
     expect(seen).toEqual([{ limit: 10, used: 4 }]);
   });
 });
+
+describe('a delivery that no longer owns its job', () => {
+  test('has its result fenced out: nothing applied but the start, counted as fenced, logged', async () => {
+    const running = new RunningAttempts();
+    const { processor, applied, lines, seen } = processorFor(returning(() => 'late'), { running });
+    await processor.process(job, { readyAt: Date.now(), owned: async () => false });
+    expect(applied.filter((e) => e.type !== 'step.started')).toEqual([]);
+    expect(seen).toContain('finished test fenced');
+    expect(lines).toContainEqual(['warn', 'result fenced out: another worker runs this attempt now']);
+    expect(running.size).toBe(0);
+  });
+
+  test('one that still owns it, or cannot tell in time, records its result', async () => {
+    for (const owned of [async () => true, () => new Promise<boolean>(() => undefined)]) {
+      const { processor, applied } = processorFor(returning(() => 'mine'));
+      await processor.process(job, { owned });
+      expect(applied.at(-1)).toMatchObject({ type: 'step.succeeded', output: 'mine' });
+    }
+  });
+});

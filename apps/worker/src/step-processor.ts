@@ -2,7 +2,7 @@ import { executeAgent, type StartedAgent } from '@baton/agents';
 import { noopTracer, type Span, type Tracer } from '@baton/core';
 import type { RunEvent } from '@baton/engine';
 import { parseTraceparent, type StepDelivery, type StepJob } from '@baton/queue';
-import { maskText } from '@baton/runtime';
+import { maskText, within } from '@baton/runtime';
 import type { Logger } from '@baton/telemetry';
 import { AttemptTimers, type Timers } from './attempt-timers';
 import { resultEvent, unknownAgentEvent, visible, type Offload } from './result-event';
@@ -12,6 +12,8 @@ import { contextRefusal, maskOutcome, maskingLogger, resolveSecrets, type Secret
 import { queueWaitSeconds, stepStatus, type StepMetrics } from './step-metrics';
 
 const START_RECORD_DELAY_MS = 20;
+// Redis that does not answer cannot tell who holds the job: the result is recorded (first to commit wins).
+const OWNERSHIP_CHECK_MS = 1000;
 
 /** The runtime as the step processor uses it (`Runtime` in production; a recording fake in unit tests). */
 export interface StepRuntime {
@@ -65,8 +67,11 @@ export class StepProcessor {
     this.running.abortAll(new Error('worker shutting down'));
   }
 
-  /** @param delivery - when the job became ready, for `baton_step_queue_wait_seconds`. */
-  async process(job: StepJob, delivery?: Pick<StepDelivery, 'readyAt'>): Promise<void> {
+  /**
+   * @param delivery - when the job became ready, for `baton_step_queue_wait_seconds`; and whether
+   * this delivery still owns the job, asked before the result is recorded (see `StepDelivery.owned`).
+   */
+  async process(job: StepJob, delivery?: Partial<Pick<StepDelivery, 'readyAt' | 'owned'>>): Promise<void> {
     // The agent runs inside the span: its outgoing HTTP calls, and the result's transaction, are its children.
     const span = this.tracer.startSpan('baton.step', {
       kind: 'consumer',
@@ -83,11 +88,11 @@ export class StepProcessor {
     }
   }
 
-  private async execute(job: StepJob, span: Span, delivery?: Pick<StepDelivery, 'readyAt'>): Promise<void> {
+  private async execute(job: StepJob, span: Span, delivery?: Partial<Pick<StepDelivery, 'readyAt' | 'owned'>>): Promise<void> {
     const { runtime, metrics } = this.deps;
     const { runId, key, attempt } = job;
     const startedAt = new Date();
-    if (delivery) metrics?.queueWait(job.agent, queueWaitSeconds(delivery.readyAt, startedAt.getTime()));
+    if (delivery?.readyAt !== undefined) metrics?.queueWait(job.agent, queueWaitSeconds(delivery.readyAt, startedAt.getTime()));
     // Traced, the span's own context; otherwise one made up in the job's trace, for the logs and the next jobs.
     const trace = span.traceparent ? parseTraceparent(span.traceparent) : attemptTrace(parseTraceparent(job.traceparent));
     const fields: Record<string, unknown> = { runId, stepKey: key, attempt, agent: job.agent };
@@ -137,6 +142,13 @@ export class StepProcessor {
       timers.finish();
       // Still listed while the result is recorded: the jobs it enqueues continue this attempt's trace.
       if (!event) this.running.delete(running);
+    }
+    if (event && delivery?.owned && !(await within(delivery.owned(), OWNERSHIP_CHECK_MS, () => true))) {
+      // This process lost the job's lock (paused, starved) and another delivery runs the attempt now: its result counts, not this one.
+      this.running.delete(running);
+      metrics?.finished(job.agent, 'fenced');
+      logger.warn('result fenced out: another worker runs this attempt now', { outcome: event.type });
+      return;
     }
     metrics?.finished(job.agent, stepStatus(event));
     if (!event) return;

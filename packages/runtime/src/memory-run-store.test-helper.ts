@@ -107,7 +107,7 @@ export class MemoryRunStore implements RunStore {
     return expired.slice(0, limit).map((s) => ({ run_id: s.run_id, key: s.key, attempt: s.attempt }));
   }
 
-  countRequeues(attempts: ReadonlyArray<{ runId: string; key: string; attempt: number }>): Promise<number> {
+  countRequeues(attempts: ReadonlyArray<{ runId: string; key: string; attempt: number; requeues?: number }>): Promise<number> {
     return this.transaction(async (tx) => tx.countRequeues(attempts));
   }
 
@@ -180,11 +180,12 @@ class MemoryTransaction implements RunStoreTransaction {
     }));
   }
 
-  async countRequeues(attempts: ReadonlyArray<{ runId: string; key: string; attempt: number }>): Promise<number> {
+  async countRequeues(attempts: ReadonlyArray<{ runId: string; key: string; attempt: number; requeues?: number }>): Promise<number> {
     let counted = 0;
     for (const a of attempts) {
       const step = this.t.steps.get(a.runId)?.get(a.key);
       if (!step || step.attempt !== a.attempt || (step.status !== 'queued' && step.status !== 'running')) continue;
+      if (a.requeues !== undefined && step.requeues !== a.requeues) continue;
       step.requeues += 1;
       counted++;
     }

@@ -177,6 +177,10 @@ export function runStoreContract(name: string, open: () => Promise<RunStoreUnder
       expect((await store.liveSteps(new Date(t(10)), 1)).map((s) => s.key)).toEqual(['early']);
       expect(await store.countRequeues([{ runId: run.id, key: 'done', attempt: 1 }, { runId: run.id, key: 'late', attempt: 1 }])).toBe(1);
       expect(await store.countRequeues([])).toBe(0);
+      // Given the count it saw, a second reconciler does not count the same loss again.
+      expect(await store.countRequeues([{ runId: run.id, key: 'late', attempt: 1, requeues: 1 }])).toBe(1);
+      expect(await store.countRequeues([{ runId: run.id, key: 'late', attempt: 1, requeues: 1 }])).toBe(0);
+      expect((await store.liveSteps(new Date(t(10)), 10)).find((s) => s.key === 'late')!.requeues).toBe(2);
     });
 
     test('expiredWaits: waiting attempts whose deadline is before the time, earliest first, at most `limit`', async () => {
