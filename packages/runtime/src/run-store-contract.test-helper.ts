@@ -26,7 +26,7 @@ function step(runId: string, key: string, fields: Partial<StepWrite> = {}): Step
   return {
     run_id: runId, key, step_id: key, agent: 'echo', status: 'queued', attempt: 1, parent_key: null, idx: null, hop: null, input: { k: key },
     output: null, error: null, reason: null, items: null, handoff: null, queued_at: '2026-01-01T00:00:00.000Z', started_at: null,
-    finished_at: null, deadline_at: null, next_child: null, children_succeeded: null, prior_attempts: null, ...fields,
+    finished_at: null, deadline_at: null, next_child: null, children_succeeded: null, prior_attempts: null, held_until: null, ...fields,
   };
 }
 
