@@ -243,7 +243,8 @@ const migrations: Record<string, Migration> = {
     async up(db) {
       await sql`
         ALTER TABLE runs ADD COLUMN paused_by text;
-        ALTER TABLE runs ADD COLUMN forked_from uuid REFERENCES runs (id) ON DELETE SET NULL;
+        -- No foreign key: a fork outlives its origin (retention), and a restore loads runs in any order.
+        ALTER TABLE runs ADD COLUMN forked_from uuid;
         ALTER TABLE runs ADD COLUMN forked_from_step text;
         ALTER TABLE steps ADD COLUMN held_until timestamptz;
         CREATE INDEX runs_paused ON runs (tenant, template) WHERE status = 'paused';
@@ -263,13 +264,23 @@ const migrations: Record<string, Migration> = {
       `.execute(db);
     },
   },
+  '0021_retention': {
+    // The retention sweep deletes finished runs oldest first, and their idempotency keys by run.
+    async up(db: Kysely<unknown>) {
+      await sql`
+        CREATE INDEX runs_finished ON runs (finished_at) WHERE finished_at IS NOT NULL;
+        CREATE INDEX idempotency_keys_run ON idempotency_keys (run_id);
+      `.execute(db);
+    },
+  },
 };
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
+/** Every migration of this build (for a restore, which migrates to a backup's level first). */
+export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
 
 /** The migrations this build knows that the database has not run (readiness: a schema behind the code is not ready). */
 export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
-  const infos = await new Migrator({ db, provider }).getMigrations();
+  const infos = await new Migrator({ db, provider: migrationProvider }).getMigrations();
   return infos.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }
 
@@ -287,7 +298,7 @@ export async function migrate(db: Kysely<Database>): Promise<void> {
   await db.connection().execute(async (conn) => {
     await sql`SELECT pg_advisory_lock(${MIGRATION_LOCK})`.execute(conn);
     try {
-      const { error, results } = await new Migrator({ db: conn, provider }).migrateToLatest();
+      const { error, results } = await new Migrator({ db: conn, provider: migrationProvider }).migrateToLatest();
       const failed = results?.find((r) => r.status === 'Error');
       if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, { cause: error });
     } finally {
