@@ -168,6 +168,8 @@ export function runStoreContract(name: string, open: () => Promise<RunStoreUnder
         step(run.id, 'handing', { queued_at: t(1), handoff: { to: 'b' } }),
         step(run.id, 'pending', { queued_at: null, status: 'pending' }),
         step(run.id, 'future', { queued_at: t(50) }),
+        // held by its paused run: no job until the run resumes, nothing to repair
+        step(run.id, 'held', { queued_at: t(1), held_until: t(2) }),
       ]);
       const live = await store.liveSteps(new Date(t(10)), 10);
       expect(live).toEqual([
