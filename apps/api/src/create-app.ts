@@ -10,6 +10,7 @@ import { errorMiddleware, notFound } from './error-middleware';
 import { jsonBody } from './json-body';
 import { DEFAULT_RUN_VIEW_BUDGET } from './app-deps';
 import { mountedRoute, requestContext } from './request-context';
+import { a2aRoutes } from './routes/a2a';
 import { agentRoutes } from './routes/agents';
 import { apiKeyRoutes } from './routes/api-keys';
 import { statsRoutes } from './routes/stats';
@@ -52,7 +53,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(wellFormedPath);
   app.use(healthRoutes(deps));
   const limits = deps.rateLimits;
-  app.use(['/v1', '/metrics'], authenticate(authenticator, { limits }));
+  app.use(['/v1', '/a2a', '/metrics'], authenticate(authenticator, { limits }));
   // Basic: a browser prompts for the key. Before jsonBody: the board reads its own bodies.
   app.use(BOARD_PATH, mountedRoute(`${BOARD_PATH}/*`), authenticate(authenticator, { limits, challenge: 'Basic' }),
     bullBoard(deps.boardQueues ?? NO_QUEUES, { guard: guard('USE /admin/queues') }));
@@ -85,6 +86,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(scheduleRoutes(deps.templates?.cron && { templates: deps.templates.templates, cron: deps.templates.cron }));
   app.use(statsRoutes(deps));
   app.use(metricsRoutes(deps));
+  app.use(a2aRoutes({ cases, hub: deps.runEvents, logger, templates: deps.templates }));
   app.use(notFound);
   app.use(errorMiddleware(logger));
   return app;

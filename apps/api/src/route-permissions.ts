@@ -13,7 +13,7 @@ export const PUBLIC = 'public';
  * A router mounted under a path (Bull Board under `/admin/queues`) is one entry `'USE /path'`,
  * its guard put in front of the whole router.
  *
- * Public routes say so explicitly; everything under `/v1` and `/metrics` is authenticated
+ * Public routes say so explicitly; everything under `/v1`, `/a2a` and `/metrics` is authenticated
  * before any of these guards runs.
  */
 export const ROUTE_PERMISSIONS = {
@@ -54,6 +54,9 @@ export const ROUTE_PERMISSIONS = {
   'POST /v1/events': 'run.submit',
   'GET /v1/schedules': 'template.read',
   'USE /admin/queues': 'dashboard.read',
+  // Agent2Agent: the JSON-RPC methods ask more of the caller's role (SendMessage run.submit, CancelTask run.cancel).
+  'GET /a2a/:template/.well-known/agent-card.json': 'template.read',
+  'POST /a2a/:template': 'run.read',
 } as const satisfies Record<string, Action | typeof PUBLIC>;
 
 export type RouteKey = keyof typeof ROUTE_PERMISSIONS;

@@ -135,9 +135,10 @@ describe('loadWorkerConfig', () => {
     expect(() => loadWorkerConfig(bad)).toThrow(expect.objectContaining({ message: expect.not.stringMatching(/pw4/) }));
   });
 
-  test('BATON_HTTP_ALLOW becomes the http agent\'s allow list, over BATON_AGENT_CONFIG\'s', () => {
-    const config = loadWorkerConfig({ BATON_AGENT_CONFIG: '{"http":{"allow":["10.0.0.1"],"timeoutMs":5000}}', BATON_HTTP_ALLOW: '127.0.0.1, 10.2.0.0/16,internal.example' });
-    expect(config.agentConfig).toEqual({ http: { allow: ['127.0.0.1', '10.2.0.0/16', 'internal.example'], timeoutMs: 5000 } });
+  test('BATON_HTTP_ALLOW becomes the http and a2a agents\' allow list, over BATON_AGENT_CONFIG\'s', () => {
+    const config = loadWorkerConfig({ BATON_AGENT_CONFIG: '{"http":{"allow":["10.0.0.1"],"timeoutMs":5000},"a2a":{"pollMs":200}}', BATON_HTTP_ALLOW: '127.0.0.1, 10.2.0.0/16,internal.example' });
+    const allow = ['127.0.0.1', '10.2.0.0/16', 'internal.example'];
+    expect(config.agentConfig).toEqual({ http: { allow, timeoutMs: 5000 }, a2a: { allow, pollMs: 200 } });
     expect(loadWorkerConfig({}).agentConfig).toEqual({});
   });
 

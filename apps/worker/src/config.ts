@@ -68,7 +68,7 @@ export interface WorkerConfig extends SharedConfig {
   /**
    * `BATON_AGENT_CONFIG`: each agent's config object, keyed by agent name; `BATON_CONNECTIONS`
    * (the `postgres` agent's named connections) becomes `postgres.connections`, `BATON_HTTP_ALLOW`
-   * `http.allow`, `BATON_FILES_ROOT` `files.root`, each over any given here.
+   * `http.allow` and `a2a.allow`, `BATON_FILES_ROOT` `files.root`, each over any given here.
    * `BATON_PUBLISH` (with `BATON_PUBLISH_EXCHANGE`) becomes `publish.url` (and `publish.exchange`).
    * @defaultValue {}
    */
@@ -98,7 +98,10 @@ export interface WorkerConfig extends SharedConfig {
 export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
   const c = parseEnv(Schema, env, { title: 'invalid worker configuration', secrets: [...SHARED_SECRETS, 'BATON_AGENT_CONFIG', 'BATON_CONNECTIONS', 'BATON_PUBLISH'] });
   const agentConfig = { ...c.BATON_AGENT_CONFIG };
-  if (c.BATON_HTTP_ALLOW) agentConfig.http = { ...agentConfig.http, allow: c.BATON_HTTP_ALLOW };
+  if (c.BATON_HTTP_ALLOW) {
+    agentConfig.http = { ...agentConfig.http, allow: c.BATON_HTTP_ALLOW };
+    agentConfig.a2a = { ...agentConfig.a2a, allow: c.BATON_HTTP_ALLOW };
+  }
   if (c.BATON_FILES_ROOT) agentConfig.files = { ...agentConfig.files, root: c.BATON_FILES_ROOT };
   if (c.BATON_CONNECTIONS) agentConfig.postgres = { ...agentConfig.postgres, connections: c.BATON_CONNECTIONS };
   if (c.BATON_PUBLISH) agentConfig.publish = { ...agentConfig.publish, url: c.BATON_PUBLISH, exchange: c.BATON_PUBLISH_EXCHANGE };

@@ -1,5 +1,6 @@
 import { ExpressionError, LimitExceededError, RUN_BYTES_LIMIT, WAIT_AGENT, jsonBytes, parseWaitInput } from '@baton/workflow';
 import { backoffDelay } from './backoff';
+import { takesStepInput } from './hop-key';
 import { setOwn } from './own-keys';
 import type { RunDraft } from './run-draft';
 import { LIMIT_EXCEEDED } from './run-limits';
@@ -87,8 +88,8 @@ export function launch(draft: RunDraft, entry: StepState, delayMs: number, annou
   const timeout = def.timeoutMs === undefined ? {} : { timeoutMs: def.timeoutMs };
   const write = def.contextAccess?.write;
   const grant = write === undefined ? {} : { contextWrite: [...write] };
-  // A hop's input is an agent's, not the step's template: it reads no secret.
-  const names = entry.hop === undefined ? template.secrets : [];
+  // A hop's input is an agent's, not the step's template: it reads no secret (a hand-back through `wait` carries the step's input again).
+  const names = takesStepInput(draft, entry) ? template.secrets : [];
   const secrets = names.length === 0 ? {} : { secrets: [...names] };
   draft.command({ type: 'enqueue', key, agent: entry.agent, attempt, input, priority, delayMs, ...timeout, context, ...grant, ...secrets });
   if (announce) draft.emit('step.queued', key, { attempt, agent: entry.agent, delayMs });
