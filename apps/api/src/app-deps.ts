@@ -1,4 +1,4 @@
-import type { AgentDirectory, ReadinessReport, RunQueries, Runtime, StatsQueries, UseCaseDeps } from '@baton/runtime';
+import type { AgentDirectory, ReadinessReport, RunQueries, StatsQueries, UseCaseDeps } from '@baton/runtime';
 import type { Logger, Metrics } from '@baton/telemetry';
 import type { SecretDeps, SettingsDeps } from '@baton/runtime';
 import type { Authenticator } from '@baton/auth';
@@ -25,8 +25,8 @@ export interface AppDeps {
   secrets?: SecretDeps;
   /** `/v1/settings`; absent, those routes answer NOT_CONFIGURED. */
   settings?: SettingsDeps;
-  /** Submits, cancels and retries runs. */
-  runtime: Pick<Runtime, 'submit' | 'cancel' | 'retry' | 'signal'>;
+  /** Submits, cancels, retries, pauses, resumes and re-runs runs. */
+  runtime: UseCaseDeps['runtime'];
   /** Reads runs within the caller's tenant: `KyselyRunQueries` of `@baton/db`. */
   queries: RunQueries;
   /** Parent and child runs of sub-workflows (`KyselyRunLinks` of `@baton/db`), shown on `GET /v1/runs/:id`; absent, no links are shown. */
@@ -55,6 +55,10 @@ export interface AppDeps {
   rateLimits?: RateLimits;
   /** The agent queues Bull Board shows at `/admin/queues`; none when absent. */
   boardQueues?: BoardQueues;
+  /** Paused templates (`template_pauses`); absent, the template pause routes answer TEMPLATE_NOT_FOUND. */
+  templatePauses?: UseCaseDeps['templatePauses'];
+  /** Paused agents (queue pause + `agent_pauses`); absent, the agent pause routes answer NOT_CONFIGURED and `GET /v1/agents` shows none paused. */
+  agentPauses?: UseCaseDeps['agentPauses'];
   /** Live run events for `GET /v1/runs/:id/events` (one Redis subscriber per process); absent, that route answers NOT_CONFIGURED. */
   runEvents?: RunEventHub;
 }

@@ -23,7 +23,7 @@ import { runEventRoutes } from './routes/run-events';
 import { secretRoutes } from './routes/secrets';
 import { settingsRoutes } from './routes/settings';
 import { signalRoutes } from './routes/signals';
-import { templateRoutes } from './routes/templates';
+import { templatePauseRoutes, templateRoutes } from './routes/templates';
 import { eventRoutes } from './routes/events';
 import { scheduleRoutes } from './routes/schedules';
 import { workflowRoutes } from './routes/workflows';
@@ -75,17 +75,20 @@ export function createApp(deps: AppDeps): express.Express {
     limits: config.limits,
     viewBudgetBytes: config.runViewBudgetBytes ?? DEFAULT_RUN_VIEW_BUDGET,
     templateCatalog: deps.templates?.catalog,
+    templatePauses: deps.templatePauses,
+    agentPauses: deps.agentPauses,
   };
   app.use(runRoutes(cases));
   app.use(runEventRoutes(cases, { hub: deps.runEvents, heartbeatMs: config.sse?.heartbeatMs, maxBufferedBytes: config.sse?.maxBufferedBytes }));
   app.use(payloadRoutes(cases));
   app.use(workflowRoutes(cases));
   app.use(signalRoutes(cases));
-  app.use(agentRoutes(deps));
+  app.use(agentRoutes({ ...cases, directory: deps.agents }));
   app.use(secretRoutes(deps.secrets));
   app.use(settingsRoutes(deps.settings));
   app.use(apiKeyRoutes(deps.apiKeys));
   app.use(templateRoutes(deps.templates && { ...deps.templates, agents: deps.agents, readDefinition: parseOffThread, limits: config.limits }));
+  app.use(templatePauseRoutes(cases));
   app.use(eventRoutes({ ...cases, templates: deps.templates?.templates }));
   app.use(scheduleRoutes(deps.templates?.cron && { templates: deps.templates.templates, cron: deps.templates.cron }));
   app.use(statsRoutes(deps));

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { KyselyAgentRepository, KyselyRunQueries, KyselyRunStore, KyselySettingsStore, KyselyStatsQueries, createDb, type Db } from '@baton/db';
 import { AgentRegistry, BullmqCronSchedules, BullmqStepQueue, RedisFleetStore, createRedis, publishSettingsChanged, redisReady, subscribeSettingsChanges } from '@baton/queue';
 import { BatonError, Resources } from '@baton/core';
-import { LiveSettings, Runtime, configuredLimits, createBullmqDispatcher, migrateWhenReachable, toHistorySlice } from '@baton/runtime';
+import { AgentPauses, LiveSettings, Runtime, configuredLimits, createBullmqDispatcher, migrateWhenReachable, toHistorySlice } from '@baton/runtime';
 import { TemplateCatalog, syncAllSchedules, syncSchedule, type ScheduleFire } from '@baton/runtime';
 import { openTemplateChangeChannel } from './template-change-channel';
 import { loadTemplatesDir } from './templates-dir';
@@ -11,7 +11,7 @@ import { createLogger, createMetrics, processTracer, type Logger } from '@baton/
 import type { Config } from './config';
 import { KyselySecretStore, KyselyTemplateStore } from '@baton/db';
 import { SecretCipher } from '@baton/runtime';
-import { KyselyRunLinks } from '@baton/db';
+import { KyselyAgentPauses, KyselyRunLinks, KyselyTemplatePauses } from '@baton/db';
 import { storedChildWorkflows } from '@baton/runtime';
 import { createApp } from './create-app';
 import { createHttpServer } from './http-server';
@@ -163,11 +163,14 @@ export async function startApi(
     }), (l) => l.close(), 'settings');
     await live.refresh();
     res.own(subscribeSettingsChanges(redis, config.queuePrefix, () => void live.refresh(), (err) => redisError('settings channel error', { error: err.message })), (c) => c.close(), 'settings channel');
+    const templatePauses = new KyselyTemplatePauses(db.kysely);
     const app = createApp({
       runtime,
       queries,
       runLinks,
       runEvents,
+      templatePauses,
+      agentPauses: new AgentPauses({ records: new KyselyAgentPauses(db.kysely), queue }),
       secrets: { secrets: new KyselySecretStore(db.kysely), secretCipher: config.secretKeys && new SecretCipher(config.secretKeys.current, config.secretKeys.old) },
       agents,
       readiness: createReadiness(redis, db),
@@ -196,7 +199,7 @@ export async function startApi(
       leader.start();
     }
     res.own(startTriggers(config.bus.triggers, {
-      runtime, agents, readDefinition: parseOffThread, limits: config.limits, templateCatalog: templates.catalog, templates: templates.templates,
+      runtime, agents, readDefinition: parseOffThread, limits: config.limits, templateCatalog: templates.catalog, templates: templates.templates, templatePauses,
     }, logger), (t) => t.close(), 'triggers');
 
     let closing: Promise<void> | undefined;

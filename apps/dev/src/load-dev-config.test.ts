@@ -100,4 +100,9 @@ describe('npm start: the api and the worker from one environment', () => {
     expect(bad).toThrow('  - BATON_LLM_BASE_URL: must be an http:// or https:// URL');
     expect(bad).toThrow(expect.objectContaining({ message: expect.not.stringMatching(/sk-dev-key/) }));
   });
+
+  test('gives the worker BATON_AUTO_PAUSE, and names a bad one', () => {
+    expect(loadDevConfig({ BATON_AUTO_PAUSE: 'failureRate=0.5,window=60s,minSteps=20' }).worker.autoPause).toEqual({ failureRate: 0.5, windowMs: 60_000, minSteps: 20 });
+    expect(() => loadDevConfig({ BATON_AUTO_PAUSE: 'always' })).toThrow(/ {2}- BATON_AUTO_PAUSE: must be "failureRate=/);
+  });
 });

@@ -1,6 +1,7 @@
 import { llmConfigSchema, postgresConnectionsSchema, publishExchangeSchema, publishUrlSchema } from '@baton/agents';
 import { SHARED_SECRETS, emptyAsUnset, envVar, parseEnv, sharedConfigOf, sharedEnvSchema, type SharedConfig } from '@baton/config';
 import { z } from 'zod';
+import { autoPauseSchema, type AutoPauseConfig } from './auto-pause';
 
 // Node runs a timer of more than 2^31 - 1 ms after 1 ms: a longer grace period, lock or period would be none.
 const MAX_TIMER_MS = 2_147_483_647;
@@ -36,6 +37,7 @@ const Schema = sharedEnvSchema.extend({
   BATON_LLM_BASE_URL: z.preprocess(emptyAsUnset, llmConfigSchema.shape.baseUrl),
   BATON_LLM_API_KEY: envVar.text(''),
   BATON_LLM_MODEL: envVar.text(''),
+  BATON_AUTO_PAUSE: z.preprocess(emptyAsUnset, autoPauseSchema.optional()),
   METRICS_PORT: envVar.integer(0, 65_535, 9464),
   METRICS_HOST: envVar.text('127.0.0.1'),
 });
@@ -86,6 +88,11 @@ export interface WorkerConfig extends SharedConfig {
    * Give every worker the same value: the last one to start sets it. @defaultValue {}
    */
   agentConcurrency?: Record<string, number>;
+  /**
+   * `BATON_AUTO_PAUSE` (`failureRate=0.5,window=60s,minSteps=20`): an agent whose attempts on this
+   * worker fail at that rate over the window is paused fleet-wide until resumed. @defaultValue off
+   */
+  autoPause?: AutoPauseConfig;
   /** `METRICS_PORT` of the worker's Prometheus `/metrics`; undefined for 0, no metrics server. @defaultValue 9464 */
   metricsPort?: number;
   /** `METRICS_HOST`: the interface `/metrics` listens on; it needs no credentials, so only this host by default (`0.0.0.0` for every interface). @defaultValue '127.0.0.1' */
@@ -123,6 +130,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     agentModules: c.BATON_AGENT_MODULES ?? [],
     agentConfig,
     agentConcurrency: c.BATON_AGENT_CONCURRENCY ?? {},
+    ...(c.BATON_AUTO_PAUSE ? { autoPause: c.BATON_AUTO_PAUSE } : {}),
     metricsPort: c.METRICS_PORT === 0 ? undefined : c.METRICS_PORT,
     metricsHost: c.METRICS_HOST,
   };

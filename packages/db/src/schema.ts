@@ -37,6 +37,11 @@ export interface RunsTable {
   signals: ColumnType<unknown | null, string | null | undefined, string | null>;
   /** Tokens the run's steps spent (the engine's `RunState.usage`: `{ promptTokens, completionTokens, totalTokens }`), null for none. */
   usage: ColumnType<unknown | null, string | null | undefined, string | null>;
+  /** Who paused the run (the engine's `RunState.pausedBy`), while it is paused. */
+  paused_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A fork's origin run and the step it was forked from; null for any other run. */
+  forked_from: ColumnType<string | null, string | null | undefined, string | null>;
+  forked_from_step: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface StepsTable {
@@ -66,6 +71,8 @@ export interface StepsTable {
   prior_attempts: number | null;
   /** Times the reconciler re-enqueued the current attempt after its job was lost (0 for a new attempt). */
   requeues: Generated<number>;
+  /** A queued attempt its paused run holds, with no job: when it may start (the engine's `heldUntil`). */
+  held_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface RunEventsTable {
@@ -211,11 +218,29 @@ export interface AuditEventsTable {
   data: Json;
 }
 
+/** A template whose new runs are admitted paused (`POST /v1/templates/:name/pause`) until it is resumed. */
+export interface TemplatePausesTable {
+  tenant: string;
+  name: string;
+  paused_by: string;
+  paused_at: Timestamp;
+}
+
+/** An agent whose queue is paused fleet-wide: who paused it (`auto` for the failure-rate trip), why and when. */
+export interface AgentPausesTable {
+  name: string;
+  paused_by: string;
+  reason: string | null;
+  paused_at: Timestamp;
+}
+
 export interface Database {
   events_mirror: EventsMirrorTable;
   events_mirror_state: EventsMirrorStateTable;
   settings: SettingsTable;
   audit_events: AuditEventsTable;
+  template_pauses: TemplatePausesTable;
+  agent_pauses: AgentPausesTable;
   concurrency_slots: ConcurrencySlotsTable;
   concurrency_runs: ConcurrencyRunsTable;
   run_links: RunLinksTable;

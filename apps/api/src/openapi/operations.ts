@@ -4,7 +4,7 @@ import type { RouteKey } from '../route-permissions';
 import { CreateApiKeyBody, TenantQuery } from '../routes/api-keys';
 import { EventBody } from '../routes/events';
 import { EventsQuery, HistoryQuery } from '../routes/run-events';
-import { ListRunsQuery, SubmitBody } from '../routes/runs';
+import { ForkBody, ListRunsQuery, RerunBody, SubmitBody } from '../routes/runs';
 import { PutSecretBody } from '../routes/secrets';
 import { StatsQuery } from '../routes/stats';
 import { DiffQuery, ListTemplatesQuery } from '../routes/templates';
@@ -244,5 +244,45 @@ export const OPERATIONS = {
       body: { required: true, content: { 'application/merge-patch+json': { schema: SettingsPatch }, 'application/json': { schema: SettingsPatch } } },
     },
     responses: answers({ 200: jsonAnswer('the new settings', A.SettingsAnswer) }, 400, 413, 415, 501),
+  },
+  'POST /v1/runs/:id/pause': {
+    operationId: 'pauseRun', tags: ['runs'], summary: 'Pause a run: it starts no new step; running steps finish and are recorded; timers keep their deadlines',
+    request: { params: RunId },
+    responses: answers({ 202: jsonAnswer('paused (pausing twice changes nothing)', z.record(z.unknown())) }, 404, 409),
+  },
+  'POST /v1/runs/:id/resume': {
+    operationId: 'resumeRun', tags: ['runs'], summary: 'Resume a paused run where it stopped',
+    request: { params: RunId },
+    responses: answers({ 202: jsonAnswer('resumed', z.record(z.unknown())) }, 404, 409),
+  },
+  'POST /v1/runs/:id/rerun': {
+    operationId: 'rerunRun', tags: ['runs'], summary: 'Re-run a finished run from a step (with an edited input, if given) and everything downstream; upstream outputs kept',
+    request: { params: RunId, body: jsonBody(RerunBody) },
+    responses: answers({ 202: jsonAnswer('re-running', z.record(z.unknown())) }, 400, 404, 409, 413, 415),
+  },
+  'POST /v1/runs/:id/fork': {
+    operationId: 'forkRun', tags: ['runs'], summary: 'A new run linked to its origin (forkedFrom), upstream outputs copied',
+    request: { params: RunId, body: jsonBody(ForkBody) },
+    responses: answers({ 202: jsonAnswer('the new run', A.RunSubmitted) }, 400, 404, 409, 413, 415),
+  },
+  'POST /v1/templates/:name/pause': {
+    operationId: 'pauseTemplate', tags: ['templates'], summary: 'New runs of the template are admitted paused until it is resumed',
+    request: { params: TemplateName },
+    responses: answers({ 202: jsonAnswer('paused', z.record(z.unknown())) }, 404),
+  },
+  'POST /v1/templates/:name/resume': {
+    operationId: 'resumeTemplate', tags: ['templates'], summary: 'Resume a template and the runs its pause held',
+    request: { params: TemplateName },
+    responses: answers({ 202: jsonAnswer('resumed', z.record(z.unknown())) }, 404),
+  },
+  'POST /v1/agents/:name/pause': {
+    operationId: 'pauseAgent', tags: ['agents'], summary: 'Pause an agent\'s queue fleet-wide (admins): running jobs finish, no new one starts',
+    request: { params: z.object({ name: z.string() }) },
+    responses: answers({ 202: jsonAnswer('paused', z.record(z.unknown())) }, 404),
+  },
+  'POST /v1/agents/:name/resume': {
+    operationId: 'resumeAgent', tags: ['agents'], summary: 'Resume an agent\'s queue',
+    request: { params: z.object({ name: z.string() }) },
+    responses: answers({ 202: jsonAnswer('resumed', z.record(z.unknown())) }, 404),
   },
 } satisfies Record<RouteKey, Operation>;
