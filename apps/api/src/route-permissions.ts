@@ -24,6 +24,8 @@ export const ROUTE_PERMISSIONS = {
   'GET /v1/runs': 'run.read',
   'GET /v1/runs/:id': 'run.read',
   'GET /v1/runs/:id/history': 'run.read',
+  'GET /v1/runs/:id/definition': 'run.read',
+  'GET /v1/runs/:id/steps/:key': 'run.read',
   'GET /v1/runs/:id/events': 'run.read',
   'POST /v1/runs/:id/cancel': 'run.cancel',
   'POST /v1/runs/:id/retry': 'run.retry',
