@@ -48,6 +48,8 @@ export const ROUTE_PERMISSIONS = {
   'POST /v1/events': 'run.submit',
   'GET /v1/schedules': 'template.read',
   'USE /admin/queues': 'dashboard.read',
+  // The web console's static files: no data in them; its calls to /v1 carry the key.
+  'USE /console': PUBLIC,
 } as const satisfies Record<string, Action | typeof PUBLIC>;
 
 export type RouteKey = keyof typeof ROUTE_PERMISSIONS;
