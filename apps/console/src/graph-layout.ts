@@ -30,6 +30,8 @@ export async function layoutGraph(nodes: GraphNode[], edges: GraphEdge[]): Promi
       'elk.layered.spacing.nodeNodeBetweenLayers': '56',
       'elk.spacing.nodeNode': '18',
       'elk.layered.nodePlacement.strategy': 'BRANDES_KOEPF',
+      // Items top to bottom in their order, steps in definition order.
+      'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
       'elk.padding': '[top=16,left=16,bottom=16,right=16]',
     },
     children: nodes.map((n) => ({ id: n.key, width: NODE_WIDTH, height: NODE_HEIGHT })),

@@ -5,6 +5,8 @@ import { layoutGraph, NODE_HEIGHT, NODE_WIDTH, type Layout, type Point } from '.
 import type { GraphEdge, GraphNode } from './run-graph-model';
 import { statusIcon } from './status';
 
+const MIN_SCALE = 0.6;
+
 const path = (points: Point[]): string => points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x},${p.y}`).join(' ');
 
 const statusOf = (node: GraphNode): string => node.entry?.status ?? (node.kind === 'more' ? 'more' : 'pending');
@@ -33,6 +35,8 @@ function describe(node: GraphNode): string {
 export function RunGraph({ nodes, edges, selected, onSelect }: { nodes: GraphNode[]; edges: GraphEdge[]; selected?: string; onSelect: (key: string) => void }) {
   const [layout, setLayout] = useState<Layout>();
   const [failed, setFailed] = useState<string>();
+  const [room, setRoom] = useState<number>();
+  const scroller = useRef<HTMLDivElement>(null);
   const buttons = useRef(new Map<string, HTMLButtonElement>());
   // Only a change of shape lays the graph out again; a change of status just repaints.
   const shape = useMemo(() => JSON.stringify([nodes.map((n) => n.key), edges.map((e) => e.id)]), [nodes, edges]);
@@ -41,6 +45,14 @@ export function RunGraph({ nodes, edges, selected, onSelect }: { nodes: GraphNod
     layoutGraph(nodes, edges).then((l) => live && setLayout(l), (err: unknown) => live && setFailed(String(err)));
     return () => void (live = false);
   }, [shape]);
+
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const observer = new ResizeObserver(() => setRoom(el.clientWidth));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [layout !== undefined]);
 
   if (failed) return <p className="error">The graph could not be laid out: {failed}</p>;
   if (!layout) return <p className="muted">Laying out the graph…</p>;
@@ -53,9 +65,12 @@ export function RunGraph({ nodes, edges, selected, onSelect }: { nodes: GraphNod
     if (next) buttons.current.get(next.key)?.focus();
   };
 
+  // A wide graph shrinks to fit (down to MIN_SCALE); past that it scrolls.
+  const scale = room ? Math.max(MIN_SCALE, Math.min(1, room / layout.width)) : 1;
   return (
-    <div className="graph-scroll">
-      <div className="graph" style={{ width: layout.width, height: layout.height }} role="group" aria-label="Steps of the run">
+    <div className="graph-scroll" ref={scroller}>
+      <div style={{ width: layout.width * scale, height: layout.height * scale }}>
+      <div className="graph" style={{ width: layout.width, height: layout.height, transform: `scale(${scale})` }} role="group" aria-label="Steps of the run">
         <svg width={layout.width} height={layout.height} aria-hidden="true">
           <defs>
             <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
@@ -103,6 +118,7 @@ export function RunGraph({ nodes, edges, selected, onSelect }: { nodes: GraphNod
             </button>
           );
         })}
+      </div>
       </div>
     </div>
   );

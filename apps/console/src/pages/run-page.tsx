@@ -110,8 +110,8 @@ export function RunPage({ id }: { id: string }) {
     <section>
       <div className="page-head">
         <div>
-          <p className="crumbs"><Link to="/">Runs</Link> /</p>
-          <h1 className="mono">{run.id}</h1>
+          <p className="crumbs"><Link to="/">Runs</Link> / <span className="mono">{run.id}</span></p>
+          <h1>{run.template ?? run.workflow}</h1>
         </div>
         <div className="actions">
           {!FINAL.has(run.status) && <button type="button" className="danger" disabled={busy} onClick={() => act('cancel')}>Cancel run</button>}
