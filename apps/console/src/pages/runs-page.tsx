@@ -8,15 +8,16 @@ import { NewRunForm } from './new-run-form';
 
 const PAGE_SIZE = 25;
 
-/** Runs newest first, filtered by status and template (kept in the URL), a page at a time, refreshed every 2 s. */
+/** Runs newest first, filtered by status and template (kept in the URL with the page size, `limit`), a page at a time, refreshed every 2 s. */
 export function RunsPage() {
   const { query } = useLocation();
   const status = query.get('status') ?? '';
   const template = query.get('template') ?? '';
+  const limit = Number(query.get('limit')) || PAGE_SIZE;
   const [cursors, setCursors] = useState<string[]>([]);
   const [creating, setCreating] = useState(false);
   const cursor = cursors.at(-1);
-  const runs = useLoad<Page<RunSummary>>((api) => api.listRuns({ status, template, cursor, limit: PAGE_SIZE }), [status, template, cursor], 2000);
+  const runs = useLoad<Page<RunSummary>>((api) => api.listRuns({ status, template, cursor, limit }), [status, template, cursor, limit], 2000);
 
   const setFilter = (next: { status?: string; template?: string }) => {
     const q = new URLSearchParams();
@@ -24,6 +25,7 @@ export function RunsPage() {
     const t = next.template ?? template;
     if (s) q.set('status', s);
     if (t) q.set('template', t);
+    if (query.get('limit')) q.set('limit', String(limit));
     setCursors([]);
     navigate(`/${q.toString() ? `?${q}` : ''}`, { replace: true });
   };

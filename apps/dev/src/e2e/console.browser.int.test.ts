@@ -182,7 +182,20 @@ it('lists runs filtered by status, a page at a time', async () => {
   await page.getByLabel('Filter by status').selectOption('');
   await page.locator('tbody tr', { hasText: 'console-keys' }).waitFor();
   expect(await rows.count()).toBe(4);
-  await page.screenshot({ path: join(ARTIFACTS, 'console-runs.png'), fullPage: true });
+
+  // Pages of 3 with the api's cursors: 4 runs make two pages, nothing lost or repeated.
+  await page.goto(`${baton.url}/console/?limit=3`);
+  await page.locator('tbody tr', { hasText: 'console-keys' }).waitFor();
+  const firstPage = await rows.allTextContents();
+  expect(firstPage).toHaveLength(3);
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByText('page 2').waitFor();
+  await page.locator('tbody tr', { hasText: 'console-fan-out' }).waitFor();
+  expect(await rows.count()).toBe(1);
+  expect(await page.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+  await page.getByRole('button', { name: 'Previous' }).click();
+  await page.locator('tbody tr', { hasText: 'console-keys' }).waitFor();
+  expect(await rows.allTextContents()).toEqual(firstPage);
 });
 
 it("starts a template's run from the form of its input schema, and shows what changed between versions", async () => {
@@ -213,4 +226,11 @@ it('shows the agents with their live workers and their p95', async () => {
   await echo.waitFor();
   expect(await echo.textContent()).toContain('online');
   await page.getByRole('link', { name: 'Queues ↗' }).waitFor();
+});
+
+it('shows every run, the template\'s among them, and saves a screenshot of the runs page', async () => {
+  await page.goto(`${baton.url}/console/`);
+  await page.locator('tbody tr', { hasText: 'greeting' }).waitFor();
+  expect(await page.locator('tbody tr').count()).toBe(5);
+  await page.screenshot({ path: join(ARTIFACTS, 'console-runs.png'), fullPage: true });
 });
