@@ -33,8 +33,8 @@ const { 'import-x/resolver': _defaultResolver, ...importSettings } = importX.fla
 
 const tests = ['**/*.test.ts', '**/test-*.ts', '**/*.test-helper.ts'];
 // Root files (this config, jest's, scripts/) are tooling: the root's devDependencies serve them;
-// a workspace's own scripts/ (the client's type generator) are served by its devDependencies.
-const tooling = ['*.mjs', '*.ts', '.*.mjs', 'scripts/**', 'scripts/**/.*', 'packages/*/scripts/**'];
+// a workspace's own scripts/ (the client's type generator) and a Vite config are served by its devDependencies.
+const tooling = ['*.mjs', '*.ts', '.*.mjs', 'scripts/**', 'scripts/**/.*', '**/vite.config.ts', 'packages/*/scripts/**'];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'bench/**', '**/*.js'] },

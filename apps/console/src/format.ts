@@ -14,7 +14,7 @@ export function elapsed(start?: string, end?: string): number | undefined {
   return (end ? Date.parse(end) : Date.now()) - Date.parse(start);
 }
 
-export function formatTime(iso?: string): string {
+export function formatTime(iso?: string | null): string {
   if (!iso) return '—';
   const d = new Date(iso);
   return d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });

@@ -1,11 +1,11 @@
-import type { RunDefinition, StepEntry } from './api';
+import type { Step, StepDefinition } from './api';
 
 /** A box of the run's graph: a step of the definition, a `forEach` item, a hand-off hop, or the items not drawn. */
 export interface GraphNode {
   key: string;
   kind: 'step' | 'forEach' | 'workflow' | 'item' | 'hop' | 'more';
   /** The entry of this key in `GET /v1/runs/:id`; absent for a step no entry exists for yet, and for `more`. */
-  entry?: StepEntry;
+  entry?: Step;
   /** What runs it: the agent, `workflow <template>`, `forEach`. */
   detail: string;
 }
@@ -23,13 +23,13 @@ const ITEM = /^(.*)\[(\d+)\]$/;
  * its items and gathered again into the steps that need it, and each hand-off chain as a line of
  * hops (`classify` → `classify>handoff:1` → …). Entries are matched by key (API.md).
  */
-export function runGraph(definition: RunDefinition['definition'] | undefined, entries: StepEntry[]): { nodes: GraphNode[]; edges: GraphEdge[] } {
+export function runGraph(definition: Record<string, unknown> | undefined, entries: Step[]): { nodes: GraphNode[]; edges: GraphEdge[] } {
   const byKey = new Map(entries.map((e) => [e.key, e]));
   const nodes = new Map<string, GraphNode>();
   const edges = new Map<string, GraphEdge>();
   const items = new Map<string, string[]>();
   const hops = new Map<string, string[]>();
-  const steps = definition?.steps ?? [];
+  const steps = Array.isArray(definition?.steps) ? (definition.steps as StepDefinition[]) : [];
 
   for (const step of steps) {
     const kind = step.forEach !== undefined ? 'forEach' : step.workflow !== undefined ? 'workflow' : 'step';

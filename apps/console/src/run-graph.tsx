@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import type { StepEntry } from './api';
+import type { Step } from './api';
 import { elapsed, formatDuration } from './format';
 import { layoutGraph, NODE_HEIGHT, NODE_WIDTH, type Layout, type Point } from './graph-layout';
 import type { GraphEdge, GraphNode } from './run-graph-model';
@@ -11,7 +11,7 @@ const path = (points: Point[]): string => points.map((p, i) => `${i === 0 ? 'M' 
 
 const statusOf = (node: GraphNode): string => node.entry?.status ?? (node.kind === 'more' ? 'more' : 'pending');
 
-function durationOf(entry: StepEntry | undefined): string | undefined {
+function durationOf(entry: Step | undefined): string | undefined {
   const ms = elapsed(entry?.startedAt, entry?.finishedAt);
   return ms === undefined ? undefined : formatDuration(ms);
 }

@@ -1,12 +1,11 @@
 import { useState } from 'react';
-import type { Percentiles } from '../api';
 import { formatDuration, formatTime } from '../format';
 import { StatusBadge } from '../status';
 import { useLoad } from '../use-api';
 
 const WINDOWS = ['15m', '1h', '24h', '7d'];
-const p95 = (p: Percentiles) => formatDuration(p.p95);
-const percent = (rate: number) => `${(rate * 100).toFixed(rate === 1 ? 0 : 1)} %`;
+const p95 = (p: { p95?: number | null }) => formatDuration(p.p95);
+const percent = (rate: number | null) => (rate === null ? '—' : `${(rate * 100).toFixed(rate === 1 ? 0 : 1)} %`);
 
 /** Live workers per agent (`/v1/agents`) and what they did in a window (`/v1/stats`), refreshed every 5 s. */
 export function AgentsPage() {
@@ -28,7 +27,7 @@ export function AgentsPage() {
           <tr><th>Agent</th><th>Status</th><th>Workers</th><th>Steps</th><th>Success</th><th>Throughput</th><th>p95 duration</th><th>p95 queue wait</th><th>Last seen</th></tr>
         </thead>
         <tbody>
-          {agents.data?.items.map((a) => {
+          {agents.data?.map((a) => {
             const s = byAgent.get(a.name);
             return (
               <tr key={a.name}>

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { ApiError, probe } from '../api';
+import { BatonApiError, probe } from '../api';
 import type { Session } from '../session';
 
 /** The API key, checked against the api before the console keeps it (in sessionStorage only). */
@@ -17,7 +17,7 @@ export function LoginPage({ onLogin }: { onLogin: (session: Session) => void }) 
       await probe(session);
       onLogin(session);
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 401 ? `That key was refused: ${err.message}` : String((err as Error).message));
+      setError(err instanceof BatonApiError && err.status === 401 ? `That key was refused: ${err.message}` : String((err as Error).message));
     } finally {
       setBusy(false);
     }

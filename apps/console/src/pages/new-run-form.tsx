@@ -1,5 +1,4 @@
 import { useState, type FormEvent } from 'react';
-import { ApiError } from '../api';
 import { navigate } from '../router';
 import { useApi } from '../use-api';
 import { Problems } from './problems';
@@ -21,7 +20,7 @@ export function NewRunForm() {
   const api = useApi();
   const [workflow, setWorkflow] = useState(EXAMPLE);
   const [input, setInput] = useState('{ "numbers": [1, 2, 3, 4] }');
-  const [error, setError] = useState<ApiError | Error>();
+  const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
 
   const submit = async (event: FormEvent) => {

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { RunDefinition, RunEvent, RunView } from '../api';
+import type { Run, RunDefinition, RunEvent } from '../api';
 import { elapsed, formatDuration, formatTime, json } from '../format';
 import { Link } from '../router';
 import { RunGraph } from '../run-graph';
@@ -12,12 +12,13 @@ import { StepPanel } from './step-panel';
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 /**
- * One run, kept current by its event stream: each event (or burst of them) reloads the run, so
- * what the page shows is always `GET /v1/runs/:id`, never a guess built from events.
+ * One run, kept current by its event stream (@baton/client's, which resumes a broken stream from
+ * its last event): each burst of events reloads the run, so what the page shows is always
+ * `GET /v1/runs/:id`, never a guess built from events.
  */
 function useLiveRun(id: string) {
   const api = useApi();
-  const [run, setRun] = useState<RunView>();
+  const [run, setRun] = useState<Run>();
   const [definition, setDefinition] = useState<RunDefinition>();
   const [events, setEvents] = useState<RunEvent[]>([]);
   const [error, setError] = useState<Error>();
@@ -40,35 +41,27 @@ function useLiveRun(id: string) {
   useEffect(() => {
     const abort = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
+    // A burst of events is one reload.
     const reload = () => {
       clearTimeout(timer);
       timer = setTimeout(() => setReloads((n) => n + 1), 150);
     };
-    let last = 0;
-    let ended = false;
     (async () => {
-      while (!abort.signal.aborted && !ended) {
-        try {
-          setLive(true);
-          last = await api.followEvents(id, last, (event) => {
-            setEvents((list) => (list.some((e) => e.seq === event.seq) ? list : [...list, event]));
-            if (event.type.startsWith('run.') && FINAL.has(event.type.slice(4))) ended = true;
-            reload();
-          }, abort.signal);
-        } catch (err) {
-          if (abort.signal.aborted) return;
-          if ((err as { status?: number }).status === 404) return setError(err as Error);
+      setLive(true);
+      try {
+        for await (const event of api.events(id, abort.signal)) {
+          setEvents((list) => [...list, event]);
+          reload();
         }
-        setLive(false);
-        // The stream closed early (a restart, a slow read): resume from the last event after a pause.
-        if (!ended) await new Promise((r) => setTimeout(r, 1000));
+      } catch (err) {
+        if (!abort.signal.aborted) setError(err as Error);
       }
+      setLive(false);
       reload();
     })();
     return () => {
       abort.abort();
       clearTimeout(timer);
-      setLive(false);
     };
   }, [api, id]);
 
@@ -124,7 +117,7 @@ export function RunPage({ id }: { id: string }) {
         <div><dt>Workflow</dt><dd>{run.template ? <><Link to={`/templates/${encodeURIComponent(run.template)}`}>{run.template}</Link> v{run.version}</> : run.workflow}</dd></div>
         <div><dt>Created</dt><dd>{formatTime(run.createdAt)}</dd></div>
         <div><dt>Duration</dt><dd>{formatDuration(elapsed(run.startedAt, run.finishedAt))}</dd></div>
-        <div><dt>Updates</dt><dd>{live ? <span className="live-dot">live</span> : FINAL.has(run.status) ? 'finished' : 'reconnecting…'}</dd></div>
+        <div><dt>Updates</dt><dd>{live ? <span className="live-dot">live</span> : 'finished'}</dd></div>
         {run.parentRunId && <div><dt>Parent run</dt><dd><Link to={`/runs/${run.parentRunId}`} className="mono">{run.parentRunId.slice(0, 8)}</Link> ({run.parentStepKey})</dd></div>}
       </dl>
       {run.error !== undefined && <pre className="code error-block" aria-label="Run error">{json(run.error)}</pre>}
@@ -143,7 +136,7 @@ export function RunPage({ id }: { id: string }) {
   );
 }
 
-function RunIo({ run }: { run: RunView }) {
+function RunIo({ run }: { run: Run }) {
   return (
     <div className="stack">
       <h2>Run</h2>

@@ -1,11 +1,11 @@
-import type { RunEvent, StepEntry } from '../api';
+import type { RunEvent, Step } from '../api';
 import { elapsed, formatDuration, formatTime, json } from '../format';
 import { Link } from '../router';
 import { StatusBadge } from '../status';
 import { useLoad } from '../use-api';
 
 /** One entry of the run: what it was given, what it gave or why it failed, its attempts and events. */
-export function StepPanel({ runId, entry, events, onClose }: { runId: string; entry: StepEntry; events: RunEvent[]; onClose: () => void }) {
+export function StepPanel({ runId, entry, events, onClose }: { runId: string; entry: Step; events: RunEvent[]; onClose: () => void }) {
   // The input is read alone (GET /v1/runs/:id/steps/:key), again when the entry changes status.
   const detail = useLoad((api) => api.getStep(runId, entry.key), [runId, entry.key, entry.status, entry.attempts]);
   return (

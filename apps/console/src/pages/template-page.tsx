@@ -32,7 +32,7 @@ export function TemplatePage({ name }: { name: string }) {
       <div className="two-columns">
         <div className="card stack">
           <h2>Start a run of v{shown}</h2>
-          {current.data && <StartRun key={`${name}@${shown}`} name={name} version={shown} schema={current.data.definition.input} />}
+          {current.data && <StartRun key={`${name}@${shown}`} name={name} version={shown} schema={(current.data.definition as { input?: unknown }).input} />}
         </div>
         <div className="card stack">
           <h2>Definition v{shown}</h2>

@@ -1,9 +1,8 @@
-import type { Page, TemplateSummary } from '../api';
 import { Link } from '../router';
 import { useLoad } from '../use-api';
 
 export function TemplatesPage() {
-  const templates = useLoad<Page<TemplateSummary>>((api) => api.listTemplates(), [], 10_000);
+  const templates = useLoad((api) => api.listTemplates(), [], 10_000);
   return (
     <section>
       <h1>Templates</h1>

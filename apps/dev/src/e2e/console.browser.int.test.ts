@@ -10,6 +10,12 @@ import { BatonHarness } from '../testing/baton-harness';
 
 jest.setTimeout(120_000);
 
+// The browser's globals, used inside page.evaluate callbacks (this Node program has no DOM types).
+declare const document: { activeElement: { getAttribute(name: string): string | null } | null; cookie: string };
+declare const sessionStorage: { getItem(key: string): string | null };
+declare const localStorage: { length: number };
+declare function getComputedStyle(element: unknown): { borderTopColor: string; outlineStyle: string };
+
 const ARTIFACTS = resolve(__dirname, '../../../../artifacts');
 const ADMIN_KEY = randomBytes(24).toString('base64url');
 const asAdmin = { 'X-API-Key': ADMIN_KEY };
