@@ -4,7 +4,7 @@ import type { Session } from './session';
 
 export { BatonApiError };
 export type {
-  Agent, Run, RunEvent, RunPage, RunSummary, Stats, Step, Template, TemplateDiff, TemplatePage, TemplateSummary,
+  Agent, Run, RunEvent, RunPage, RunStatus, RunSummary, Stats, Step, Template, TemplateDiff, TemplatePage, TemplateSummary,
 } from '@baton/client';
 export type RunDefinition = components['schemas']['RunDefinition'];
 export type StepDetail = components['schemas']['StepDetail'];

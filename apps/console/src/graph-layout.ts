@@ -19,6 +19,11 @@ let elk: Promise<Elk> | undefined;
 // ELK is large: loaded on the first run page, not with the console.
 const loadElk = (): Promise<Elk> => (elk ??= import('elkjs/lib/elk.bundled.js').then(({ default: ELK }) => new ELK()));
 
+/** Starts loading ELK (a run page does, while it fetches the run). */
+export function preloadLayout(): void {
+  loadElk().catch(() => (elk = undefined));
+}
+
 /** Lays the graph out left to right (ELK's layered algorithm, orthogonal edges). */
 export async function layoutGraph(nodes: GraphNode[], edges: GraphEdge[]): Promise<Layout> {
   const graph: ElkNode = {

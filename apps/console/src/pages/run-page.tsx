@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Run, RunDefinition, RunEvent } from '../api';
 import { elapsed, formatDuration, formatTime, json } from '../format';
 import { Link } from '../router';
+import { preloadLayout } from '../graph-layout';
 import { RunGraph } from '../run-graph';
 import { runGraph } from '../run-graph-model';
 import { StatusBadge } from '../status';
@@ -26,6 +27,7 @@ function useLiveRun(id: string) {
   const [reloads, setReloads] = useState(0);
 
   useEffect(() => {
+    preloadLayout();
     setRun(undefined);
     setEvents([]);
     setError(undefined);
@@ -41,10 +43,12 @@ function useLiveRun(id: string) {
   useEffect(() => {
     const abort = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
-    // A burst of events is one reload.
+    // A burst of events is one reload, at most 150 ms after its first event.
     const reload = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => setReloads((n) => n + 1), 150);
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        setReloads((n) => n + 1);
+      }, 150);
     };
     (async () => {
       setLive(true);

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { RUN_STATUSES } from '../api';
+import { RUN_STATUSES, type RunStatus } from '../api';
 import { elapsed, formatDuration, formatTime, shortId } from '../format';
 import { Link, navigate, useLocation } from '../router';
 import { StatusBadge } from '../status';
@@ -17,7 +17,7 @@ export function RunsPage() {
   const [cursors, setCursors] = useState<string[]>([]);
   const [creating, setCreating] = useState(false);
   const cursor = cursors.at(-1);
-  const runs = useLoad((api) => api.listRuns({ status, template, cursor, limit }), [status, template, cursor, limit], 2000);
+  const runs = useLoad((api) => api.listRuns({ status: (status || undefined) as RunStatus | undefined, template: template || undefined, cursor, limit }), [status, template, cursor, limit], 2000);
 
   const setFilter = (next: { status?: string; template?: string }) => {
     const q = new URLSearchParams();

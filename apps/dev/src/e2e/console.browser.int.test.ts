@@ -97,7 +97,7 @@ it('submits a fan-out workflow and shows each item and the gathering step turn g
     '    agent: delay',
     '    needs: [fetch]',
     '    forEach: "{{ $steps.fetch.output }}"',
-    '    input: { ms: 1500, value: "{{ $item * $item }}" }',
+    '    input: { ms: 3000, value: "{{ $item * $item }}" }',
     '  - id: total',
     '    agent: transform',
     '    needs: [square]',
@@ -111,7 +111,7 @@ it('submits a fan-out workflow and shows each item and the gathering step turn g
   // Live: the page shows a step running before the run ends (the stream, not a reload).
   await page.locator('.node[data-status="running"]').first().waitFor({ timeout: 20_000 });
   for (const key of ['fetch', 'square', 'square[0]', 'square[1]', 'square[2]', 'total']) {
-    await page.locator(`.node[data-key="${key}"][data-status="succeeded"]`).waitFor({ timeout: 20_000 });
+    await page.locator(`.node[data-key="${key}"][data-status="succeeded"]`).waitFor({ timeout: 30_000 });
   }
   // Green, and said in words and an icon too.
   const total = node('total');
