@@ -240,3 +240,18 @@ it('shows every run, the template\'s among them, and saves a screenshot of the r
   expect(await page.locator('tbody tr').count()).toBe(5);
   await page.screenshot({ path: join(ARTIFACTS, 'console-runs.png'), fullPage: true });
 });
+
+it('lets a browser in without a key when the api runs open', async () => {
+  const open = await BatonHarness.start({ workers: 0 });
+  try {
+    const context = await browser.newContext();
+    const anonymous = await context.newPage();
+    await anonymous.goto(`${open.url}/console/agents`);
+    await anonymous.getByRole('heading', { name: 'Agents' }).waitFor();
+    expect(await anonymous.getByText('open api').count()).toBe(1);
+    expect(await anonymous.getByRole('button', { name: 'Log out' }).count()).toBe(0);
+    await context.close();
+  } finally {
+    await open.close();
+  }
+});
