@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'SECRET_NOT_FOUND'
   | 'SIGNAL_NOT_FOUND'
   | 'AGENT_NOT_FOUND'
+  | 'STEP_NOT_FOUND'
   // 408: the request did not arrive in time.
   | 'REQUEST_TIMEOUT'
   // 409: the resource is not in a state that allows it.

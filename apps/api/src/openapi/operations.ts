@@ -88,6 +88,10 @@ export const OPERATIONS = {
     operationId: 'queueDashboard', tags: ['operations'], summary: 'Bull Board over the agent queues (operators read, admins change)',
     responses: answers({ 200: { description: 'HTML', content: { 'text/html': { schema: z.string() } } } }),
   },
+  'USE /console': {
+    operationId: 'console', tags: ['operations'], summary: 'The web console (static files; its calls to /v1 carry the key)', security: [],
+    responses: { 200: { description: 'HTML, or a file of the console', content: { 'text/html': { schema: z.string() } } }, 404: jsonAnswer('no such file, or the console is not built', A.ErrorAnswer) },
+  },
   'POST /v1/runs': {
     operationId: 'submitRun', tags: ['runs'], summary: 'Submit a run of a workflow or a template',
     request: { headers: IdempotencyKey, body: jsonBody(SubmitBody, 'a `workflow` definition or a `template` name (with `version`), the `input`, a `priority` 1..10') },
@@ -102,6 +106,16 @@ export const OPERATIONS = {
     operationId: 'getRun', tags: ['runs'], summary: 'A run and its steps',
     request: { params: RunId },
     responses: answers({ 200: jsonAnswer('the run', A.RunAnswer) }, 404),
+  },
+  'GET /v1/runs/:id/definition': {
+    operationId: 'getRunDefinition', tags: ['runs'], summary: 'The workflow definition the run recorded (to draw its graph)',
+    request: { params: RunId },
+    responses: answers({ 200: jsonAnswer('the definition', A.RunDefinitionAnswer) }, 404),
+  },
+  'GET /v1/runs/:id/steps/:key': {
+    operationId: 'getRunStep', tags: ['runs'], summary: 'One entry of a run, with its input',
+    request: { params: RunId.extend({ key: z.string().describe('the entry\'s key, URL-encoded (`each%5B3%5D`)') }) },
+    responses: answers({ 200: jsonAnswer('the entry', A.StepDetailAnswer) }, 404),
   },
   'GET /v1/runs/:id/history': {
     operationId: 'getRunHistory', tags: ['runs'], summary: "A page of the run's events",
