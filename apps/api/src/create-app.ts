@@ -14,6 +14,7 @@ import { agentRoutes } from './routes/agents';
 import { apiKeyRoutes } from './routes/api-keys';
 import { statsRoutes } from './routes/stats';
 import { healthRoutes } from './routes/health';
+import { docsRoutes } from './routes/docs';
 import { metricsRoutes } from './routes/metrics';
 import { payloadRoutes } from './routes/payloads';
 import { runRoutes } from './routes/runs';
@@ -53,6 +54,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRoutes(deps));
   const limits = deps.rateLimits;
   app.use(['/v1', '/metrics'], authenticate(authenticator, { limits }));
+  // Basic: a browser prompts for the key, then sends it with the page's "Try it out" requests too.
+  app.use('/docs', authenticate(authenticator, { limits, challenge: 'Basic' }));
+  app.use(docsRoutes());
   // Basic: a browser prompts for the key. Before jsonBody: the board reads its own bodies.
   app.use(BOARD_PATH, mountedRoute(`${BOARD_PATH}/*`), authenticate(authenticator, { limits, challenge: 'Basic' }),
     bullBoard(deps.boardQueues ?? NO_QUEUES, { guard: guard('USE /admin/queues') }));

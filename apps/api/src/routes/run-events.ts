@@ -12,7 +12,7 @@ import { SseStream } from '../sse-stream';
 const single = (name: string) => z.string({ invalid_type_error: `${name} must be given once` });
 const seqOf = (name: string) => single(name).regex(/^\d{1,9}$/, 'must be an event sequence number (an integer from 0)').transform(Number);
 
-const HistoryQuery = z.object({
+export const HistoryQuery = z.object({
   after: seqOf('after').optional(),
   limit: single('limit')
     .regex(/^\d{1,6}$/, `must be an integer from 1 to ${MAX_HISTORY_PAGE}`)
@@ -20,7 +20,7 @@ const HistoryQuery = z.object({
     .pipe(z.number().min(1, `must be an integer from 1 to ${MAX_HISTORY_PAGE}`).max(MAX_HISTORY_PAGE, `must be an integer from 1 to ${MAX_HISTORY_PAGE}`))
     .optional(),
 });
-const EventsQuery = z.object({ after: seqOf('after').optional() });
+export const EventsQuery = z.object({ after: seqOf('after').optional() });
 
 /** Live events held for a stream while it replays; past this many it is ended (it resumes with Last-Event-ID). */
 const MAX_PENDING_EVENTS = 10_000;

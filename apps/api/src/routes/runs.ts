@@ -8,9 +8,9 @@ import { parseRequest } from '../parse-request';
 import { allowQuery } from '../query-params';
 import { submissionOf } from '../yaml-submission';
 
-const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
 
-const SubmitBody = z
+export const SubmitBody = z
   .object({
     workflow: z.unknown().optional(),
     template: z.string().min(1).max(200).optional(),
@@ -22,7 +22,7 @@ const SubmitBody = z
 
 const single = (name: string) => z.string({ invalid_type_error: `${name} must be given once` });
 
-const ListQuery = z.object({
+export const ListRunsQuery = z.object({
   status: single('status').pipe(z.enum(RUN_STATUSES, { message: `must be one of ${RUN_STATUSES.join(', ')}` })).optional(),
   template: single('template').min(1).max(200).optional(),
   limit: single('limit')
@@ -53,7 +53,7 @@ export function runRoutes(deps: UseCaseDeps): Router {
   });
 
   router.get('/v1/runs', guard('GET /v1/runs'), allowQuery('status', 'template', 'limit', 'cursor'), async (req, res) => {
-    res.json(await listRuns(deps, principalOf(req), parseRequest(ListQuery, req.query, 'query', undefined)));
+    res.json(await listRuns(deps, principalOf(req), parseRequest(ListRunsQuery, req.query, 'query', undefined)));
   });
 
   router.get('/v1/runs/:id', guard('GET /v1/runs/:id'), allowQuery(), async (req, res) => {

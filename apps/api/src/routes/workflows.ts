@@ -7,7 +7,7 @@ import { parseRequest } from '../parse-request';
 import { allowQuery } from '../query-params';
 import { submissionOf } from '../yaml-submission';
 
-const ValidateBody = z
+export const ValidateBody = z
   .object({ workflow: z.unknown().refine((w) => w !== undefined, 'required') }, {
     required_error: 'a JSON object body is required',
     invalid_type_error: 'the body must be a JSON object',
