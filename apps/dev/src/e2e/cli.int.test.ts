@@ -191,6 +191,19 @@ describe('baton run --watch on a terminal', () => {
     // Redrawn in place: each step is on the final screen once.
     expect(final.match(/greet/g)).toHaveLength(1);
   });
+
+  it('colours a terminal, unless NO_COLOR is set', async () => {
+    const env = `HOME=${join(dir, 'home')} BATON_URL=${baton.url} BATON_API_KEY=${ADMIN}`;
+    const shown = async (session: string, extra: string): Promise<string> => {
+      await tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '20', `env ${env} ${extra} ${process.execPath} ${CLI} runs --limit 3; echo DONE; sleep 60`);
+      await waitFor(async () => (await tmux('capture-pane', '-p', '-t', session)).stdout.includes('DONE'), 20_000, 'baton runs did not finish');
+      return (await tmux('capture-pane', '-p', '-e', '-t', session)).stdout; // -e: with the escape sequences
+    };
+    expect(await shown('coloured', '')).toContain('\x1b[');
+    const plain = await shown('plain', 'NO_COLOR=1');
+    expect(plain).toContain('STATUS');
+    expect(plain).not.toContain('\x1b[');
+  });
 });
 
 describe('baton validate', () => {
