@@ -122,9 +122,9 @@ describe('loadConfig', () => {
     const lines = message.split('\n');
     expect(lines[0]).toBe('invalid api configuration:');
     expect(lines.slice(1)).toEqual([
-      '  - REDIS_URL: must be a URL starting with redis:// or rediss://',
+      '  - REDIS_URL: must be a URL starting with redis:// or rediss://, or several comma-separated (the nodes of a cluster)',
       '  - DATABASE_URL: must be a URL starting with postgres:// or postgresql://',
-      '  - BATON_QUEUE_PREFIX: must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit (got "has:colon")',
+      '  - BATON_QUEUE_PREFIX: must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit, or such a name in braces (a Redis Cluster hash tag: {baton}) (got "has:colon")',
       '  - LOG_LEVEL: must be one of error, warn, info, http, verbose, debug, silly (got "loud")',
       '  - DB_POOL_SIZE: must be an integer between 1 and 1000 (got "0")',
       '  - PORT: must be an integer between 0 and 65535 (got "eighty")',

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { duplicateRedis } from '@baton/queue';
 import { within } from '@baton/runtime';
 import type { Logger } from '@baton/telemetry';
 
@@ -33,7 +34,7 @@ export interface InvalidationChannelOptions {
 
 export async function openInvalidationChannel({ redis, channel, what, forget, logger, waitMs = 5000 }: InvalidationChannelOptions): Promise<InvalidationChannel> {
   // Subscribing again after a reconnect is done here, so that `live` turns true only once it is.
-  const subscriber = redis.duplicate({ connectionName: `baton-${what.replace(/\W+/g, '-')}`, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: false });
+  const subscriber = duplicateRedis(redis, { connectionName: `baton-${what.replace(/\W+/g, '-')}`, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: false });
   let live = false;
   let closed = false;
   const down = () => {

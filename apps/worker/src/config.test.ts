@@ -14,6 +14,8 @@ const DEFAULTS: WorkerConfig = {
   lockMs: 30000,
   shutdownGraceMs: 10000,
   reconcileEveryMs: 5000,
+  retentionDays: 0,
+  retentionEveryMs: 600000,
   maxRequeues: 3,
   agentModules: [],
   agentConfig: {},
@@ -42,6 +44,8 @@ const EVERY_DEFAULT: Array<[string, (c: WorkerConfig) => unknown, unknown]> = [
   ['WORKER_LOCK_MS', (c) => c.lockMs, 30000],
   ['SHUTDOWN_GRACE_MS', (c) => c.shutdownGraceMs, 10000],
   ['RECONCILE_EVERY_MS', (c) => c.reconcileEveryMs, 5000],
+  ['BATON_RETENTION_DAYS', (c) => c.retentionDays, 0],
+  ['RETENTION_EVERY_MS', (c) => c.retentionEveryMs, 600000],
   ['BATON_MAX_REQUEUES', (c) => c.maxRequeues, 3],
   ['BATON_AGENT_MODULES', (c) => c.agentModules, []],
   ['BATON_AGENT_CONFIG', (c) => c.agentConfig, {}],
@@ -70,13 +74,14 @@ describe('loadWorkerConfig', () => {
       DB_POOL_SIZE: '25', BATON_PAYLOAD_THRESHOLD: '2048', BATON_MAX_RUN_BYTES: '4096', BATON_MAX_EXPRESSION_BYTES: '1024',
       BATON_MAX_FOREACH_ITEMS: '5', BATON_MAX_RUN_STEPS: '1000', BATON_MAX_EXPRESSION_MS: '250', WORKER_AGENTS: 'echo, delay', WORKER_CONCURRENCY: '7',
       WORKER_SYNC_COMMIT: 'on', WORKER_LOCK_MS: '600', SHUTDOWN_GRACE_MS: '0', RECONCILE_EVERY_MS: '250', BATON_MAX_REQUEUES: '0',
+      BATON_RETENTION_DAYS: '30', RETENTION_EVERY_MS: '60000',
       BATON_AGENT_MODULES: './a.js', BATON_AGENT_CONFIG: '{"echo":{"x":1}}', BATON_AGENT_CONCURRENCY: '{"llm":5}', METRICS_PORT: '9100', METRICS_HOST: '0.0.0.0', UNRELATED: 'ignored',
     })).toEqual({
       redisUrl: 'rediss://cache:6380', databaseUrl: 'postgresql://u:p@db/baton', queuePrefix: 'staging.eu', logLevel: 'debug',
       dbPoolSize: 25, payloadThresholdBytes: 2048,
       limits: { maxRunBytes: 4096, maxExpressionBytes: 1024, maxForEachItems: 5, maxRunSteps: 1000, maxExpressionMs: 250, maxSubworkflowDepth: 5 },
       agents: ['echo', 'delay'], concurrency: 7, synchronousCommit: true, lockMs: 600, shutdownGraceMs: 0, reconcileEveryMs: 250,
-      maxRequeues: 0, agentModules: ['./a.js'], agentConfig: { echo: { x: 1 } }, agentConcurrency: { llm: 5 }, metricsPort: 9100, metricsHost: '0.0.0.0',
+      retentionDays: 30, retentionEveryMs: 60000, maxRequeues: 0, agentModules: ['./a.js'], agentConfig: { echo: { x: 1 } }, agentConcurrency: { llm: 5 }, metricsPort: 9100, metricsHost: '0.0.0.0',
     });
   });
 
@@ -100,6 +105,8 @@ describe('loadWorkerConfig', () => {
     ['SHUTDOWN_GRACE_MS', '2147483648', 'must be an integer between 0 and 2147483647'],
     ['RECONCILE_EVERY_MS', ' ', 'must be an integer between 200 and 2147483647'],
     ['BATON_MAX_REQUEUES', '101', 'must be an integer between 0 and 100'],
+    ['BATON_RETENTION_DAYS', '-1', 'must be an integer between 0 and 36500'],
+    ['RETENTION_EVERY_MS', '10', 'must be an integer between 1000 and 2147483647'],
     ['BATON_AGENT_CONCURRENCY', '{"llm":0}', 'must be a JSON object of integers from 1 to 100000: { "<agent>": n }'],
     ['BATON_AGENT_CONCURRENCY', '[5]', 'must be a JSON object of integers from 1 to 100000: { "<agent>": n }'],
   ])('refuses %s=%j, naming it', (name, value, message) => {
@@ -109,7 +116,7 @@ describe('loadWorkerConfig', () => {
   test('lists every bad value in one error, one line each', () => {
     expect(() => loadWorkerConfig({ REDIS_URL: 'http://x', LOG_LEVEL: 'loud', WORKER_CONCURRENCY: 'many' })).toThrow(
       'invalid worker configuration:\n' +
-        '  - REDIS_URL: must be a URL starting with redis:// or rediss://\n' +
+        '  - REDIS_URL: must be a URL starting with redis:// or rediss://, or several comma-separated (the nodes of a cluster)\n' +
         '  - LOG_LEVEL: must be one of error, warn, info, http, verbose, debug, silly (got "loud")\n' +
         '  - WORKER_CONCURRENCY: must be an integer between 1 and 1000 (got "many")',
     );

@@ -16,6 +16,8 @@ const Schema = sharedEnvSchema.extend({
   WORKER_LOCK_MS: envVar.integer(500, MAX_TIMER_MS, 30_000),
   SHUTDOWN_GRACE_MS: envVar.integer(0, MAX_TIMER_MS, 10_000),
   RECONCILE_EVERY_MS: envVar.integer(200, MAX_TIMER_MS, 5000),
+  BATON_RETENTION_DAYS: envVar.integer(0, 36_500, 0),
+  RETENTION_EVERY_MS: envVar.integer(1000, MAX_TIMER_MS, 600_000),
   BATON_MAX_REQUEUES: envVar.integer(0, 100, 3),
   BATON_AGENT_MODULES: envVar.list(),
   BATON_AGENT_CONFIG: envVar.json(
@@ -53,6 +55,10 @@ export interface WorkerConfig extends SharedConfig {
   shutdownGraceMs: number;
   /** `RECONCILE_EVERY_MS`: the reconciler's period. @defaultValue 5000 */
   reconcileEveryMs: number;
+  /** `BATON_RETENTION_DAYS`: finished runs older than this many days are deleted, with their steps, events and payloads; 0 keeps every run. @defaultValue 0 */
+  retentionDays: number;
+  /** `RETENTION_EVERY_MS`: the retention sweep's period, fleet-wide. @defaultValue 600000 (10 minutes) */
+  retentionEveryMs: number;
   /** `BATON_MAX_REQUEUES`: times the reconciler runs one attempt again after its job was lost; then it fails with WORKER_LOST. @defaultValue 3 */
   maxRequeues: number;
   /** `BATON_AGENT_MODULES`: agent modules to load, paths relative to the working directory (`./…`) or package names. @defaultValue [] */
@@ -97,6 +103,8 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     lockMs: c.WORKER_LOCK_MS,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
     reconcileEveryMs: c.RECONCILE_EVERY_MS,
+    retentionDays: c.BATON_RETENTION_DAYS,
+    retentionEveryMs: c.RETENTION_EVERY_MS,
     maxRequeues: c.BATON_MAX_REQUEUES,
     agentModules: c.BATON_AGENT_MODULES ?? [],
     agentConfig,

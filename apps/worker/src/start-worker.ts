@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { AgentCatalog, builtinAgents, loadAgentModule, type Agent } from '@baton/agents';
 import { Resources } from '@baton/core';
-import { KyselyAgentRepository, KyselyRunLinks, KyselyRunStore, KyselySecretStore, KyselyTemplateStore, createDb, type Db } from '@baton/db';
+import { KyselyAgentRepository, KyselyRunLinks, deleteFinishedRuns, KyselyRunStore, KyselySecretStore, KyselyTemplateStore, createDb, type Db } from '@baton/db';
 import { TemplateCatalog, fireSchedule, type ScheduleFire } from '@baton/runtime';
 import { AgentRegistry, BullmqCronSchedules, BullmqSchedule, BullmqStepConsumer, BullmqStepQueue, RedisFleetStore, createRedis, subscribeCancel } from '@baton/queue';
-import { Reconciler, Runtime, configuredLimits, createBullmqDispatcher, migrateWhenReachable, readinessCheck, storedChildWorkflows, whenReachable } from '@baton/runtime';
+import { Reconciler, Runtime, configuredLimits, sweepFinishedRuns, createBullmqDispatcher, migrateWhenReachable, readinessCheck, storedChildWorkflows, whenReachable } from '@baton/runtime';
 import { createLogger, createMetrics, processTracer, type Logger } from '@baton/telemetry';
 import type { WorkerConfig } from './config';
 import { SecretCipher, SecretResolver } from '@baton/runtime';
@@ -114,6 +114,10 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
 
     // The reconciler: a job scheduler fires one job per tick, so one worker of the fleet runs it.
     const reconcile = new BullmqSchedule({ connection: redis, prefix: config.queuePrefix, name: 'reconcile', everyMs: config.reconcileEveryMs, onError: (err) => logger.warn('reconciler error', { error: err.message }) });
+    // Retention: one worker of the fleet sweeps each tick; a worker configured to keep every run takes none.
+    const retention = config.retentionDays > 0
+      ? new BullmqSchedule({ connection: redis, prefix: config.queuePrefix, name: 'retention', everyMs: config.retentionEveryMs, onError: (err) => logger.warn('retention error', { error: err.message }) })
+      : undefined;
     const registry = new AgentRegistry({ connection: redis, prefix: config.queuePrefix });
     const descriptors = served.map((a) => ({ name: a.name, description: a.description }));
     // Postgres may go away again right after the migrations: wait for it rather than exit.
@@ -123,6 +127,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
         await registry.register(id, descriptors, HEARTBEAT_MS * 3);
         // After a flushed Redis the scheduler is gone too: put it back.
         await reconcile.ensure();
+        await retention?.ensure();
       } catch (err) {
         logger.warn('heartbeat failed', { error: String(err) });
       }
@@ -145,6 +150,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       onError: (err, agent) => logger.warn('worker error', { agent, error: err.message }),
     });
     reconcile.run(() => new Reconciler({ runtime, presence: dispatcher, logger, maxRequeues: config.maxRequeues, repairs: metrics.reconcilerRepairs }).tick());
+    retention?.run(() => sweepFinishedRuns({ deleteFinishedRuns: (before, limit) => deleteFinishedRuns(db.kysely, before, limit), logger }, { days: config.retentionDays }));
     startScheduleFires({ runtime, db, redis, registry, prefix: config.queuePrefix, res, logger });
     const metricsServer = config.metricsPort === undefined
       ? undefined
@@ -158,12 +164,12 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       metricsPort: metricsServer?.port,
       close: () =>
         (closing ??= (async () => {
-          const graceful = Promise.all([consumer.close(), reconcile.close()]);
+          const graceful = Promise.all([consumer.close(), reconcile.close(), retention?.close()]);
           const expired = await Promise.race([graceful.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), config.shutdownGraceMs).unref())]);
           if (expired) {
             // Past the grace period: abort what still runs; BullMQ releases the jobs for another worker.
             steps.abortAll();
-            await Promise.all([consumer.forceClose(), reconcile.close(true)]);
+            await Promise.all([consumer.forceClose(), reconcile.close(true), retention?.close(true)]);
           }
           await res.closeAll();
           logger.info('worker stopped', { workerId: id });

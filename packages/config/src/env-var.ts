@@ -24,6 +24,19 @@ const url = (protocols: readonly string[]) =>
     { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
   );
 
+// Several comma-separated URLs: the seed nodes of a cluster (Redis Cluster).
+const urls = (protocols: readonly string[]) =>
+  z.string().refine(
+    (value) => value.split(',').every((one) => {
+      try {
+        return protocols.includes(new URL(one.trim()).protocol);
+      } catch {
+        return false;
+      }
+    }),
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}, or several comma-separated (the nodes of a cluster)` },
+  );
+
 const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 
 /**
@@ -36,6 +49,8 @@ export const envVar = {
   integer: (min: number, max: number, fallback: number) => z.preprocess(emptyAsUnset, integer(min, max).default(String(fallback))),
   /** A URL whose scheme is one of `protocols` (each with its colon, e.g. `'redis:'`). */
   url: (protocols: readonly string[], fallback: string) => z.preprocess(emptyAsUnset, url(protocols).default(fallback)),
+  /** One URL as `url`, or several comma-separated ones (the seed nodes of a cluster). */
+  urls: (protocols: readonly string[], fallback: string) => z.preprocess(emptyAsUnset, urls(protocols).default(fallback)),
   /** One of `values`, exactly. */
   oneOf: <T extends string>(values: readonly [T, ...T[]], fallback: NoInfer<T>) =>
     z.preprocess(emptyAsUnset, z.enum(values, { message: `must be one of ${values.join(', ')}` }).default(fallback)),

@@ -36,11 +36,11 @@ describe('the shared variables', () => {
   });
 
   test.each([
-    ['REDIS_URL', 'http://x', 'must be a URL starting with redis:// or rediss://'],
+    ['REDIS_URL', 'http://x', 'must be a URL starting with redis:// or rediss://, or several comma-separated (the nodes of a cluster)'],
     ['DATABASE_URL', 'mysql://db', 'must be a URL starting with postgres:// or postgresql://'],
-    ['BATON_QUEUE_PREFIX', 'has:colon', 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit (got "has:colon")'],
-    ['BATON_QUEUE_PREFIX', '_hidden', 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit (got "_hidden")'],
-    ['BATON_QUEUE_PREFIX', 'x'.repeat(65), 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit'],
+    ['BATON_QUEUE_PREFIX', 'has:colon', 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit, or such a name in braces (a Redis Cluster hash tag: {baton}) (got "has:colon")'],
+    ['BATON_QUEUE_PREFIX', '_hidden', 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit, or such a name in braces (a Redis Cluster hash tag: {baton}) (got "_hidden")'],
+    ['BATON_QUEUE_PREFIX', 'x'.repeat(65), 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit, or such a name in braces (a Redis Cluster hash tag: {baton})'],
     ['LOG_LEVEL', 'loud', 'must be one of error, warn, info, http, verbose, debug, silly (got "loud")'],
     ['DB_POOL_SIZE', '0', 'must be an integer between 1 and 1000 (got "0")'],
     ['BATON_PAYLOAD_THRESHOLD', '1000', 'must be an integer between 1024 and 1073741824 (got "1000")'],
@@ -51,6 +51,17 @@ describe('the shared variables', () => {
     ['BATON_MAX_EXPRESSION_MS', '5', 'must be an integer between 10 and 60000 (got "5")'],
   ])('refuse %s=%j, naming it', (name, value, message) => {
     expect(() => load({ [name]: value })).toThrow(`  - ${name}: ${message}`);
+  });
+
+  test('take several Redis URLs as the nodes of a Redis Cluster, whose prefix must be a hash tag', () => {
+    const nodes = 'redis://:pw@10.0.0.1:7000, redis://10.0.0.2:7000,redis://10.0.0.3:7000';
+    expect(load({ REDIS_URL: nodes, BATON_QUEUE_PREFIX: '{baton}' })).toMatchObject({ redisUrl: nodes, queuePrefix: '{baton}' });
+    expect(() => load({ REDIS_URL: nodes })).toThrow(
+      'invalid configuration:\n  - BATON_QUEUE_PREFIX: a Redis Cluster (several REDIS_URL nodes) needs a prefix in braces, a hash tag that keeps Baton\'s keys on one slot: {baton} (got "baton")',
+    );
+    expect(() => load({ REDIS_URL: 'redis://a:1,http://b:2' })).toThrow('  - REDIS_URL: must be a URL starting with redis:// or rediss://, or several');
+    expect(() => load({ BATON_QUEUE_PREFIX: '{unclosed' })).toThrow('  - BATON_QUEUE_PREFIX: must be 1-64');
+    expect(() => load({ BATON_QUEUE_PREFIX: '{}' })).toThrow('  - BATON_QUEUE_PREFIX: must be 1-64');
   });
 
   test('never show the URLs, which may hold credentials', () => {

@@ -1,3 +1,4 @@
+import { ConfigError } from './config-error';
 import { z } from 'zod';
 import { envVar } from './env-var';
 import { observabilityOf, observabilityVars, type ObservabilityConfig } from './observability-env';
@@ -12,12 +13,13 @@ export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 
  * extends this one (`sharedEnvSchema.extend({ … })`) and never redefines these names.
  */
 export const sharedEnvSchema = z.object({
-  REDIS_URL: envVar.url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  REDIS_URL: envVar.urls(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
   DATABASE_URL: envVar.url(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/baton'),
-  // A Redis key segment: no ':' (BullMQ's separator), nothing a shell or a glob would mangle.
+  // A Redis key segment: no ':' (BullMQ's separator), nothing a shell or a glob would mangle; in
+  // braces, a hash tag that puts every Baton key on one Redis Cluster slot.
   BATON_QUEUE_PREFIX: envVar.matching(
-    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
-    'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+    /^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,63}|\{[A-Za-z0-9][A-Za-z0-9_.-]{0,61}\})$/,
+    'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit, or such a name in braces (a Redis Cluster hash tag: {baton})',
     'baton',
   ),
   LOG_LEVEL: envVar.oneOf(LOG_LEVELS, 'info'),
@@ -61,7 +63,10 @@ export interface SharedLimitsConfig {
 
 /** The settings both processes have, validated once at startup (STYLE rule 6). Each app's config extends it. */
 export interface SharedConfig extends ObservabilityConfig {
-  /** `REDIS_URL` (`redis://` or `rediss://`). @defaultValue 'redis://127.0.0.1:6379' */
+  /**
+   * `REDIS_URL` (`redis://` or `rediss://`); several comma-separated are the seed nodes of a Redis
+   * Cluster (credentials and TLS of the first apply to every node). @defaultValue 'redis://127.0.0.1:6379'
+   */
   redisUrl: string;
   /** `DATABASE_URL` (`postgres://` or `postgresql://`). @defaultValue 'postgres://postgres@127.0.0.1:5432/baton' */
   databaseUrl: string;
@@ -84,6 +89,11 @@ export interface SharedConfig extends ObservabilityConfig {
 
 /** The typed settings of the shared variables, from an app's parsed environment. */
 export function sharedConfigOf(env: SharedEnv): SharedConfig {
+  // A Lua script or a MULTI of BullMQ touches several keys of a queue: on a cluster they must share a slot.
+  if (env.REDIS_URL.includes(',') && !env.BATON_QUEUE_PREFIX.startsWith('{')) {
+    const message = 'a Redis Cluster (several REDIS_URL nodes) needs a prefix in braces, a hash tag that keeps Baton\'s keys on one slot: {baton}';
+    throw new ConfigError('invalid configuration', [{ variable: 'BATON_QUEUE_PREFIX', message }], [`  - BATON_QUEUE_PREFIX: ${message} (got ${JSON.stringify(env.BATON_QUEUE_PREFIX)})`]);
+  }
   return {
     redisUrl: env.REDIS_URL,
     databaseUrl: env.DATABASE_URL,

@@ -17,3 +17,5 @@ export { KyselyAgentRepository } from './agent-repository';
 export { KyselyApiKeyStore, type ApiKeyRecord, type NewApiKey } from './kysely-api-key-store';
 export { KyselySecretStore, type SecretListing, type StoredSecret } from './kysely-secret-store';
 export { KyselyTemplateStore, type NewTemplateVersion, type TemplateSummary, type TemplateVersion } from './kysely-template-store';
+export { deleteFinishedRuns } from './run-retention';
+export { BackupRestoreError, restoreBackup, writeBackup, type BackupHeader } from './backup';

@@ -239,13 +239,23 @@ const migrations: Record<string, Migration> = {
       `.execute(db);
     },
   },
+  '0021_retention': {
+    // The retention sweep deletes finished runs oldest first, and their idempotency keys by run.
+    async up(db: Kysely<unknown>) {
+      await sql`
+        CREATE INDEX runs_finished ON runs (finished_at) WHERE finished_at IS NOT NULL;
+        CREATE INDEX idempotency_keys_run ON idempotency_keys (run_id);
+      `.execute(db);
+    },
+  },
 };
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
+/** Every migration of this build (for a restore, which migrates to a backup's level first). */
+export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
 
 /** The migrations this build knows that the database has not run (readiness: a schema behind the code is not ready). */
 export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
-  const infos = await new Migrator({ db, provider }).getMigrations();
+  const infos = await new Migrator({ db, provider: migrationProvider }).getMigrations();
   return infos.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }
 
@@ -263,7 +273,7 @@ export async function migrate(db: Kysely<Database>): Promise<void> {
   await db.connection().execute(async (conn) => {
     await sql`SELECT pg_advisory_lock(${MIGRATION_LOCK})`.execute(conn);
     try {
-      const { error, results } = await new Migrator({ db: conn, provider }).migrateToLatest();
+      const { error, results } = await new Migrator({ db: conn, provider: migrationProvider }).migrateToLatest();
       const failed = results?.find((r) => r.status === 'Error');
       if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, { cause: error });
     } finally {

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { duplicateRedis } from './create-redis';
 
 /** Which attempt to abort. */
 export interface CancelMessage {
@@ -58,7 +59,7 @@ export async function subscribeCancel(
 ): Promise<CancelSubscription> {
   const onError = options.onError ?? (() => undefined);
   const channel = cancelChannel(prefix);
-  const subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+  const subscriber = duplicateRedis(redis, { enableOfflineQueue: true, maxRetriesPerRequest: null });
   subscriber.on('error', onError);
   subscriber.on('message', (from: string, raw: string) => {
     if (from !== channel) return;

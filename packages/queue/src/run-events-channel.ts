@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { duplicateRedis } from './create-redis';
 
 /** A run whose events are committed up to `seq`. */
 export interface RunEventMark {
@@ -66,7 +67,7 @@ export function subscribeRunEvents(
 ): RunEventsSubscription {
   const onError = options.onError ?? (() => undefined);
   const channel = runEventsChannel(prefix);
-  const subscriber = redis.duplicate({
+  const subscriber = duplicateRedis(redis, {
     connectionName: options.connectionName ?? 'baton-run-events', enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: false,
   });
   subscriber.on('error', onError);

@@ -49,3 +49,4 @@ export { MASK, maskSecrets, maskText, maskable } from './secrets/mask-secrets';
 export type { SecretStore } from './secrets/secret-store';
 export { deleteSecret, listSecrets, putSecret, MAX_SECRET_BYTES, type PutSecretInput, type SecretDeps, type SecretSummary } from './use-cases/secrets';
 export { within } from './within';
+export { sweepFinishedRuns, type RetentionDeps, type RetentionOptions } from './retention';

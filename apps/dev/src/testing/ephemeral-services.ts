@@ -46,6 +46,60 @@ export async function startRedis(): Promise<{ url: string; stop(): Promise<void>
   };
 }
 
+/** A free loopback port whose cluster bus port (+10000) is free too. */
+async function freeClusterPort(): Promise<number> {
+  const isFree = (port: number) => new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    if (await isFree(port) && await isFree(port + 10_000)) return port;
+  }
+}
+
+/**
+ * A Redis Cluster of a test's own: three masters (no replicas) of the machine's `redis-server`,
+ * joined by `redis-cli --cluster create`. `url` is the comma-separated form Baton's REDIS_URL takes.
+ */
+export async function startRedisCluster(): Promise<{ url: string; ports: number[]; cli(port: number, ...args: string[]): string; shutdown(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'baton-redis-cluster-'));
+  const ports: number[] = [];
+  while (ports.length < 3) {
+    const port = await freeClusterPort();
+    if (!ports.includes(port)) ports.push(port);
+  }
+  const children = ports.map((port) => spawn('redis-server', [
+    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
+    '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000',
+    '--maxmemory-policy', 'noeviction',
+  ], { stdio: 'ignore' }));
+  const cli = (port: number, ...args: string[]) => spawnSync('redis-cli', ['-p', String(port), ...args]).stdout?.toString() ?? '';
+  try {
+    for (const port of ports) await waitFor(() => cli(port, 'ping').includes('PONG'), 10_000, `redis-server on ${port} did not start`);
+    const created = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+    if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
+    for (const port of ports) await waitFor(() => cli(port, 'cluster', 'info').includes('cluster_state:ok'), 20_000, `the cluster is not ok on ${port}`);
+  } catch (err) {
+    for (const child of children) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    url: ports.map((p) => `redis://127.0.0.1:${p}`).join(','),
+    ports,
+    cli,
+    shutdown: async () => {
+      await Promise.all(children.map((child) => new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill('SIGKILL');
+      })));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 function postgresBin(): string {
   const root = '/usr/lib/postgresql';
   const version = readdirSync(root).sort((a, b) => Number(b) - Number(a))[0];
