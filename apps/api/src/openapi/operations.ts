@@ -43,6 +43,13 @@ const definitionBody = (description: string) => ({
   content: { 'application/json': { schema: z.record(z.unknown()).describe('a workflow definition (docs/workflows.md)') }, 'application/yaml': { schema: z.string() } },
 });
 
+/** A JSON body that may also come as YAML (docs/api.md, A YAML body): the same fields, or only the workflow. */
+const jsonOrYamlBody = (schema: z.ZodTypeAny, description: string) => ({
+  description,
+  required: true,
+  content: { 'application/json': { schema }, 'application/yaml': { schema: z.string().describe('a YAML document: these fields, or only a workflow definition') } },
+});
+
 const RunId = z.object({ id: z.string().describe('the run id') });
 const TemplateName = z.object({ name: z.string().describe("the template's name") });
 const IdempotencyKey = z.object({ 'idempotency-key': z.string().optional().describe('the same key and body again → the same run; another body → 409') });
@@ -85,7 +92,7 @@ export const OPERATIONS = {
   },
   'POST /v1/runs': {
     operationId: 'submitRun', tags: ['runs'], summary: 'Submit a run of a workflow or a template',
-    request: { headers: IdempotencyKey, body: jsonBody(SubmitBody, 'a `workflow` definition or a `template` name (with `version`), the `input`, a `priority` 1..10') },
+    request: { headers: IdempotencyKey, body: jsonOrYamlBody(SubmitBody, 'a `workflow` definition or a `template` name (with `version`), the `input`, a `priority` 1..10') },
     responses: answers({ 202: jsonAnswer('queued', A.RunSubmitted), 200: jsonAnswer('the run this idempotency key made before', A.RunSubmitted) }, 400, 404, 409, 413, 415),
   },
   'GET /v1/runs': {
@@ -135,7 +142,7 @@ export const OPERATIONS = {
   },
   'POST /v1/workflows/validate': {
     operationId: 'validateWorkflow', tags: ['workflows'], summary: 'The checks of a submission, recording nothing',
-    request: { body: jsonBody(ValidateBody) },
+    request: { body: jsonOrYamlBody(ValidateBody, 'the `workflow` to check') },
     responses: answers({ 200: jsonAnswer('valid', A.Valid) }, 400, 413, 415),
   },
   'POST /v1/events': {

@@ -1192,6 +1192,7 @@ export interface operations {
                     input?: unknown;
                     priority?: number;
                 };
+                "application/yaml": string;
             };
         };
         responses: {
@@ -1856,11 +1857,13 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description the `workflow` to check */
         requestBody: {
             content: {
                 "application/json": {
                     workflow: unknown;
                 };
+                "application/yaml": string;
             };
         };
         responses: {
