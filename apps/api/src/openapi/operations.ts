@@ -47,6 +47,12 @@ const definitionBody = (description: string) => ({
 // Every setting of a patch may also be null (removes it).
 const SettingsPatch = z.object(Object.fromEntries(Object.entries(runtimeSettingsSchema.shape).map(([k, v]) => [k, (v as z.ZodTypeAny).nullable()]))).strict()
   .describe('an RFC 7386 JSON merge patch of the settings: null removes a setting or a map entry');
+/** A JSON body that may also come as YAML (docs/api.md, A YAML body): the same fields, or only the workflow. */
+const jsonOrYamlBody = (schema: z.ZodTypeAny, description: string) => ({
+  description,
+  required: true,
+  content: { 'application/json': { schema }, 'application/yaml': { schema: z.string().describe('a YAML document: these fields, or only a workflow definition') } },
+});
 
 const RunId = z.object({ id: z.string().describe('the run id') });
 const TemplateName = z.object({ name: z.string().describe("the template's name") });
@@ -94,7 +100,7 @@ export const OPERATIONS = {
   },
   'POST /v1/runs': {
     operationId: 'submitRun', tags: ['runs'], summary: 'Submit a run of a workflow or a template',
-    request: { headers: IdempotencyKey, body: jsonBody(SubmitBody, 'a `workflow` definition or a `template` name (with `version`), the `input`, a `priority` 1..10') },
+    request: { headers: IdempotencyKey, body: jsonOrYamlBody(SubmitBody, 'a `workflow` definition or a `template` name (with `version`), the `input`, a `priority` 1..10') },
     responses: answers({ 202: jsonAnswer('queued', A.RunSubmitted), 200: jsonAnswer('the run this idempotency key made before', A.RunSubmitted) }, 400, 404, 409, 413, 415),
   },
   'GET /v1/runs': {
@@ -154,7 +160,7 @@ export const OPERATIONS = {
   },
   'POST /v1/workflows/validate': {
     operationId: 'validateWorkflow', tags: ['workflows'], summary: 'The checks of a submission, recording nothing',
-    request: { body: jsonBody(ValidateBody) },
+    request: { body: jsonOrYamlBody(ValidateBody, 'the `workflow` to check') },
     responses: answers({ 200: jsonAnswer('valid', A.Valid) }, 400, 413, 415),
   },
   'POST /v1/events': {

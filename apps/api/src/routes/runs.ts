@@ -6,6 +6,7 @@ import { principalOf } from '../auth-middleware';
 import { guard } from '../route-permissions';
 import { parseRequest } from '../parse-request';
 import { allowQuery } from '../query-params';
+import { submissionOf } from '../yaml-submission';
 
 export const RUN_STATUSES = ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
 
@@ -51,7 +52,7 @@ export function runRoutes(deps: UseCaseDeps): Router {
   });
 
   router.post('/v1/runs', guard('POST /v1/runs'), allowQuery(), async (req, res) => {
-    const body = parseRequest(SubmitBody, req.body, 'request body');
+    const body = parseRequest(SubmitBody, await submissionOf(req.body, deps), 'request body');
     const run = await submitRun(deps, principalOf(req), { ...body, idempotencyKey: req.get('idempotency-key'), requestId: req.requestId, traceparent: req.traceparent });
     req.log = req.log.child({ runId: run.id });
     res.setHeader('Location', links(run.id).self);

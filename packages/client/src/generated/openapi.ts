@@ -1532,6 +1532,7 @@ export interface operations {
                     input?: unknown;
                     priority?: number;
                 };
+                "application/yaml": string;
             };
         };
         responses: {
@@ -2337,11 +2338,13 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description the `workflow` to check */
         requestBody: {
             content: {
                 "application/json": {
                     workflow: unknown;
                 };
+                "application/yaml": string;
             };
         };
         responses: {
