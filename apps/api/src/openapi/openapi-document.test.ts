@@ -54,7 +54,7 @@ describe('the OpenAPI document', () => {
     const ids = operations.map((op) => op.operationId);
     expect(ids.filter((id, i) => id === undefined || ids.indexOf(id) !== i)).toEqual([]);
     const open = Object.entries(document.paths ?? {}).filter(([, item]) => (item as { get?: { security?: unknown[] } }).get?.security?.length === 0).map(([path]) => path);
-    expect(open.sort()).toEqual(['/healthz', '/openapi.json', '/readyz']);
+    expect(open.sort()).toEqual(['/console', '/healthz', '/openapi.json', '/readyz']);
     expect(Object.keys(document.components?.securitySchemes ?? {}).sort()).toEqual(['ApiKey', 'Basic', 'Bearer']);
   });
 
