@@ -1,4 +1,4 @@
-import type { AgentDirectory, ReadinessReport, RunQueries, Runtime, StatsQueries, UseCaseDeps } from '@baton/runtime';
+import type { AgentDirectory, BulkOperationDeps, ReadinessReport, RunQueries, Runtime, StatsQueries, UseCaseDeps } from '@baton/runtime';
 import type { Logger, Metrics } from '@baton/telemetry';
 import type { SecretDeps } from '@baton/runtime';
 import type { Authenticator } from '@baton/auth';
@@ -53,6 +53,8 @@ export interface AppDeps {
   rateLimits?: RateLimits;
   /** The agent queues Bull Board shows at `/admin/queues`; none when absent. */
   boardQueues?: BoardQueues;
+  /** `/v1/bulk-operations`: the operations' rows and this process's runner; absent, those routes answer NOT_CONFIGURED. */
+  bulkOperations?: BulkOperationDeps;
   /** Live run events for `GET /v1/runs/:id/events` (one Redis subscriber per process); absent, that route answers NOT_CONFIGURED. */
   runEvents?: RunEventHub;
 }

@@ -20,6 +20,7 @@ import { runRoutes } from './routes/runs';
 import { runEventRoutes } from './routes/run-events';
 import { secretRoutes } from './routes/secrets';
 import { signalRoutes } from './routes/signals';
+import { bulkOperationRoutes } from './routes/bulk-operations';
 import { templateRoutes } from './routes/templates';
 import { eventRoutes } from './routes/events';
 import { scheduleRoutes } from './routes/schedules';
@@ -74,6 +75,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(payloadRoutes(cases));
   app.use(workflowRoutes(cases));
   app.use(signalRoutes(cases));
+  app.use(bulkOperationRoutes(deps.bulkOperations));
   app.use(agentRoutes(deps));
   app.use(secretRoutes(deps.secrets));
   app.use(apiKeyRoutes(deps.apiKeys));

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { KyselyAgentRepository, KyselyRunQueries, KyselyRunStore, KyselyStatsQueries, createDb, type Db } from '@baton/db';
 import { AgentRegistry, BullmqCronSchedules, BullmqStepQueue, RedisFleetStore, createRedis, redisReady } from '@baton/queue';
 import { BatonError, Resources } from '@baton/core';
-import { Runtime, configuredLimits, createBullmqDispatcher, migrateWhenReachable, toHistorySlice } from '@baton/runtime';
+import { BulkOperationRunner, Runtime, applyBulkAction, configuredLimits, createBullmqDispatcher, migrateWhenReachable, toHistorySlice } from '@baton/runtime';
 import { TemplateCatalog, syncAllSchedules, syncSchedule, type ScheduleFire } from '@baton/runtime';
 import { openTemplateChangeChannel } from './template-change-channel';
 import { loadTemplatesDir } from './templates-dir';
@@ -11,7 +11,7 @@ import { createLogger, createMetrics, processTracer, type Logger } from '@baton/
 import type { Config } from './config';
 import { KyselySecretStore, KyselyTemplateStore } from '@baton/db';
 import { SecretCipher } from '@baton/runtime';
-import { KyselyRunLinks } from '@baton/db';
+import { KyselyBulkOperations, KyselyRunLinks } from '@baton/db';
 import { storedChildWorkflows } from '@baton/runtime';
 import { createApp } from './create-app';
 import { createHttpServer } from './http-server';
@@ -138,7 +138,16 @@ export async function startApi(
         return page && toHistorySlice(page);
       },
     }), (h) => h.close(), 'run events');
+    // Bulk operations: this process starts a new one at once, and takes over one no process runs.
+    const bulkOperations = new KyselyBulkOperations(db.kysely);
+    const bulkRunner = res.own(new BulkOperationRunner({
+      store: bulkOperations,
+      act: (principal, action, id) => applyBulkAction({ runtime, queries }, principal, action, id),
+      logger,
+    }), (r) => r.close(), 'bulk operations');
+    bulkRunner.start();
     const app = createApp({
+      bulkOperations: { bulkOperations, bulkRunner },
       runtime,
       queries,
       runLinks,

@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'API_KEY_NOT_FOUND'
   | 'SECRET_NOT_FOUND'
   | 'SIGNAL_NOT_FOUND'
+  | 'BULK_OPERATION_NOT_FOUND'
   // 408: the request did not arrive in time.
   | 'REQUEST_TIMEOUT'
   // 409: the resource is not in a state that allows it.

@@ -18,4 +18,5 @@ export { KyselyApiKeyStore, type ApiKeyRecord, type NewApiKey } from './kysely-a
 export { KyselySecretStore, type SecretListing, type StoredSecret } from './kysely-secret-store';
 export { KyselyTemplateStore, type NewTemplateVersion, type TemplateSummary, type TemplateVersion } from './kysely-template-store';
 export { deleteFinishedRuns } from './run-retention';
+export { KyselyBulkOperations, type BulkOperationRecord, type BulkRunScan } from './kysely-bulk-operations';
 export { BackupRestoreError, restoreBackup, writeBackup, type BackupHeader } from './backup';

@@ -248,6 +248,30 @@ const migrations: Record<string, Migration> = {
       `.execute(db);
     },
   },
+  '0023_bulk_operations': {
+    // A bulk operation's row is its source of truth: the runner resumes from `cursor` after a restart.
+    async up(db: Kysely<unknown>) {
+      await sql`
+        CREATE TABLE bulk_operations (
+          id uuid PRIMARY KEY,
+          tenant text NOT NULL,
+          action text NOT NULL,
+          filter jsonb NOT NULL,
+          status text NOT NULL,
+          cursor_created_at timestamptz,
+          cursor_id uuid,
+          matched integer NOT NULL,
+          done integer NOT NULL DEFAULT 0,
+          failed integer NOT NULL DEFAULT 0,
+          created_by text NOT NULL,
+          created_at timestamptz NOT NULL,
+          updated_at timestamptz NOT NULL,
+          finished_at timestamptz
+        );
+        CREATE INDEX bulk_operations_unfinished ON bulk_operations (created_at) WHERE status = 'running';
+      `.execute(db);
+    },
+  },
 };
 
 /** Every migration of this build (for a restore, which migrates to a backup's level first). */

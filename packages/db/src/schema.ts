@@ -181,7 +181,25 @@ export interface RunLinksTable {
   depth: number;
 }
 
+export interface BulkOperationsTable {
+  id: string;
+  tenant: string;
+  action: string;
+  filter: ColumnType<unknown, string, string>;
+  status: string;
+  cursor_created_at: Date | null;
+  cursor_id: string | null;
+  matched: number;
+  done: ColumnType<number, number | undefined, number>;
+  failed: ColumnType<number, number | undefined, number>;
+  created_by: string;
+  created_at: Date;
+  updated_at: Date;
+  finished_at: Date | null;
+}
+
 export interface Database {
+  bulk_operations: BulkOperationsTable;
   concurrency_slots: ConcurrencySlotsTable;
   concurrency_runs: ConcurrencyRunsTable;
   run_links: RunLinksTable;

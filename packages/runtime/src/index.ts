@@ -50,3 +50,5 @@ export type { SecretStore } from './secrets/secret-store';
 export { deleteSecret, listSecrets, putSecret, MAX_SECRET_BYTES, type PutSecretInput, type SecretDeps, type SecretSummary } from './use-cases/secrets';
 export { within } from './within';
 export { sweepFinishedRuns, type RetentionDeps, type RetentionOptions } from './retention';
+export { BULK_ACTIONS, BulkOperationRunner, type BulkAction, type BulkFilter, type BulkOperation, type BulkOperationStore, type BulkOperationRunnerOptions } from './bulk-operations';
+export { applyBulkAction, getBulkOperation, startBulkOperation, type BulkOperationDeps, type BulkOperationView } from './use-cases/bulk-operations';
