@@ -269,6 +269,19 @@ const migrations: Record<string, Migration> = {
           finished_at timestamptz
         );
         CREATE INDEX bulk_operations_unfinished ON bulk_operations (created_at) WHERE status = 'running';
+        -- Fair-share pools: every key of a workflow name (every tenant) shares total slots, and
+        -- waiting runs are admitted by start-time fair queuing over keys (pass, vtime).
+        CREATE TABLE concurrency_pools (
+          name text PRIMARY KEY,
+          total integer NOT NULL,
+          running integer NOT NULL DEFAULT 0,
+          vtime double precision NOT NULL DEFAULT 0
+        );
+        ALTER TABLE concurrency_slots
+          ADD COLUMN pool text,
+          ADD COLUMN weight integer NOT NULL DEFAULT 1,
+          ADD COLUMN pass double precision NOT NULL DEFAULT 0;
+        CREATE INDEX concurrency_slots_pool ON concurrency_slots (pool, pass) WHERE pool IS NOT NULL;
       `.execute(db);
     },
   },

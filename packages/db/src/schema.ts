@@ -160,6 +160,17 @@ export interface ConcurrencySlotsTable {
   key: string;
   max_running: number;
   running: number;
+  pool: ColumnType<string | null, string | null | undefined, string | null>;
+  weight: ColumnType<number, number | undefined, number>;
+  pass: ColumnType<number, number | undefined, number>;
+}
+
+/** A fair-share pool: `total` slots shared by every key whose slot names it. */
+export interface ConcurrencyPoolsTable {
+  name: string;
+  total: number;
+  running: number;
+  vtime: number;
 }
 
 /** A run with a concurrency key: holding a slot, or waiting for one (oldest first); deleted when it finishes. */
@@ -201,6 +212,7 @@ export interface BulkOperationsTable {
 export interface Database {
   bulk_operations: BulkOperationsTable;
   concurrency_slots: ConcurrencySlotsTable;
+  concurrency_pools: ConcurrencyPoolsTable;
   concurrency_runs: ConcurrencyRunsTable;
   run_links: RunLinksTable;
   templates: TemplatesTable;
