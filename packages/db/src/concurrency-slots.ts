@@ -151,11 +151,11 @@ async function admitFairly(db: Kysely<Database>, name: string, freed: number): P
   let { running, vtime } = pool.rows[0]!;
   const { total } = pool.rows[0]!;
   const admitted: string[] = [];
-  const passedOver: string[] = [];
+  const passedOver: Array<[string, string]> = [];
   while (running < total) {
     const pick = await sql<{ tenant: string; key: string; weight: number; start: number }>`
       SELECT s.tenant, s.key, s.weight, GREATEST(s.pass, ${vtime}::float8) AS start FROM concurrency_slots s
-      WHERE s.pool = ${name} AND s.running < s.max_running AND NOT (s.tenant || chr(0) || s.key = ANY(${passedOver}::text[]))
+      WHERE s.pool = ${name} AND s.running < s.max_running AND NOT jsonb_build_array(s.tenant, s.key) IN (SELECT value FROM jsonb_array_elements(${toJsonb(passedOver)}::jsonb))
         AND EXISTS (SELECT 1 FROM concurrency_runs c WHERE c.tenant = s.tenant AND c.key = s.key AND NOT c.holding)
       ORDER BY start, s.tenant, s.key LIMIT 1`.execute(db);
     const slot = pick.rows[0];
@@ -163,7 +163,7 @@ async function admitFairly(db: Kysely<Database>, name: string, freed: number): P
     const [id] = await oldestWaiting(db, slot.tenant, slot.key, 1);
     if (!id) {
       // Its waiting runs are being cancelled: the next key goes instead.
-      passedOver.push(`${slot.tenant}\u0000${slot.key}`);
+      passedOver.push([slot.tenant, slot.key]);
       continue;
     }
     await hold(db, slot.tenant, slot.key, [id]);
