@@ -342,7 +342,7 @@ describe('when a dependency is down', () => {
     const logger = createLogger({ service: 'api-test', silent: true });
     const deadDb = createDb({ url: 'postgres://postgres@127.0.0.1:1/none', poolSize: 1 });
     const app = createApp({
-      runtime: new Runtime({ store: new KyselyRunStore(deadDb.kysely), dispatcher: { enqueue: async () => undefined, cancel: async () => undefined }, logger }),
+      runtime: new Runtime({ store: new KyselyRunStore(deadDb.kysely), dispatcher: { enqueue: async () => undefined, cancel: async () => undefined, withdraw: async () => undefined }, logger }),
       queries: new KyselyRunQueries(deadDb.kysely),
       agents: new AgentRegistry({ connection: redis, prefix }),
       readiness: createReadiness(redis, deadDb),

@@ -1,4 +1,4 @@
-import type { AgentDirectory, BulkOperationDeps, ReadinessReport, RunQueries, Runtime, StatsQueries, UseCaseDeps } from '@baton/runtime';
+import type { AgentDirectory, BulkOperationDeps, ReadinessReport, RunQueries, StatsQueries, UseCaseDeps } from '@baton/runtime';
 import type { Logger, Metrics } from '@baton/telemetry';
 import type { SecretDeps } from '@baton/runtime';
 import type { Authenticator } from '@baton/auth';
@@ -23,8 +23,8 @@ export const DEFAULT_RUN_VIEW_BUDGET = 1024 * 1024;
 export interface AppDeps {
   /** `/v1/secrets`: the store, and the cipher when `BATON_SECRET_KEY` is set; absent, those routes answer NOT_CONFIGURED. */
   secrets?: SecretDeps;
-  /** Submits, cancels and retries runs. */
-  runtime: Pick<Runtime, 'submit' | 'cancel' | 'retry' | 'signal'>;
+  /** Submits, cancels, retries, pauses, resumes and re-runs runs. */
+  runtime: UseCaseDeps['runtime'];
   /** Reads runs within the caller's tenant: `KyselyRunQueries` of `@baton/db`. */
   queries: RunQueries;
   /** Parent and child runs of sub-workflows (`KyselyRunLinks` of `@baton/db`), shown on `GET /v1/runs/:id`; absent, no links are shown. */
@@ -55,6 +55,10 @@ export interface AppDeps {
   boardQueues?: BoardQueues;
   /** `/v1/bulk-operations`: the operations' rows and this process's runner; absent, those routes answer NOT_CONFIGURED. */
   bulkOperations?: BulkOperationDeps;
+  /** Paused templates (`template_pauses`); absent, the template pause routes answer TEMPLATE_NOT_FOUND. */
+  templatePauses?: UseCaseDeps['templatePauses'];
+  /** Paused agents (queue pause + `agent_pauses`); absent, the agent pause routes answer NOT_CONFIGURED and `GET /v1/agents` shows none paused. */
+  agentPauses?: UseCaseDeps['agentPauses'];
   /** Live run events for `GET /v1/runs/:id/events` (one Redis subscriber per process); absent, that route answers NOT_CONFIGURED. */
   runEvents?: RunEventHub;
 }

@@ -45,7 +45,7 @@ beforeAll(async () => {
   const logger = createLogger({ service: 'authz-test', silent: true });
   const app = createApp({
     // Nothing is enqueued for real: these tests are about who may act, not about running steps.
-    runtime: new Runtime({ store: new KyselyRunStore(db.kysely), dispatcher: { enqueue: async () => undefined, cancel: async () => undefined }, logger }),
+    runtime: new Runtime({ store: new KyselyRunStore(db.kysely), dispatcher: { enqueue: async () => undefined, cancel: async () => undefined, withdraw: async () => undefined }, logger }),
     queries: new KyselyRunQueries(db.kysely),
     agents,
     readiness: createReadiness(redis, db),

@@ -10,6 +10,7 @@ import { errorMiddleware, notFound } from './error-middleware';
 import { jsonBody } from './json-body';
 import { DEFAULT_RUN_VIEW_BUDGET } from './app-deps';
 import { mountedRoute, requestContext } from './request-context';
+import { a2aRoutes } from './routes/a2a';
 import { agentRoutes } from './routes/agents';
 import { apiKeyRoutes } from './routes/api-keys';
 import { statsRoutes } from './routes/stats';
@@ -21,7 +22,7 @@ import { runEventRoutes } from './routes/run-events';
 import { secretRoutes } from './routes/secrets';
 import { signalRoutes } from './routes/signals';
 import { bulkOperationRoutes } from './routes/bulk-operations';
-import { templateRoutes } from './routes/templates';
+import { templatePauseRoutes, templateRoutes } from './routes/templates';
 import { eventRoutes } from './routes/events';
 import { scheduleRoutes } from './routes/schedules';
 import { workflowRoutes } from './routes/workflows';
@@ -53,7 +54,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(wellFormedPath);
   app.use(healthRoutes(deps));
   const limits = deps.rateLimits;
-  app.use(['/v1', '/metrics'], authenticate(authenticator, { limits }));
+  app.use(['/v1', '/a2a', '/metrics'], authenticate(authenticator, { limits }));
   // Basic: a browser prompts for the key. Before jsonBody: the board reads its own bodies.
   app.use(BOARD_PATH, mountedRoute(`${BOARD_PATH}/*`), authenticate(authenticator, { limits, challenge: 'Basic' }),
     bullBoard(deps.boardQueues ?? NO_QUEUES, { guard: guard('USE /admin/queues') }));
@@ -69,6 +70,8 @@ export function createApp(deps: AppDeps): express.Express {
     limits: config.limits,
     viewBudgetBytes: config.runViewBudgetBytes ?? DEFAULT_RUN_VIEW_BUDGET,
     templateCatalog: deps.templates?.catalog,
+    templatePauses: deps.templatePauses,
+    agentPauses: deps.agentPauses,
   };
   app.use(runRoutes(cases));
   app.use(runEventRoutes(cases, { hub: deps.runEvents, heartbeatMs: config.sse?.heartbeatMs, maxBufferedBytes: config.sse?.maxBufferedBytes }));
@@ -76,14 +79,16 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(workflowRoutes(cases));
   app.use(signalRoutes(cases));
   app.use(bulkOperationRoutes(deps.bulkOperations));
-  app.use(agentRoutes(deps));
+  app.use(agentRoutes({ ...cases, directory: deps.agents }));
   app.use(secretRoutes(deps.secrets));
   app.use(apiKeyRoutes(deps.apiKeys));
   app.use(templateRoutes(deps.templates && { ...deps.templates, agents: deps.agents, readDefinition: parseOffThread, limits: config.limits }));
+  app.use(templatePauseRoutes(cases));
   app.use(eventRoutes({ ...cases, templates: deps.templates?.templates }));
   app.use(scheduleRoutes(deps.templates?.cron && { templates: deps.templates.templates, cron: deps.templates.cron }));
   app.use(statsRoutes(deps));
   app.use(metricsRoutes(deps));
+  app.use(a2aRoutes({ cases, hub: deps.runEvents, logger, templates: deps.templates }));
   app.use(notFound);
   app.use(errorMiddleware(logger));
   return app;

@@ -13,7 +13,7 @@ export const PUBLIC = 'public';
  * A router mounted under a path (Bull Board under `/admin/queues`) is one entry `'USE /path'`,
  * its guard put in front of the whole router.
  *
- * Public routes say so explicitly; everything under `/v1` and `/metrics` is authenticated
+ * Public routes say so explicitly; everything under `/v1`, `/a2a` and `/metrics` is authenticated
  * before any of these guards runs.
  */
 export const ROUTE_PERMISSIONS = {
@@ -27,12 +27,18 @@ export const ROUTE_PERMISSIONS = {
   'GET /v1/runs/:id/events': 'run.read',
   'POST /v1/runs/:id/cancel': 'run.cancel',
   'POST /v1/runs/:id/retry': 'run.retry',
+  'POST /v1/runs/:id/pause': 'run.retry',
+  'POST /v1/runs/:id/resume': 'run.retry',
+  'POST /v1/runs/:id/rerun': 'run.retry',
+  'POST /v1/runs/:id/fork': 'run.retry',
   'POST /v1/runs/:id/signals/:name': 'run.submit',
   'POST /v1/bulk-operations': 'run.retry',
   'GET /v1/bulk-operations/:id': 'run.read',
   'GET /v1/payloads/:id': 'run.read',
   'POST /v1/workflows/validate': 'workflow.validate',
   'GET /v1/agents': 'agent.read',
+  'POST /v1/agents/:name/pause': 'admin.manage',
+  'POST /v1/agents/:name/resume': 'admin.manage',
   'PUT /v1/secrets/:name': 'admin.manage',
   'GET /v1/secrets': 'admin.manage',
   'DELETE /v1/secrets/:name': 'admin.manage',
@@ -45,9 +51,14 @@ export const ROUTE_PERMISSIONS = {
   'GET /v1/templates/:name': 'template.read',
   'GET /v1/templates/:name/versions/:version': 'template.read',
   'GET /v1/templates/:name/diff': 'template.read',
+  'POST /v1/templates/:name/pause': 'template.write',
+  'POST /v1/templates/:name/resume': 'template.write',
   'POST /v1/events': 'run.submit',
   'GET /v1/schedules': 'template.read',
   'USE /admin/queues': 'dashboard.read',
+  // Agent2Agent: the JSON-RPC methods ask more of the caller's role (SendMessage run.submit, CancelTask run.cancel).
+  'GET /a2a/:template/.well-known/agent-card.json': 'template.read',
+  'POST /a2a/:template': 'run.read',
 } as const satisfies Record<string, Action | typeof PUBLIC>;
 
 export type RouteKey = keyof typeof ROUTE_PERMISSIONS;

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { KyselyAgentRepository, KyselyRunQueries, KyselyRunStore, KyselyStatsQueries, createDb, type Db } from '@baton/db';
 import { AgentRegistry, BullmqCronSchedules, BullmqStepQueue, RedisFleetStore, createRedis, redisReady } from '@baton/queue';
 import { BatonError, Resources } from '@baton/core';
-import { BulkOperationRunner, Runtime, applyBulkAction, configuredLimits, createBullmqDispatcher, migrateWhenReachable, toHistorySlice } from '@baton/runtime';
+import { AgentPauses, BulkOperationRunner, Runtime, applyBulkAction, configuredLimits, createBullmqDispatcher, migrateWhenReachable, toHistorySlice } from '@baton/runtime';
 import { TemplateCatalog, syncAllSchedules, syncSchedule, type ScheduleFire } from '@baton/runtime';
 import { openTemplateChangeChannel } from './template-change-channel';
 import { loadTemplatesDir } from './templates-dir';
@@ -11,7 +11,7 @@ import { createLogger, createMetrics, processTracer, type Logger } from '@baton/
 import type { Config } from './config';
 import { KyselySecretStore, KyselyTemplateStore } from '@baton/db';
 import { SecretCipher } from '@baton/runtime';
-import { KyselyBulkOperations, KyselyRunLinks } from '@baton/db';
+import { KyselyAgentPauses, KyselyBulkOperations, KyselyRunLinks, KyselyTemplatePauses } from '@baton/db';
 import { storedChildWorkflows } from '@baton/runtime';
 import { createApp } from './create-app';
 import { createHttpServer } from './http-server';
@@ -152,6 +152,8 @@ export async function startApi(
       queries,
       runLinks,
       runEvents,
+      templatePauses: new KyselyTemplatePauses(db.kysely),
+      agentPauses: new AgentPauses({ records: new KyselyAgentPauses(db.kysely), queue }),
       secrets: { secrets: new KyselySecretStore(db.kysely), secretCipher: config.secretKeys && new SecretCipher(config.secretKeys.current, config.secretKeys.old) },
       agents,
       readiness: createReadiness(redis, db),

@@ -78,4 +78,9 @@ describe('npm start: the api and the worker from one environment', () => {
     expect([api.queuePrefix, api.logLevel, api.port]).toEqual(['staging.eu', 'info', 0]);
     expect([worker.queuePrefix, worker.logLevel, worker.concurrency]).toEqual(['staging.eu', 'info', 5]);
   });
+
+  test('gives the worker BATON_AUTO_PAUSE, and names a bad one', () => {
+    expect(loadDevConfig({ BATON_AUTO_PAUSE: 'failureRate=0.5,window=60s,minSteps=20' }).worker.autoPause).toEqual({ failureRate: 0.5, windowMs: 60_000, minSteps: 20 });
+    expect(() => loadDevConfig({ BATON_AUTO_PAUSE: 'always' })).toThrow(/ {2}- BATON_AUTO_PAUSE: must be "failureRate=/);
+  });
 });

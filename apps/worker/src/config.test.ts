@@ -50,6 +50,7 @@ const EVERY_DEFAULT: Array<[string, (c: WorkerConfig) => unknown, unknown]> = [
   ['BATON_AGENT_MODULES', (c) => c.agentModules, []],
   ['BATON_AGENT_CONFIG', (c) => c.agentConfig, {}],
   ['BATON_AGENT_CONCURRENCY', (c) => c.agentConcurrency, {}],
+  ['BATON_AUTO_PAUSE', (c) => c.autoPause, undefined],
   ['METRICS_PORT', (c) => c.metricsPort, 9464],
   ['METRICS_HOST', (c) => c.metricsHost, '127.0.0.1'],
 ];
@@ -75,13 +76,13 @@ describe('loadWorkerConfig', () => {
       BATON_MAX_FOREACH_ITEMS: '5', BATON_MAX_RUN_STEPS: '1000', BATON_MAX_EXPRESSION_MS: '250', WORKER_AGENTS: 'echo, delay', WORKER_CONCURRENCY: '7',
       WORKER_SYNC_COMMIT: 'on', WORKER_LOCK_MS: '600', SHUTDOWN_GRACE_MS: '0', RECONCILE_EVERY_MS: '250', BATON_MAX_REQUEUES: '0',
       BATON_RETENTION_DAYS: '30', RETENTION_EVERY_MS: '60000',
-      BATON_AGENT_MODULES: './a.js', BATON_AGENT_CONFIG: '{"echo":{"x":1}}', BATON_AGENT_CONCURRENCY: '{"llm":5}', METRICS_PORT: '9100', METRICS_HOST: '0.0.0.0', UNRELATED: 'ignored',
+      BATON_AGENT_MODULES: './a.js', BATON_AGENT_CONFIG: '{"echo":{"x":1}}', BATON_AGENT_CONCURRENCY: '{"llm":5}', BATON_AUTO_PAUSE: 'failureRate=0.5,window=60s,minSteps=20', METRICS_PORT: '9100', METRICS_HOST: '0.0.0.0', UNRELATED: 'ignored',
     })).toEqual({
       redisUrl: 'rediss://cache:6380', databaseUrl: 'postgresql://u:p@db/baton', queuePrefix: 'staging.eu', logLevel: 'debug',
       dbPoolSize: 25, payloadThresholdBytes: 2048,
       limits: { maxRunBytes: 4096, maxExpressionBytes: 1024, maxForEachItems: 5, maxRunSteps: 1000, maxExpressionMs: 250, maxSubworkflowDepth: 5 },
       agents: ['echo', 'delay'], concurrency: 7, synchronousCommit: true, lockMs: 600, shutdownGraceMs: 0, reconcileEveryMs: 250,
-      retentionDays: 30, retentionEveryMs: 60000, maxRequeues: 0, agentModules: ['./a.js'], agentConfig: { echo: { x: 1 } }, agentConcurrency: { llm: 5 }, metricsPort: 9100, metricsHost: '0.0.0.0',
+      retentionDays: 30, retentionEveryMs: 60000, maxRequeues: 0, agentModules: ['./a.js'], agentConfig: { echo: { x: 1 } }, agentConcurrency: { llm: 5 }, autoPause: { failureRate: 0.5, windowMs: 60_000, minSteps: 20 }, metricsPort: 9100, metricsHost: '0.0.0.0',
     });
   });
 
@@ -109,6 +110,7 @@ describe('loadWorkerConfig', () => {
     ['RETENTION_EVERY_MS', '10', 'must be an integer between 1000 and 2147483647'],
     ['BATON_AGENT_CONCURRENCY', '{"llm":0}', 'must be a JSON object of integers from 1 to 100000: { "<agent>": n }'],
     ['BATON_AGENT_CONCURRENCY', '[5]', 'must be a JSON object of integers from 1 to 100000: { "<agent>": n }'],
+    ['BATON_AUTO_PAUSE', 'failureRate=2,window=60s,minSteps=20', 'must be "failureRate=<0..1>,window=<n>(ms|s|m),minSteps=<n>", e.g. "failureRate=0.5,window=60s,minSteps=20"'],
   ])('refuses %s=%j, naming it', (name, value, message) => {
     expect(() => loadWorkerConfig({ [name]: value })).toThrow(`\n  - ${name}: ${message} (got ${JSON.stringify(value)})`);
   });
@@ -133,9 +135,10 @@ describe('loadWorkerConfig', () => {
     expect(() => loadWorkerConfig(bad)).toThrow(expect.objectContaining({ message: expect.not.stringMatching(/pw4/) }));
   });
 
-  test('BATON_HTTP_ALLOW becomes the http agent\'s allow list, over BATON_AGENT_CONFIG\'s', () => {
-    const config = loadWorkerConfig({ BATON_AGENT_CONFIG: '{"http":{"allow":["10.0.0.1"],"timeoutMs":5000}}', BATON_HTTP_ALLOW: '127.0.0.1, 10.2.0.0/16,internal.example' });
-    expect(config.agentConfig).toEqual({ http: { allow: ['127.0.0.1', '10.2.0.0/16', 'internal.example'], timeoutMs: 5000 } });
+  test('BATON_HTTP_ALLOW becomes the http and a2a agents\' allow list, over BATON_AGENT_CONFIG\'s', () => {
+    const config = loadWorkerConfig({ BATON_AGENT_CONFIG: '{"http":{"allow":["10.0.0.1"],"timeoutMs":5000},"a2a":{"pollMs":200}}', BATON_HTTP_ALLOW: '127.0.0.1, 10.2.0.0/16,internal.example' });
+    const allow = ['127.0.0.1', '10.2.0.0/16', 'internal.example'];
+    expect(config.agentConfig).toEqual({ http: { allow, timeoutMs: 5000 }, a2a: { allow, pollMs: 200 } });
     expect(loadWorkerConfig({}).agentConfig).toEqual({});
   });
 

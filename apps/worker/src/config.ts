@@ -1,6 +1,7 @@
 import { postgresConnectionsSchema, publishExchangeSchema, publishUrlSchema } from '@baton/agents';
 import { SHARED_SECRETS, emptyAsUnset, envVar, parseEnv, sharedConfigOf, sharedEnvSchema, type SharedConfig } from '@baton/config';
 import { z } from 'zod';
+import { autoPauseSchema, type AutoPauseConfig } from './auto-pause';
 
 // Node runs a timer of more than 2^31 - 1 ms after 1 ms: a longer grace period, lock or period would be none.
 const MAX_TIMER_MS = 2_147_483_647;
@@ -33,6 +34,7 @@ const Schema = sharedEnvSchema.extend({
   BATON_PUBLISH_EXCHANGE: z.preprocess(emptyAsUnset, publishExchangeSchema.default('baton')),
   BATON_HTTP_ALLOW: envVar.list(),
   BATON_FILES_ROOT: envVar.text(''),
+  BATON_AUTO_PAUSE: z.preprocess(emptyAsUnset, autoPauseSchema.optional()),
   METRICS_PORT: envVar.integer(0, 65_535, 9464),
   METRICS_HOST: envVar.text('127.0.0.1'),
 });
@@ -66,7 +68,7 @@ export interface WorkerConfig extends SharedConfig {
   /**
    * `BATON_AGENT_CONFIG`: each agent's config object, keyed by agent name; `BATON_CONNECTIONS`
    * (the `postgres` agent's named connections) becomes `postgres.connections`, `BATON_HTTP_ALLOW`
-   * `http.allow`, `BATON_FILES_ROOT` `files.root`, each over any given here.
+   * `http.allow` and `a2a.allow`, `BATON_FILES_ROOT` `files.root`, each over any given here.
    * `BATON_PUBLISH` (with `BATON_PUBLISH_EXCHANGE`) becomes `publish.url` (and `publish.exchange`).
    * @defaultValue {}
    */
@@ -77,6 +79,11 @@ export interface WorkerConfig extends SharedConfig {
    * Give every worker the same value: the last one to start sets it. @defaultValue {}
    */
   agentConcurrency?: Record<string, number>;
+  /**
+   * `BATON_AUTO_PAUSE` (`failureRate=0.5,window=60s,minSteps=20`): an agent whose attempts on this
+   * worker fail at that rate over the window is paused fleet-wide until resumed. @defaultValue off
+   */
+  autoPause?: AutoPauseConfig;
   /** `METRICS_PORT` of the worker's Prometheus `/metrics`; undefined for 0, no metrics server. @defaultValue 9464 */
   metricsPort?: number;
   /** `METRICS_HOST`: the interface `/metrics` listens on; it needs no credentials, so only this host by default (`0.0.0.0` for every interface). @defaultValue '127.0.0.1' */
@@ -91,7 +98,10 @@ export interface WorkerConfig extends SharedConfig {
 export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
   const c = parseEnv(Schema, env, { title: 'invalid worker configuration', secrets: [...SHARED_SECRETS, 'BATON_AGENT_CONFIG', 'BATON_CONNECTIONS', 'BATON_PUBLISH'] });
   const agentConfig = { ...c.BATON_AGENT_CONFIG };
-  if (c.BATON_HTTP_ALLOW) agentConfig.http = { ...agentConfig.http, allow: c.BATON_HTTP_ALLOW };
+  if (c.BATON_HTTP_ALLOW) {
+    agentConfig.http = { ...agentConfig.http, allow: c.BATON_HTTP_ALLOW };
+    agentConfig.a2a = { ...agentConfig.a2a, allow: c.BATON_HTTP_ALLOW };
+  }
   if (c.BATON_FILES_ROOT) agentConfig.files = { ...agentConfig.files, root: c.BATON_FILES_ROOT };
   if (c.BATON_CONNECTIONS) agentConfig.postgres = { ...agentConfig.postgres, connections: c.BATON_CONNECTIONS };
   if (c.BATON_PUBLISH) agentConfig.publish = { ...agentConfig.publish, url: c.BATON_PUBLISH, exchange: c.BATON_PUBLISH_EXCHANGE };
@@ -109,6 +119,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     agentModules: c.BATON_AGENT_MODULES ?? [],
     agentConfig,
     agentConcurrency: c.BATON_AGENT_CONCURRENCY ?? {},
+    ...(c.BATON_AUTO_PAUSE ? { autoPause: c.BATON_AUTO_PAUSE } : {}),
     metricsPort: c.METRICS_PORT === 0 ? undefined : c.METRICS_PORT,
     metricsHost: c.METRICS_HOST,
   };

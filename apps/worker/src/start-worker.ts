@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { AgentCatalog, builtinAgents, loadAgentModule, type Agent } from '@baton/agents';
 import { Resources } from '@baton/core';
-import { KyselyAgentRepository, KyselyRunLinks, deleteFinishedRuns, KyselyRunStore, KyselySecretStore, KyselyTemplateStore, createDb, type Db } from '@baton/db';
+import { KyselyAgentPauses, KyselyAgentRepository, KyselyRunLinks, KyselyTemplatePauses, deleteFinishedRuns, KyselyRunStore, KyselySecretStore, KyselyTemplateStore, createDb, type Db } from '@baton/db';
 import { TemplateCatalog, fireSchedule, type ScheduleFire } from '@baton/runtime';
 import { AgentRegistry, BullmqCronSchedules, BullmqSchedule, BullmqStepConsumer, BullmqStepQueue, RedisFleetStore, createRedis, subscribeCancel } from '@baton/queue';
-import { Reconciler, Runtime, configuredLimits, sweepFinishedRuns, createBullmqDispatcher, migrateWhenReachable, readinessCheck, storedChildWorkflows, whenReachable } from '@baton/runtime';
+import { AgentPauses, Reconciler, Runtime, configuredLimits, sweepFinishedRuns, createBullmqDispatcher, migrateWhenReachable, readinessCheck, storedChildWorkflows, whenReachable } from '@baton/runtime';
 import { createLogger, createMetrics, processTracer, type Logger } from '@baton/telemetry';
 import type { WorkerConfig } from './config';
 import { SecretCipher, SecretResolver } from '@baton/runtime';
 import { serveMetrics } from './metrics-server';
 import { RunningAttempts } from './running-attempts';
 import { prometheusStepMetrics } from './step-metrics';
+import { withAutoPause } from './auto-pause-metrics';
 import { StepProcessor } from './step-processor';
 
 const HEARTBEAT_MS = 5_000;
@@ -33,6 +34,7 @@ function startScheduleFires(w: { runtime: Runtime; db: Db; redis: ReturnType<typ
   const deps = {
     runtime: w.runtime,
     templateCatalog: new TemplateCatalog({ store: new KyselyTemplateStore(w.db.kysely) }),
+    templatePauses: new KyselyTemplatePauses(w.db.kysely),
     agents: { known: async () => new Set([...(await repo.names(w.db.kysely)), ...(await w.registry.known())]) },
   };
   const cron = w.res.own(new BullmqCronSchedules<ScheduleFire>({ connection: w.redis, prefix: w.prefix, onError: (err) => w.logger.warn('schedule fire failed', { error: err.message }) }), (c) => c.close());
@@ -101,11 +103,12 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     const runtime = res.own(new Runtime({ store: new KyselyRunStore(db.kysely), dispatcher, logger, tracer: processTracer(), payloadThresholdBytes: config.payloadThresholdBytes, limits: configuredLimits(config.limits), onRunFinished: (r) => metrics.runs.inc({ status: r.status }),
       subWorkflows: { workflows: storedChildWorkflows(new KyselyTemplateStore(db.kysely)), links: new KyselyRunLinks(db.kysely), maxDepth: config.limits.maxSubworkflowDepth },
     }), (r) => r.drain());
+    const agentPauses = new AgentPauses({ records: new KyselyAgentPauses(db.kysely), queue });
     const steps = new StepProcessor({
       runtime,
       agents,
       logger,
-      metrics: prometheusStepMetrics(metrics),
+      metrics: withAutoPause(prometheusStepMetrics(metrics), config.autoPause, { pauses: agentPauses, trips: metrics.agentAutoPauses, logger }),
       running,
       secrets: new SecretResolver({ store: new KyselySecretStore(db.kysely), cipher: config.secretKeys && new SecretCipher(config.secretKeys.current, config.secretKeys.old) }),
       tracer: processTracer(),

@@ -1,4 +1,5 @@
 import type { Agent } from '@baton/agent-sdk';
+import { a2aAgent } from './builtins/a2a/a2a';
 import { delayAgent } from './builtins/delay';
 import { echoAgent } from './builtins/echo';
 import { failAgent } from './builtins/fail';
@@ -11,6 +12,6 @@ import { transformAgent } from './builtins/transform/transform';
 
 /**
  * The built-in agents (WORKFLOWS.md). Those that reach the outside world start with nothing
- * configured too: `http` then reaches public addresses only, `postgres` and `files` fail their steps, `publish` too.
+ * configured too: `http` and `a2a` then reach public addresses only, `postgres` and `files` fail their steps, `publish` too.
  */
-export const builtinAgents: Agent[] = [echoAgent, delayAgent, failAgent, transformAgent, handoffAgent, httpAgent, postgresAgent, filesAgent, publishAgent];
+export const builtinAgents: Agent[] = [echoAgent, delayAgent, failAgent, transformAgent, handoffAgent, httpAgent, postgresAgent, filesAgent, publishAgent, a2aAgent];

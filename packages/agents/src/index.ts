@@ -33,6 +33,7 @@ export { failAgent } from './builtins/fail';
 export { transformAgent } from './builtins/transform/transform';
 export { handoffAgent } from './builtins/handoff';
 export { httpAgent } from './builtins/http/http';
+export { a2aAgent } from './builtins/a2a/a2a';
 export { filesAgent } from './builtins/files/files';
 export { postgresAgent, postgresConnectionsSchema, type PostgresConnection } from './builtins/postgres/postgres';
 export { publishAgent, publishExchangeSchema, publishUrlSchema } from './builtins/publish/publish';

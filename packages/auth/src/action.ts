@@ -9,7 +9,7 @@ export const ACTIONS = [
   'run.submit',
   /** `POST /v1/runs/:id/cancel`: an operator any run of the tenant, a submitter only its own. */
   'run.cancel',
-  /** `POST /v1/runs/:id/retry` (and later pause, resume, rerun, fork, bulk operations). */
+  /** `POST /v1/runs/:id/retry`, `…/pause`, `…/resume`, `…/rerun`, `…/fork` (and later bulk operations). */
   'run.retry',
   /** `POST /v1/workflows/validate`. */
   'workflow.validate',
@@ -19,13 +19,13 @@ export const ACTIONS = [
   'metrics.read',
   /** `GET /v1/templates…`. */
   'template.read',
-  /** `PUT /v1/templates/:name`. */
+  /** `PUT /v1/templates/:name`, `POST /v1/templates/:name/pause|resume`. */
   'template.write',
   /** `/admin/queues` (Bull Board). */
   'dashboard.read',
   /** Bull Board's changes (retry, clean, promote, remove, pause jobs and queues); operators only look. */
   'dashboard.write',
-  /** `/v1/api-keys`, `/v1/settings`, `/v1/secrets`. */
+  /** `/v1/api-keys`, `/v1/settings`, `/v1/secrets`, `POST /v1/agents/:name/pause|resume` (an agent serves every tenant). */
   'admin.manage',
 ] as const;
 

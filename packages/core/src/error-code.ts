@@ -22,12 +22,14 @@ export type ErrorCode =
   | 'SECRET_NOT_FOUND'
   | 'SIGNAL_NOT_FOUND'
   | 'BULK_OPERATION_NOT_FOUND'
+  | 'AGENT_NOT_FOUND'
   // 408: the request did not arrive in time.
   | 'REQUEST_TIMEOUT'
   // 409: the resource is not in a state that allows it.
   | 'IDEMPOTENCY_CONFLICT'
   | 'RUN_FINISHED'
   | 'RUN_NOT_FAILED'
+  | 'RUN_NOT_FINISHED'
   // 413, 415: the body itself.
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'

@@ -10,6 +10,7 @@ export type { Transitions } from './transition-writer';
 export type { IdempotencyClaim, IdempotencyHolder, NewRun, NewRuns } from './run-intake-writer';
 export { KyselyRunStore, type ExpiredWait, type LiveStep, type PayloadWrite } from './kysely-run-store';
 export type { SlotClaim } from './concurrency-slots';
+export { KyselyAgentPauses, KyselyTemplatePauses } from './kysely-operation-pauses';
 export { KyselyRunLinks, type LiveChildStep, type RunLink } from './kysely-run-links';
 export { KyselyRunQueries, type RunEventRow, type RunHistoryPage, type RunListFilter } from './kysely-run-queries';
 export { KyselyStatsQueries, type Percentiles, type StatsRow } from './kysely-stats-queries';

@@ -72,6 +72,8 @@ export class KyselyRunLinks {
       .where('steps.queued_at', '<', queuedBefore)
       // a sub-workflow entry: no agent, and neither a forEach parent nor a chain's root
       .where('steps.agent', 'is', null).where('steps.items', 'is', null).where('steps.handoff', 'is', null)
+      // held by its paused run: the child starts when the run resumes
+      .where('steps.held_until', 'is', null)
       .orderBy('steps.queued_at').limit(limit).execute();
     return rows.map((r) => ({
       runId: r.run_id, tenant: r.tenant, key: r.key, attempt: r.attempt, status: r.status, queuedAt: r.queued_at!,

@@ -137,6 +137,8 @@ export class KyselyRunStore {
       // forEach parents and steps waiting on their hand-off chain have no job of their own
       .where('agent', 'is not', null)
       .where('handoff', 'is', null)
+      // an attempt its paused run holds has no job until the run resumes
+      .where('held_until', 'is', null)
       .orderBy('queued_at')
       .limit(limit)
       .execute();

@@ -239,6 +239,31 @@ const migrations: Record<string, Migration> = {
       `.execute(db);
     },
   },
+  '0016_pauses_and_forks': {
+    async up(db) {
+      await sql`
+        ALTER TABLE runs ADD COLUMN paused_by text;
+        -- No foreign key: a fork outlives its origin (retention), and a restore loads runs in any order.
+        ALTER TABLE runs ADD COLUMN forked_from uuid;
+        ALTER TABLE runs ADD COLUMN forked_from_step text;
+        ALTER TABLE steps ADD COLUMN held_until timestamptz;
+        CREATE INDEX runs_paused ON runs (tenant, template) WHERE status = 'paused';
+        CREATE TABLE template_pauses (
+          tenant text NOT NULL,
+          name text NOT NULL,
+          paused_by text NOT NULL,
+          paused_at timestamptz NOT NULL,
+          PRIMARY KEY (tenant, name)
+        );
+        CREATE TABLE agent_pauses (
+          name text PRIMARY KEY,
+          paused_by text NOT NULL,
+          reason text,
+          paused_at timestamptz NOT NULL
+        );
+      `.execute(db);
+    },
+  },
   '0021_retention': {
     // The retention sweep deletes finished runs oldest first, and their idempotency keys by run.
     async up(db: Kysely<unknown>) {

@@ -29,6 +29,11 @@ export interface NewRun {
   allowed_agents?: string[] | null;
   /** The submitting request's W3C `traceparent`. */
   traceparent?: string | null;
+  /** Who paused it (a run of a paused template is admitted paused). */
+  paused_by?: string | null;
+  /** A fork's origin run and step. */
+  forked_from?: string | null;
+  forked_from_step?: string | null;
 }
 
 export interface IdempotencyClaim {
@@ -81,13 +86,13 @@ export async function insertRuns(db: Kysely<Database>, batch: NewRuns): Promise<
   await sql`
     WITH r AS (
       INSERT INTO runs (id, tenant, status, workflow_name, template, template_version, definition, definition_hash, input,
-        output, error, context, priority, event_seq, submitted_by, created_at, started_at, finished_at, used_bytes, allowed_agents, traceparent)
+        output, error, context, priority, event_seq, submitted_by, created_at, started_at, finished_at, used_bytes, allowed_agents, traceparent, paused_by, forked_from, forked_from_step)
       SELECT id, tenant, status, workflow_name, template, template_version, definition, definition_hash, input,
-        output, error, context, priority, event_seq, submitted_by, created_at, started_at, finished_at, used_bytes, allowed_agents, traceparent
+        output, error, context, priority, event_seq, submitted_by, created_at, started_at, finished_at, used_bytes, allowed_agents, traceparent, paused_by, forked_from, forked_from_step
       FROM jsonb_to_recordset(${toJsonb(batch.runs)}::jsonb) AS n(id uuid, tenant text, status text, workflow_name text,
         template text, template_version integer, definition jsonb, definition_hash text, input jsonb, output jsonb,
         error jsonb, context jsonb, priority smallint, event_seq integer, submitted_by text, created_at timestamptz,
-        started_at timestamptz, finished_at timestamptz, used_bytes integer, allowed_agents jsonb, traceparent text)
+        started_at timestamptz, finished_at timestamptz, used_bytes integer, allowed_agents jsonb, traceparent text, paused_by text, forked_from uuid, forked_from_step text)
       RETURNING 1),
     s AS (${stepsUpsertSql(batch.steps)} RETURNING 1),
     e AS (${eventsInsertSql(batch.events)} RETURNING 1)

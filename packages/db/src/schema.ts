@@ -35,6 +35,11 @@ export interface RunsTable {
   traceparent: ColumnType<string | null, string | null | undefined, string | null>;
   /** Signals kept until a wait step takes them (the engine's `RunState.signals`: a JSON object by name), null for none. */
   signals: ColumnType<unknown | null, string | null | undefined, string | null>;
+  /** Who paused the run (the engine's `RunState.pausedBy`), while it is paused. */
+  paused_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A fork's origin run and the step it was forked from; null for any other run. */
+  forked_from: ColumnType<string | null, string | null | undefined, string | null>;
+  forked_from_step: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface StepsTable {
@@ -64,6 +69,8 @@ export interface StepsTable {
   prior_attempts: number | null;
   /** Times the reconciler re-enqueued the current attempt after its job was lost (0 for a new attempt). */
   requeues: Generated<number>;
+  /** A queued attempt its paused run holds, with no job: when it may start (the engine's `heldUntil`). */
+  held_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface RunEventsTable {
@@ -209,7 +216,25 @@ export interface BulkOperationsTable {
   finished_at: Date | null;
 }
 
+/** A template whose new runs are admitted paused (`POST /v1/templates/:name/pause`) until it is resumed. */
+export interface TemplatePausesTable {
+  tenant: string;
+  name: string;
+  paused_by: string;
+  paused_at: Timestamp;
+}
+
+/** An agent whose queue is paused fleet-wide: who paused it (`auto` for the failure-rate trip), why and when. */
+export interface AgentPausesTable {
+  name: string;
+  paused_by: string;
+  reason: string | null;
+  paused_at: Timestamp;
+}
+
 export interface Database {
+  template_pauses: TemplatePausesTable;
+  agent_pauses: AgentPausesTable;
   bulk_operations: BulkOperationsTable;
   concurrency_slots: ConcurrencySlotsTable;
   concurrency_pools: ConcurrencyPoolsTable;

@@ -25,12 +25,13 @@ export interface StepWrite {
   next_child: number | null;
   children_succeeded: number | null;
   prior_attempts: number | null;
+  held_until: string | null;
 }
 
 const COLUMNS = `run_id uuid, key text, step_id text, agent text, status text, attempt integer, parent_key text, idx integer,
   hop integer, input jsonb, output jsonb, error jsonb, reason text, items jsonb, handoff jsonb, queued_at timestamptz,
   started_at timestamptz, finished_at timestamptz, deadline_at timestamptz, next_child integer, children_succeeded integer,
-  prior_attempts integer`;
+  prior_attempts integer, held_until timestamptz`;
 
 const COLUMN_NAMES = COLUMNS.split(',').map((c) => c.trim().split(/\s+/)[0]).join(', ');
 
@@ -47,6 +48,6 @@ export function stepsUpsertSql(rows: StepWrite[]) {
       output = excluded.output, error = excluded.error, reason = excluded.reason, items = excluded.items,
       handoff = excluded.handoff, queued_at = excluded.queued_at, started_at = excluded.started_at,
       finished_at = excluded.finished_at, deadline_at = excluded.deadline_at, next_child = excluded.next_child,
-      children_succeeded = excluded.children_succeeded, prior_attempts = excluded.prior_attempts,
+      children_succeeded = excluded.children_succeeded, prior_attempts = excluded.prior_attempts, held_until = excluded.held_until,
       requeues = CASE WHEN steps.attempt = excluded.attempt THEN steps.requeues ELSE 0 END`;
 }

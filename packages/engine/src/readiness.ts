@@ -1,4 +1,4 @@
-import type { CompiledStep } from '@baton/workflow';
+import { RUN_BYTES_LIMIT, jsonBytes, type CompiledStep } from '@baton/workflow';
 import { fanOut, skipChildren } from './fan-out';
 import type { RunDraft } from './run-draft';
 import { LIMIT_EXCEEDED, LIMIT_NAMES } from './run-limits';
@@ -45,6 +45,17 @@ function skipStep(draft: RunDraft, entry: StepState, reason: string, error?: Ste
   draft.settled.push(entry.key);
 }
 
+/** Starts `entry` with the input a person gave it, counted in the run's bytes like an output. */
+function startEdited(draft: RunDraft, entry: StepState, input: unknown): void {
+  const bytes = jsonBytes(input);
+  if (!draft.receive(bytes)) {
+    const message = `step ${entry.key}: its edited input of ${bytes} bytes would make the run hold more than ${draft.limits.maxRunBytes} bytes (${RUN_BYTES_LIMIT})`;
+    fail(draft, entry, { code: LIMIT_EXCEEDED, message });
+    return;
+  }
+  dispatch(draft, entry, input, 0);
+}
+
 function kind(value: unknown): string {
   return value === null ? 'null' : typeof value;
 }
@@ -59,6 +70,10 @@ async function start(draft: RunDraft, entry: StepState, step: CompiledStep): Pro
   try {
     if (step.when && !truthy((await draft.evaluate(step.when, scope)).value)) {
       skipStep(draft, entry, 'when was false');
+      return;
+    }
+    if (draft.edited?.step === entry.key && !step.forEach) {
+      startEdited(draft, entry, draft.edited.input);
       return;
     }
     const maxItems = step.forEach && { count: maxForEachItems, limit: LIMIT_NAMES.maxForEachItems };

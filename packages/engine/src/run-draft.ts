@@ -17,6 +17,8 @@ export class RunDraft {
   readonly candidates: string[] = [];
   /** Whether a top-level entry became final, so that the run may be over. */
   topLevelSettled = false;
+  /** An input a person gave a step (re-run, fork): used instead of its evaluated input if it starts in this decision. */
+  edited?: { step: string; input: unknown };
 
   /** The bytes the run may still create, shared by every evaluation of this decision. */
   readonly budget: ByteBudget;

@@ -1,5 +1,6 @@
 import { ExpressionError, LimitExceededError, RUN_BYTES_LIMIT, WAIT_AGENT, jsonBytes, parseWaitInput } from '@baton/workflow';
 import { backoffDelay } from './backoff';
+import { takesStepInput } from './hop-key';
 import { setOwn } from './own-keys';
 import type { RunDraft } from './run-draft';
 import { LIMIT_EXCEEDED } from './run-limits';
@@ -18,13 +19,15 @@ export function identity(entry: StepState): StepState {
     startedAt: _startedAt,
     finishedAt: _finishedAt,
     deadlineAt: _deadlineAt,
+    heldUntil: _heldUntil,
     ...rest
   } = entry;
   return rest;
 }
 
-function withoutDeadline(entry: StepState): StepState {
-  const { deadlineAt: _deadlineAt, ...rest } = entry;
+/** The entry without its timers: an attempt's deadline, a paused run's hold. */
+export function withoutDeadline(entry: StepState): StepState {
+  const { deadlineAt: _deadlineAt, heldUntil: _heldUntil, ...rest } = entry;
   return rest;
 }
 
@@ -35,42 +38,65 @@ export function hasJob(entry: StepState): boolean {
 
 /** The run is `running` from the first sign that a step runs. */
 export function markRunStarted(draft: RunDraft): void {
-  if (draft.status !== 'queued') return;
-  draft.setRun({ status: 'running', startedAt: draft.nowIso });
-  draft.emit('run.started');
+  const { status } = draft;
+  if (status === 'queued') {
+    draft.setRun({ status: 'running', startedAt: draft.nowIso });
+    draft.emit('run.started');
+  } else if (status === 'paused' && draft.run('startedAt') === undefined) {
+    // An attempt a worker had taken before the pause: the run has started, and stays paused.
+    draft.setRun({ startedAt: draft.nowIso });
+    draft.emit('run.started');
+  }
 }
 
-/** Queues the entry's next attempt: an `enqueue` for an agent, a `startChildRun` for a sub-workflow. */
+/**
+ * Queues the entry's next attempt: an `enqueue` for an agent, a `startChildRun` for a sub-workflow,
+ * a suspension for a `wait` step. A paused run only records the attempt, held until its resume.
+ */
 export function dispatch(draft: RunDraft, entry: StepState, input: unknown, delayMs: number): void {
-  if (entry.agent === WAIT_AGENT) {
-    suspend(draft, entry, input);
+  const attempt = entry.attempt + 1;
+  if (draft.status === 'paused') {
+    const heldUntil = new Date(draft.now.getTime() + delayMs).toISOString();
+    draft.put({ ...identity(entry), status: 'queued', attempt, input, queuedAt: draft.nowIso, heldUntil });
+    draft.emit('step.queued', entry.key, { attempt, held: true, delayMs });
     return;
   }
+  if (entry.agent === WAIT_AGENT) {
+    suspend(draft, { ...identity(entry), attempt, input, startedAt: draft.nowIso });
+    return;
+  }
+  launch(draft, draft.put({ ...identity(entry), status: 'queued', attempt, input, queuedAt: draft.nowIso }), delayMs, true);
+}
+
+/**
+ * The command that starts the queued attempt `entry` (its own input and attempt number) after
+ * `delayMs`; `announce` records it as queued (a held attempt was recorded when it was held).
+ */
+export function launch(draft: RunDraft, entry: StepState, delayMs: number, announce: boolean): void {
+  const { key, attempt, input } = entry;
   const { def, input: template } = draft.step(entry.stepId);
-  const attempt = entry.attempt + 1;
-  const { key } = draft.put({ ...identity(entry), status: 'queued', attempt, input, queuedAt: draft.nowIso });
   // A step's own priority, else its run's.
   const priority = def.priority ?? draft.run('priority');
   if (entry.agent === null) {
     const workflow = def.workflow!;
     const version = def.version === undefined ? {} : { version: def.version };
     draft.command({ type: 'startChildRun', key, attempt, workflow, ...version, input, priority, delayMs });
-    draft.emit('step.queued', key, { attempt, workflow, delayMs });
+    if (announce) draft.emit('step.queued', key, { attempt, workflow, delayMs });
     return;
   }
   const context = readableContext(draft.run('context'), def);
   const timeout = def.timeoutMs === undefined ? {} : { timeoutMs: def.timeoutMs };
   const write = def.contextAccess?.write;
   const grant = write === undefined ? {} : { contextWrite: [...write] };
-  // A hop's input is an agent's, not the step's template: it reads no secret.
-  const names = entry.hop === undefined ? template.secrets : [];
+  // A hop's input is an agent's, not the step's template: it reads no secret (a hand-back through `wait` carries the step's input again).
+  const names = takesStepInput(draft, entry) ? template.secrets : [];
   const secrets = names.length === 0 ? {} : { secrets: [...names] };
   draft.command({ type: 'enqueue', key, agent: entry.agent, attempt, input, priority, delayMs, ...timeout, context, ...grant, ...secrets });
-  draft.emit('step.queued', key, { attempt, agent: entry.agent, delayMs });
+  if (announce) draft.emit('step.queued', key, { attempt, agent: entry.agent, delayMs });
 }
 
 /** Outputs up to this many JSON bytes are copied into their `step.succeeded` event; a larger one is named by its size. */
-const EVENT_OUTPUT_BYTES = 1024;
+export const EVENT_OUTPUT_BYTES = 1024;
 
 /** `bytes` is the output's JSON size when the caller measured it already (a stored value counts as its reference). */
 export function succeed(draft: RunDraft, entry: StepState, output: unknown, bytes?: number): void {
@@ -88,15 +114,15 @@ function eventOutput(output: unknown, bytes: number | undefined): Record<string,
 }
 
 /**
- * A `wait` step's attempt: `waiting`, held by no worker and no job, until its signal comes or its
- * `deadlineAt` passes (the reconciler's sweep); a signal kept for its name resumes it at once.
+ * A `wait` step's attempt (`tried`: its number, input and start set): `waiting`, held by no worker
+ * and no job, until its signal comes or its `deadlineAt` passes (the reconciler's sweep); a signal
+ * kept for its name resumes it at once.
  */
-function suspend(draft: RunDraft, entry: StepState, input: unknown): void {
-  const attempt = entry.attempt + 1;
-  const tried: StepState = { ...identity(entry), attempt, input, startedAt: draft.nowIso };
+export function suspend(draft: RunDraft, tried: StepState): void {
+  const { attempt, input } = tried;
   const parsed = parseWaitInput(input);
   if ('problem' in parsed) {
-    fail(draft, tried, { code: 'INVALID_INPUT', message: `step ${entry.key}: ${parsed.problem}` });
+    fail(draft, tried, { code: 'INVALID_INPUT', message: `step ${tried.key}: ${parsed.problem}` });
     return;
   }
   markRunStarted(draft);
@@ -104,7 +130,7 @@ function suspend(draft: RunDraft, entry: StepState, input: unknown): void {
   const timeout = timeoutMs === undefined ? {} : { timeoutMs };
   const deadline = timeoutMs === undefined ? {} : { deadlineAt: new Date(draft.now.getTime() + timeoutMs).toISOString() };
   const waiting = draft.put({ ...tried, status: 'waiting', ...deadline });
-  draft.emit('step.waiting', entry.key, { attempt, signal, ...timeout });
+  draft.emit('step.waiting', tried.key, { attempt, signal, ...timeout });
   const kept = draft.run('signals');
   if (kept === undefined || !Object.hasOwn(kept, signal)) return;
   const rest: Record<string, unknown> = {};

@@ -2,7 +2,7 @@ import { RUN_BYTES_LIMIT, jsonBytes } from '@baton/workflow';
 import { applyContextWrites, forbiddenWrites } from './context-access';
 import { handOff } from './handoff-chain';
 import type { RunDraft } from './run-draft';
-import { fail, failAttempt, hasJob, markRunStarted, succeed } from './step-outcomes';
+import { fail, failAttempt, hasJob, markRunStarted, succeed, withoutDeadline } from './step-outcomes';
 import { LIMIT_EXCEEDED } from './run-limits';
 import { waitTimedOut } from './signals';
 import { isPayloadRef, type RunEvent, type StepState } from './types';
@@ -20,7 +20,7 @@ export function stepStarted(draft: RunDraft, event: StepEvent<'step.started'>): 
   if (entry?.status !== 'queued') return;
   markRunStarted(draft);
   const { timeoutMs } = draft.step(entry.stepId).def;
-  const running: StepState = { ...entry, status: 'running', startedAt: draft.nowIso };
+  const running: StepState = { ...withoutDeadline(entry), status: 'running', startedAt: draft.nowIso };
   if (timeoutMs !== undefined) running.deadlineAt = new Date(draft.now.getTime() + timeoutMs).toISOString();
   draft.put(running);
   draft.emit('step.started', entry.key, event.worker === undefined ? { attempt: entry.attempt } : { attempt: entry.attempt, worker: event.worker });

@@ -2,7 +2,8 @@ import type { RunLimits } from './run-limits';
 
 /** The run model the engine decides over. Every field is JSON so the runtime can store it as rows. */
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** `paused`: the run starts no new attempt until it is resumed; attempts already running finish and are recorded. */
+export type RunStatus = 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled';
 /** `waiting`: a `wait` step suspended until its signal (or its timeout); no worker and no job hold it. */
 export type StepStatus = 'pending' | 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
@@ -74,6 +75,11 @@ export interface StepState {
   finishedAt?: string;
   /** When the current attempt times out (startedAt + timeoutMs). */
   deadlineAt?: string;
+  /**
+   * A `queued` attempt held by its paused run, with no job: the time from which it may start (its
+   * retry back-off kept). The run's resume starts it; a report of the attempt is still taken.
+   */
+  heldUntil?: string;
 }
 
 export interface RunState {
@@ -105,12 +111,21 @@ export interface RunState {
    * step that waits for its name. Absent is none.
    */
   signals?: Record<string, unknown>;
+  /** Who paused the run (a principal's subject, or `template:<name>`), while it is `paused`. */
+  pausedBy?: string;
   steps: Record<string, StepState>;
 }
 
 /** What happened to a run. A result carries the attempt it belongs to: a stale one is ignored. */
 export type RunEvent =
-  | { type: 'run.submitted' }
+  | {
+      type: 'run.submitted';
+      /**
+       * A fork's first decision: the run comes with the entries copied from run `from`, and `step`
+       * (rerun from there) runs with `input`, when given, instead of its evaluated input.
+       */
+      fork?: { from: string; step: string; input?: unknown; by?: string };
+    }
   | { type: 'step.started'; key: string; attempt: number; /** The worker that took the attempt, for its attempt log. */ worker?: string }
   | {
       type: 'step.succeeded';
@@ -131,7 +146,12 @@ export type RunEvent =
       payload: unknown;
     }
   | { type: 'run.cancelled'; reason?: string }
-  | { type: 'run.retried' };
+  | { type: 'run.retried' }
+  /** `by`: who asked, for the history. */
+  | { type: 'run.paused'; by?: string }
+  | { type: 'run.resumed'; by?: string }
+  /** Runs `fromStep` and everything downstream of it again (and, as a retry does, every step that did not succeed). */
+  | { type: 'run.rerun'; fromStep: string; input?: unknown; by?: string };
 
 /** A history entry, persisted in order and streamed to clients. */
 export interface EmittedEvent {
@@ -174,6 +194,8 @@ export type Command =
       delayMs?: number;
     }
   | { type: 'cancel'; key: string; attempt: number; /** Filled in by the runtime from the entry, so a waiting job can be removed. */ agent?: string | null }
+  /** Removes the attempt's job if no worker has taken it yet (a paused run); one already running is left to finish. */
+  | { type: 'withdraw'; key: string; attempt: number; agent: string }
   | { type: 'finish'; status: 'succeeded' | 'failed' | 'cancelled'; output?: unknown; error?: StepError }
   | { type: 'emit'; event: EmittedEvent };
 

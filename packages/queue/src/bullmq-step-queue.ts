@@ -74,6 +74,23 @@ export class BullmqStepQueue {
       (n === undefined ? this.queue(agent).removeGlobalConcurrency() : this.queue(agent).setGlobalConcurrency(n))));
   }
 
+  /** Pauses an agent's queue fleet-wide (BullMQ's queue pause, kept in Redis): no worker takes a new job of it; running ones finish. */
+  async pauseAgent(agent: string): Promise<void> {
+    this.assertAvailable();
+    await this.queue(agent).pause();
+  }
+
+  async resumeAgent(agent: string): Promise<void> {
+    this.assertAvailable();
+    await this.queue(agent).resume();
+  }
+
+  /** Whether the agent's queue is paused. */
+  async isAgentPaused(agent: string): Promise<boolean> {
+    this.assertAvailable();
+    return this.queue(agent).isPaused();
+  }
+
   /**
    * Adds the jobs, one `addBulk` round trip per agent queue. A job whose id already exists is left
    * as it is, so enqueueing twice is harmless. Every job leaves with a `traceparent`:

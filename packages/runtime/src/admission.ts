@@ -1,6 +1,6 @@
 import type { NewRun } from '@baton/db';
 import { BatonError } from '@baton/core';
-import { FINAL_RUN_STATUSES, type Command, type EmittedEvent, type RunState } from '@baton/engine';
+import { FINAL_RUN_STATUSES, type Command, type EmittedEvent, type RunState, type StepState } from '@baton/engine';
 import type { CompiledWorkflow, WorkflowDefinition } from '@baton/workflow';
 import type { PayloadStore } from './payload-store';
 import type { RunStore } from './run-store';
@@ -32,6 +32,13 @@ export interface SubmitRequest {
   concurrency?: ConcurrencySlot;
   /** A sub-workflow's child: the parent step attempt that starts it, linked in the admission's transaction. */
   parent?: { runId: string; key: string; attempt: number; depth: number };
+  /** Admit the run paused by this (`template:<name>` for a paused template): its first steps are held until it is resumed. */
+  pausedBy?: string;
+  /**
+   * A fork of run `from` re-run from `step`: `steps` are the entries copied from it (kept as they
+   * are), and `step` runs with `input` when given.
+   */
+  fork?: { from: string; step: string; input?: unknown; by?: string; steps: StepState[] };
 }
 
 export interface SubmitResult {
@@ -99,7 +106,8 @@ export async function admit(
     }
     await tx.insertRuns({
       runs: admitted.map((a) => (waiting.has(a.state.id) ? waitingRunRow(a) : newRunRow(a))),
-      steps: started.flatMap((a) => Object.values(a.state.steps).map((s) => stepToRow(a.state.id, s))),
+      // A run waiting for its slot has no steps yet, but a fork's copied ones.
+      steps: admitted.flatMap((a) => (waiting.has(a.state.id) ? (a.request.fork?.steps ?? []) : Object.values(a.state.steps)).map((s) => stepToRow(a.state.id, s))),
       events: started.flatMap((a) =>
         emitted(a.commands).map((e, i) => ({ run_id: a.state.id, seq: i + 1, type: e.type, key: e.key ?? null, data: e.data ?? null, at: a.now })),
       ),
@@ -124,7 +132,8 @@ export async function admit(
 
 /** The row of a run waiting for a concurrency slot: queued, no context, no events yet. */
 function waitingRunRow(a: Admission): NewRun {
-  return { ...newRunRow(a), status: 'queued', output: null, error: null, context: {}, event_seq: 0, started_at: null, finished_at: null, used_bytes: 0 };
+  const status = a.request.pausedBy === undefined ? 'queued' : 'paused';
+  return { ...newRunRow(a), status, output: null, error: null, context: {}, event_seq: 0, started_at: null, finished_at: null, used_bytes: 0 };
 }
 
 function newRunRow({ request, hash, state, commands }: Admission): NewRun {
@@ -135,5 +144,6 @@ function newRunRow({ request, hash, state, commands }: Admission): NewRun {
     error: state.error ?? null, context: state.context, priority: state.priority, event_seq: emitted(commands).length,
     submitted_by: request.submittedBy ?? null, created_at: state.createdAt, started_at: state.startedAt ?? null, traceparent: request.traceparent ?? null,
     finished_at: state.finishedAt ?? null, used_bytes: state.usedBytes ?? 0, allowed_agents: state.allowedAgents ?? null,
+    paused_by: state.pausedBy ?? null, forked_from: request.fork?.from ?? null, forked_from_step: request.fork?.step ?? null,
   };
 }

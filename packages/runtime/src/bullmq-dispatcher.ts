@@ -19,6 +19,10 @@ export function createBullmqDispatcher(queue: BullmqStepQueue, redis: Redis, pre
         }),
       );
     },
+    async withdraw(targets) {
+      // Queue.remove leaves a job a worker holds (locked) alone: that attempt runs and reports.
+      await Promise.all(targets.map((t) => queue.removeJob(t.agent, stepJobId(t.runId, t.key, t.attempt))));
+    },
     async held(steps) {
       const byAgent = new Map<string, string[]>();
       for (const s of steps) {

@@ -26,6 +26,9 @@ export { listRuns, DEFAULT_PAGE_SIZE, type ListRunsInput, type RunPage } from '.
 export { cancelRun } from './use-cases/cancel-run';
 export { createApiKey, deleteApiKey, listApiKeys, type ApiKeyDeps, type ApiKeyRepository, type ApiKeySummary, type CreateApiKeyInput, type KeyRevocations } from './use-cases/api-keys';
 export { retryRun } from './use-cases/retry-run';
+export { forkRun, pauseRun, rerunRun, resumeRun, type ForkInput, type RerunInput } from './use-cases/operate-runs';
+export { pauseTemplate, resumeTemplate, type TemplatePauseDeps, type TemplatePauseStore } from './use-cases/operate-templates';
+export { AgentPauses, pauseAgent, resumeAgent, type AgentPause, type AgentPauseDeps, type AgentPauseRecords, type AgentQueuePause } from './use-cases/operate-agents';
 export { signalRun, type SignalRunInput } from './use-cases/signal-run';
 export { validateWorkflow } from './use-cases/validate-workflow';
 export { refuseSelfInclusion, refuseUnknownTemplates, selfInclusion, type TemplateLookup } from './use-cases/template-cycle';

@@ -37,7 +37,7 @@ function stepRow(w: StepWrite, requeues: number): StepRow {
   return {
     ...w, input: nullableJsonb(w.input), output: nullableJsonb(w.output), error: nullableJsonb(w.error), items: nullableJsonb(w.items),
     handoff: nullableJsonb(w.handoff), queued_at: time(w.queued_at), started_at: time(w.started_at), finished_at: time(w.finished_at),
-    deadline_at: time(w.deadline_at), requeues,
+    deadline_at: time(w.deadline_at), held_until: time(w.held_until ?? null), requeues,
   };
 }
 
@@ -93,7 +93,7 @@ export class MemoryRunStore implements RunStore {
 
   async liveSteps(queuedBefore: Date, limit: number): Promise<LiveStep[]> {
     const live = [...this.tables.steps.values()].flatMap((steps) => [...steps.values()]).filter((s) =>
-      (s.status === 'queued' || s.status === 'running') && s.queued_at !== null && s.queued_at < queuedBefore && s.agent !== null && s.handoff === null);
+      (s.status === 'queued' || s.status === 'running') && s.queued_at !== null && s.queued_at < queuedBefore && s.agent !== null && s.handoff === null && s.held_until === null);
     live.sort((a, b) => a.queued_at!.getTime() - b.queued_at!.getTime());
     return live.slice(0, limit).map((s) => copy({
       run_id: s.run_id, key: s.key, agent: s.agent, status: s.status, attempt: s.attempt, queued_at: s.queued_at, deadline_at: s.deadline_at, requeues: s.requeues,
@@ -206,7 +206,7 @@ class MemoryTransaction implements RunStoreTransaction {
       if (!run) continue;
       Object.assign(run, {
         status: u.status, output: nullableJsonb(u.output), error: nullableJsonb(u.error), context: jsonb(u.context),
-        started_at: time(u.started_at), finished_at: time(u.finished_at), event_seq: u.event_seq, used_bytes: u.used_bytes, signals: nullableJsonb(u.signals), version: run.version + 1,
+        started_at: time(u.started_at), finished_at: time(u.finished_at), event_seq: u.event_seq, used_bytes: u.used_bytes, signals: nullableJsonb(u.signals), paused_by: u.paused_by ?? null, version: run.version + 1,
       });
     }
     this.insertEvents(events);
@@ -228,7 +228,7 @@ class MemoryTransaction implements RunStoreTransaction {
       if (this.t.runs.has(r.id)) throw new Error(`run ${r.id} exists (primary key)`);
       this.t.runs.set(r.id, {
         ...r, definition: jsonb(r.definition), input: jsonb(r.input), output: nullableJsonb(r.output), error: nullableJsonb(r.error),
-        context: jsonb(r.context), allowed_agents: nullableJsonb(r.allowed_agents ?? null), traceparent: r.traceparent ?? null, signals: null, version: 0, created_at: new Date(r.created_at), started_at: time(r.started_at), finished_at: time(r.finished_at),
+        context: jsonb(r.context), allowed_agents: nullableJsonb(r.allowed_agents ?? null), traceparent: r.traceparent ?? null, signals: null, paused_by: r.paused_by ?? null, forked_from: r.forked_from ?? null, forked_from_step: r.forked_from_step ?? null, version: 0, created_at: new Date(r.created_at), started_at: time(r.started_at), finished_at: time(r.finished_at),
       });
     }
     this.upsertSteps(steps);

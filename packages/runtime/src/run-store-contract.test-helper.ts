@@ -26,7 +26,7 @@ function step(runId: string, key: string, fields: Partial<StepWrite> = {}): Step
   return {
     run_id: runId, key, step_id: key, agent: 'echo', status: 'queued', attempt: 1, parent_key: null, idx: null, hop: null, input: { k: key },
     output: null, error: null, reason: null, items: null, handoff: null, queued_at: '2026-01-01T00:00:00.000Z', started_at: null,
-    finished_at: null, deadline_at: null, next_child: null, children_succeeded: null, prior_attempts: null, ...fields,
+    finished_at: null, deadline_at: null, next_child: null, children_succeeded: null, prior_attempts: null, held_until: null, ...fields,
   };
 }
 
@@ -54,7 +54,7 @@ export function runStoreContract(name: string, open: () => Promise<RunStoreUnder
       expect(head).toEqual({
         id: run.id, tenant: run.tenant, status: 'running', workflow_name: 'wf', template: null, template_version: null, definition_hash: 'h',
         input: { a: [1, 'x'], b: 2 }, output: null, error: null, context: {}, priority: 5, version: 0, event_seq: 1, submitted_by: 'key-1',
-        created_at: at(run.created_at), started_at: at(run.started_at!), finished_at: null, used_bytes: 10, traceparent: TRACE, allowed_agents: ['echo', 'http'], signals: null,
+        created_at: at(run.created_at), started_at: at(run.started_at!), finished_at: null, used_bytes: 10, traceparent: TRACE, allowed_agents: ['echo', 'http'], signals: null, paused_by: null, forked_from: null, forked_from_step: null,
       });
       expect(await store.definitions([run.id])).toEqual(new Map([[run.id, run.definition]]));
       expect(await store.steps([run.id])).toEqual([expect.objectContaining({ run_id: run.id, key: 'a', input: { k: 'a' }, queued_at: at('2026-01-01T00:00:00Z'), requeues: 0 })]);
@@ -168,6 +168,8 @@ export function runStoreContract(name: string, open: () => Promise<RunStoreUnder
         step(run.id, 'handing', { queued_at: t(1), handoff: { to: 'b' } }),
         step(run.id, 'pending', { queued_at: null, status: 'pending' }),
         step(run.id, 'future', { queued_at: t(50) }),
+        // held by its paused run: no job until the run resumes, nothing to repair
+        step(run.id, 'held', { queued_at: t(1), held_until: t(2) }),
       ]);
       const live = await store.liveSteps(new Date(t(10)), 10);
       expect(live).toEqual([

@@ -25,6 +25,13 @@ export class RecordingDispatcher implements StepDispatcher {
     this.cancelled.push(...targets);
   }
 
+  readonly withdrawn: Array<{ runId: string; key: string; attempt: number; agent: string }> = [];
+
+  async withdraw(targets: Array<{ runId: string; key: string; attempt: number; agent: string }>): Promise<void> {
+    if (this.failing) throw new Error('redis is down');
+    this.withdrawn.push(...targets);
+  }
+
   async announce(marks: RunEventMark[]): Promise<void> {
     if (this.failing) throw new Error('redis is down');
     this.announced.push(marks);

@@ -211,3 +211,37 @@ describe('the reconciler\'s methods', () => {
     expect((await runtime.liveSteps(new Date(Date.now() + 60_000), 10))[0]!.requeues).toBe(1);
   });
 });
+
+describe('pause, resume and re-run', () => {
+  test('a pause withdraws the queued job and holds it, the reconciler\'s worklist leaves it alone, and the resume enqueues the same attempt', async () => {
+    const { runtime, dispatcher, read } = runtimeFixture();
+    const { id } = await runtime.submit({ tenant: 't', workflow: chain('c', 2), input: {} });
+    expect(await runtime.pause('other-tenant', id, 'mallory')).toBe(false);
+    expect(await runtime.pause('t', id, 'ops-1')).toBe(true);
+    expect(await runtime.pause('t', id, 'ops-1')).toBe(false);
+    await runtime.drain();
+    expect(dispatcher.withdrawn).toEqual([{ runId: id, key: 's0', attempt: 1, agent: 'echo' }]);
+    const paused = await read(id);
+    expect(paused.run).toMatchObject({ status: 'paused', paused_by: 'ops-1' });
+    expect(paused.steps.get('s0')).toMatchObject({ status: 'queued', attempt: 1 });
+    expect(paused.steps.get('s0')?.held_until).not.toBeNull();
+    expect(await runtime.liveSteps(new Date(Date.now() + 60_000), 10)).toEqual([]);
+
+    expect(await runtime.resume('t', id, 'ops-2')).toBe(true);
+    await runtime.drain();
+    expect(dispatcher.keys(id)).toEqual(['s0#1', 's0#1']);
+    expect((await read(id)).run).toMatchObject({ status: 'queued', paused_by: null });
+    expect((await read(id)).steps.get('s0')?.held_until).toBeNull();
+  });
+
+  test('a re-run of a finished run starts its step again with the edited input; one of a run going on changes nothing', async () => {
+    const { runtime, dispatcher, read } = runtimeFixture();
+    const { id } = await runtime.submit({ tenant: 't', workflow: chain('c', 1), input: {} });
+    expect(await runtime.rerun('t', id, 's0', undefined, 'ops-1')).toBe(false);
+    await runtime.apply(id, succeeded('s0', 'first'));
+    expect(await runtime.rerun('t', id, 's0', { edited: true }, 'ops-1')).toBe(true);
+    await runtime.drain();
+    expect(dispatcher.enqueued.at(-1)).toMatchObject({ job: { key: 's0', attempt: 2, input: { edited: true } } });
+    expect((await read(id)).run?.status).toBe('running');
+  });
+});

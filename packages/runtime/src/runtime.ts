@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { UnstorableValueError, type ExpiredWait, type LiveStep } from '@baton/db';
 import { applyDecisionInPlace, decide, initialRun, readableContext, type Command, type RunEvent, type RunLimits } from '@baton/engine';
-import { unstorableStrings } from '@baton/workflow';
+import { jsonBytes, unstorableStrings } from '@baton/workflow';
 import { admit, emitted, type Admission, type SubmitRequest, type SubmitResult } from './admission';
 import { BatchQueue } from './batch-queue';
 import { ChildRuns, refuseChildRuns, type SubWorkflowOptions } from './child-runs';
@@ -109,10 +109,22 @@ export class Runtime {
     const state = initialRun({ id, input: request.input ?? {}, priority: request.priority ?? 5, now, allowedAgents: request.allowedAgents });
     request.concurrency ??= await concurrencySlot(compiled, request.tenant, id, state.input);
     const options = { limits: this.options.limits };
-    const decision = await decide(compiled, state, { type: 'run.submitted' }, now, options);
+    const commands: Command[] = [];
+    if (request.pausedBy !== undefined) {
+      const paused = await decide(compiled, state, { type: 'run.paused', by: request.pausedBy }, now, options);
+      applyDecisionInPlace(state, paused);
+      commands.push(...paused.commands);
+    }
+    const { fork } = request;
+    if (fork) {
+      for (const entry of fork.steps) state.steps[entry.key] = entry;
+      state.usedBytes = fork.steps.reduce((sum, e) => sum + (e.output === undefined ? 0 : jsonBytes(e.output)), 0);
+    }
+    const submitted = fork ? { type: 'run.submitted' as const, fork: { from: fork.from, step: fork.step, input: fork.input, by: fork.by } } : { type: 'run.submitted' as const };
+    const decision = await decide(compiled, state, submitted, now, options);
     refuseOverLimit(compiled, decision);
     applyDecisionInPlace(state, decision);
-    const commands = [...decision.commands];
+    commands.push(...decision.commands);
     // Without sub-workflows, such a step fails at once, before the run is even stored (see refuseChildRuns).
     for (let i = 0; i < commands.length && !this.children; i++) {
       for (const event of refuseChildRuns([commands[i]!])) {
@@ -134,6 +146,28 @@ export class Runtime {
   /** Retries the failed and skipped steps of a failed run of `tenant` (one of another tenant is left alone). */
   async retry(tenant: string, runId: string): Promise<void> {
     await this.commit.apply(runId, { type: 'run.retried' }, new Date(), tenant);
+  }
+
+  /**
+   * Pauses a run of `tenant` that has not finished (see the engine's `run.paused`); answers false,
+   * having changed nothing, when it was paused already, had finished or is not the tenant's.
+   */
+  async pause(tenant: string, runId: string, by: string): Promise<boolean> {
+    return (await this.commit.apply(runId, { type: 'run.paused', by }, new Date(), tenant)) !== undefined;
+  }
+
+  /** Resumes a paused run of `tenant`; answers false, having changed nothing, when it was not paused. */
+  async resume(tenant: string, runId: string, by: string): Promise<boolean> {
+    return (await this.commit.apply(runId, { type: 'run.resumed', by }, new Date(), tenant)) !== undefined;
+  }
+
+  /**
+   * Re-runs a finished run of `tenant` from `fromStep` (and downstream), `fromStep` with `input`
+   * when given; answers false, having changed nothing, when the run had not finished.
+   */
+  async rerun(tenant: string, runId: string, fromStep: string, input: unknown, by: string): Promise<boolean> {
+    const event = input === undefined ? { type: 'run.rerun' as const, fromStep, by } : { type: 'run.rerun' as const, fromStep, input, by };
+    return (await this.commit.apply(runId, event, new Date(), tenant)) !== undefined;
   }
 
   /**
@@ -277,17 +311,19 @@ export class Runtime {
   private async enqueueCommands(batch: CommittedCommands[]): Promise<void> {
     const jobs: QueuedJob[] = [];
     const cancels: Array<{ runId: string; key: string; attempt: number; agent: string | null }> = [];
+    const withdrawals: Array<{ runId: string; key: string; attempt: number; agent: string }> = [];
     for (const { runId, tenant, commands, traceparent, requestId } of batch) {
       const from = jobs.length;
-      for (const c of commands) this.collect(runId, tenant, c, jobs, cancels);
+      for (const c of commands) this.collect(runId, tenant, c, jobs, cancels, withdrawals);
       for (let i = from; i < jobs.length; i++) traced(jobs[i]!, traceparent, requestId);
     }
-    if (jobs.length === 0 && cancels.length === 0) return;
+    if (jobs.length === 0 && cancels.length === 0 && withdrawals.length === 0) return;
     const span = this.tracer.startSpan('baton.enqueue', { kind: 'producer', attributes: { 'baton.jobs': jobs.length, 'baton.cancels': cancels.length } });
     try {
       await this.tracer.withSpan(span, async () => {
         if (jobs.length > 0) await this.options.dispatcher.enqueue(jobs);
         if (cancels.length > 0) await this.options.dispatcher.cancel(cancels);
+        if (withdrawals.length > 0) await this.options.dispatcher.withdraw(withdrawals);
       });
     } catch (err) {
       span.recordError(err);
@@ -302,6 +338,7 @@ export class Runtime {
     runId: string, tenant: string, c: Command,
     jobs: QueuedJob[],
     cancels: Array<{ runId: string; key: string; attempt: number; agent: string | null }>,
+    withdrawals: Array<{ runId: string; key: string; attempt: number; agent: string }>,
   ): void {
     switch (c.type) {
       case 'enqueue':
@@ -309,6 +346,9 @@ export class Runtime {
         return;
       case 'cancel':
         cancels.push({ runId, key: c.key, attempt: c.attempt, agent: c.agent ?? null });
+        return;
+      case 'withdraw':
+        withdrawals.push({ runId, key: c.key, attempt: c.attempt, agent: c.agent });
         return;
       case 'finish':
         this.options.onRunFinished?.({ runId, tenant, status: c.status });

@@ -32,6 +32,7 @@ export function stepFromRow(row: StepRow): StepState {
     nextChild: row.next_child ?? undefined,
     childrenSucceeded: row.children_succeeded ?? undefined,
     priorAttempts: row.prior_attempts ?? undefined,
+    heldUntil: iso(row.held_until),
   });
 }
 
@@ -59,6 +60,7 @@ export function stepToRow(runId: string, s: StepState): StepWrite {
     next_child: s.nextChild ?? null,
     children_succeeded: s.childrenSucceeded ?? null,
     prior_attempts: s.priorAttempts ?? null,
+    held_until: s.heldUntil ?? null,
   };
 }
 
@@ -77,6 +79,7 @@ export function runFromHead(head: RunHead, steps: Record<string, StepState>): Ru
     usedBytes: head.used_bytes > 0 ? head.used_bytes : undefined,
     allowedAgents: (head.allowed_agents as string[] | null | undefined) ?? undefined,
     signals: (head.signals as Record<string, unknown> | null | undefined) ?? undefined,
+    pausedBy: head.paused_by ?? undefined,
     steps,
   });
 }
@@ -93,5 +96,6 @@ export function runUpdate(state: RunState, eventSeq: number): RunUpdate {
     event_seq: eventSeq,
     used_bytes: state.usedBytes ?? 0,
     signals: state.signals ?? null,
+    paused_by: state.pausedBy ?? null,
   };
 }

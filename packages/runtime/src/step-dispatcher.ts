@@ -5,6 +5,8 @@ import type { RunEventMark, StepJob } from '@baton/queue';
 export interface StepDispatcher {
   enqueue(jobs: Array<{ job: StepJob; priority: number; delayMs: number }>): Promise<void>;
   cancel(targets: Array<{ runId: string; key: string; attempt: number; agent: string | null }>): Promise<void>;
+  /** Removes the jobs no worker has taken yet (a paused run's); a job already running is left to finish. */
+  withdraw(targets: Array<{ runId: string; key: string; attempt: number; agent: string }>): Promise<void>;
   /**
    * Tells the live streams of every api which runs have new events: called once per committed
    * batch with each run's last event number. Absent, streams learn of new events only by polling.

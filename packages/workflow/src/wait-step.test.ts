@@ -40,6 +40,8 @@ describe('parseWaitInput', () => {
   test.each<[string, unknown, ReturnType<typeof parseWaitInput>]>([
     ['a signal', { signal: 'go' }, { input: { signal: 'go' } }],
     ['a signal and a timeout', { signal: 'go', timeoutMs: 10 }, { input: { signal: 'go', timeoutMs: 10 } }],
+    ['the state of an agent that handed off', { signal: 'go', state: { task: 't1' } }, { input: { signal: 'go', state: { task: 't1' } } }],
+    ['a state that is no object', { signal: 'go', state: 't1' }, { problem: 'state must be an object' }],
     ['not an object', 'go', { problem: 'a wait step\'s input must be an object { signal, timeoutMs? }' }],
     ['null', null, { problem: 'a wait step\'s input must be an object { signal, timeoutMs? }' }],
     ['unknown fields', { signal: 'go', note: 1, why: 2 }, { problem: 'unknown input field note, why (a wait takes { signal, timeoutMs? })' }],

@@ -17,6 +17,11 @@ export interface WaitInput {
   signal: string;
   /** Without it the step waits until a signal comes or the run is cancelled. */
   timeoutMs?: number;
+  /**
+   * Given by an agent that hands off to `wait` (never written in a definition): when the signal
+   * comes, the step goes back to that agent, its input then carrying `resume: { signal, payload, state }`.
+   */
+  state?: Record<string, unknown>;
 }
 
 /** Step fields that mean nothing to a wait: its timeout is its input's `timeoutMs`, and it neither retries nor hands off. */
@@ -39,11 +44,14 @@ function timeoutProblem(timeoutMs: unknown): string | undefined {
 /** The evaluated input of a wait step, or why it is not one. */
 export function parseWaitInput(value: unknown): { input: WaitInput } | { problem: string } {
   if (!isObject(value)) return { problem: 'a wait step\'s input must be an object { signal, timeoutMs? }' };
-  const extra = Object.keys(value).filter((k) => k !== 'signal' && k !== 'timeoutMs');
-  const problem = extra.length > 0 ? `unknown input field ${extra.join(', ')} (a wait takes { signal, timeoutMs? })` : (signalProblem(value.signal) ?? timeoutProblem(value.timeoutMs));
+  const extra = Object.keys(value).filter((k) => k !== 'signal' && k !== 'timeoutMs' && k !== 'state');
+  const problem = extra.length > 0
+    ? `unknown input field ${extra.join(', ')} (a wait takes { signal, timeoutMs? })`
+    : (signalProblem(value.signal) ?? timeoutProblem(value.timeoutMs) ?? (value.state === undefined || isObject(value.state) ? undefined : 'state must be an object'));
   if (problem !== undefined) return { problem };
   const input: WaitInput = { signal: value.signal as string };
   if (value.timeoutMs !== undefined) input.timeoutMs = value.timeoutMs as number;
+  if (value.state !== undefined) input.state = value.state as Record<string, unknown>;
   return { input };
 }
 

@@ -1,13 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { RunStatus } from '@baton/engine';
-import { cancelRun, getRun, listRuns, retryRun, submitRun, type UseCaseDeps } from '@baton/runtime';
+import { cancelRun, forkRun, getRun, listRuns, pauseRun, rerunRun, resumeRun, retryRun, submitRun, type UseCaseDeps } from '@baton/runtime';
 import { principalOf } from '../auth-middleware';
 import { guard } from '../route-permissions';
 import { parseRequest } from '../parse-request';
 import { allowQuery } from '../query-params';
 
-const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
+const RUN_STATUSES = ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
 
 const SubmitBody = z
   .object({
@@ -18,6 +18,10 @@ const SubmitBody = z
     priority: z.number().int().min(1, 'must be an integer from 1 to 10').max(10, 'must be an integer from 1 to 10').optional(),
   }, { required_error: 'a JSON object body is required', invalid_type_error: 'the body must be a JSON object' })
   .strict();
+
+const stepId = z.string({ required_error: 'required', invalid_type_error: 'must be a step id' }).min(1).max(64);
+const RerunBody = z.object({ fromStep: stepId, input: z.unknown().optional() }, { required_error: 'a JSON object body is required', invalid_type_error: 'the body must be a JSON object' }).strict();
+const ForkBody = RerunBody.extend({ version: z.number().int().min(1).optional() }).strict();
 
 const single = (name: string) => z.string({ invalid_type_error: `${name} must be given once` });
 
@@ -61,6 +65,26 @@ export function runRoutes(deps: UseCaseDeps): Router {
 
   router.post('/v1/runs/:id/retry', guard('POST /v1/runs/:id/retry'), allowQuery(), async (req, res) => {
     res.status(202).json(await retryRun(deps, principalOf(req), { id: req.params.id }));
+  });
+
+  router.post('/v1/runs/:id/pause', guard('POST /v1/runs/:id/pause'), allowQuery(), async (req, res) => {
+    res.status(202).json(await pauseRun(deps, principalOf(req), { id: req.params.id }));
+  });
+
+  router.post('/v1/runs/:id/resume', guard('POST /v1/runs/:id/resume'), allowQuery(), async (req, res) => {
+    res.status(202).json(await resumeRun(deps, principalOf(req), { id: req.params.id }));
+  });
+
+  router.post('/v1/runs/:id/rerun', guard('POST /v1/runs/:id/rerun'), allowQuery(), async (req, res) => {
+    const body = parseRequest(RerunBody, req.body, 'request body');
+    res.status(202).json(await rerunRun(deps, principalOf(req), { id: req.params.id, ...body }));
+  });
+
+  router.post('/v1/runs/:id/fork', guard('POST /v1/runs/:id/fork'), allowQuery(), async (req, res) => {
+    const body = parseRequest(ForkBody, req.body, 'request body');
+    const fork = await forkRun(deps, principalOf(req), { id: req.params.id, ...body });
+    res.setHeader('Location', links(fork.id).self);
+    res.status(202).json({ id: fork.id, status: fork.status, links: links(fork.id) });
   });
 
   router.post('/v1/runs/:id/cancel', guard('POST /v1/runs/:id/cancel'), allowQuery(), async (req, res) => {

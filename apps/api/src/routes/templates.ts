@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { BatonError } from '@baton/core';
-import { diffTemplate, getTemplate, listTemplates, putTemplate, type TemplateDeps } from '@baton/runtime';
+import { diffTemplate, getTemplate, listTemplates, pauseTemplate, putTemplate, resumeTemplate, type TemplateDeps, type TemplatePauseDeps } from '@baton/runtime';
 import { principalOf } from '../auth-middleware';
 import { parseRequest } from '../parse-request';
 import { allowQuery } from '../query-params';
@@ -53,6 +53,21 @@ export function templateRoutes(deps: TemplateDeps | undefined): Router {
   router.get('/v1/templates/:name/diff', guard('GET /v1/templates/:name/diff'), allowQuery('from', 'to'), async (req, res) => {
     const { from, to } = parseRequest(DiffQuery, req.query, 'query');
     res.json(await diffTemplate(configured(deps), principalOf(req), { name: req.params.name, from, to }));
+  });
+
+  return router;
+}
+
+/** `POST /v1/templates/:name/pause|resume`: new runs of a paused template are admitted paused until it is resumed. */
+export function templatePauseRoutes(deps: TemplatePauseDeps): Router {
+  const router = Router();
+
+  router.post('/v1/templates/:name/pause', guard('POST /v1/templates/:name/pause'), allowQuery(), async (req, res) => {
+    res.status(202).json(await pauseTemplate(deps, principalOf(req), { name: req.params.name }));
+  });
+
+  router.post('/v1/templates/:name/resume', guard('POST /v1/templates/:name/resume'), allowQuery(), async (req, res) => {
+    res.status(202).json(await resumeTemplate(deps, principalOf(req), { name: req.params.name }));
   });
 
   return router;

@@ -106,6 +106,19 @@ describe('bulk operations through HTTP', () => {
     expect(await until(() => operation('a', none.body.id), (o) => o.status === 'succeeded')).toMatchObject({ matched: 0, done: 0, failed: 0 });
   });
 
+  test('a bulk pause, then a bulk resume, of the runs of one workflow; the resumed runs finish', async () => {
+    const ids = await Promise.all(Array.from({ length: 4 }, () => submit('a', waiting('pausable'))));
+    const pause = await baton.request('POST', '/v1/bulk-operations', { action: 'pause', filter: { workflow: 'pausable' } }, as('operator'));
+    expect(pause.status).toBe(202);
+    expect(await until(() => operation('a', pause.body.id), (o) => o.status === 'succeeded')).toMatchObject({ action: 'pause', matched: 4, done: 4, failed: 0 });
+    expect(await countByStatus('tenant-a', 'pausable')).toEqual({ paused: 4 });
+    const resume = await baton.request('POST', '/v1/bulk-operations', { action: 'resume', filter: { workflow: 'pausable', status: ['paused'] } }, as('operator'));
+    expect(await until(() => operation('a', resume.body.id), (o) => o.status === 'succeeded')).toMatchObject({ action: 'resume', matched: 4, done: 4, failed: 0 });
+    expect(await countByStatus('tenant-a', 'pausable')).toEqual({ running: 4 });
+    for (const id of ids) expect((await baton.request('POST', `/v1/runs/${id}/signals/go`, {}, as('a'))).status).toBe(202);
+    for (const id of ids) expect(await until(() => statusOf('a', id), (s) => s === 'succeeded')).toBe('succeeded');
+  });
+
   test('roles, bad requests and unknown ids', async () => {
     const body = { action: 'cancel', filter: { workflow: 'nothing-here' } };
     expect((await baton.request('POST', '/v1/bulk-operations', body, as('viewer'))).status).toBe(403);

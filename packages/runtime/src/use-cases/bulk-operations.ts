@@ -4,6 +4,7 @@ import { BatonError } from '@baton/core';
 import { scanOf, type BulkAction, type BulkFilter, type BulkOperation, type BulkOperationStore } from '../bulk-operations';
 import { cancelRun } from './cancel-run';
 import { retryRun } from './retry-run';
+import { pauseRun, resumeRun } from './operate-runs';
 import type { UseCaseDeps } from './use-case-deps';
 
 export interface BulkOperationDeps {
@@ -12,17 +13,13 @@ export interface BulkOperationDeps {
   bulkRunner?: { kick(): void };
 }
 
-/** The actions this build can apply to runs one by one. */
-const AVAILABLE: ReadonlySet<BulkAction> = new Set(['cancel', 'retry']);
-
 /**
  * Records a bulk operation on the runs of the caller's tenant that `filter` matches now, and
  * answers at once: a runner applies it in batches (`GET` shows its progress).
- * @throws BatonError FORBIDDEN; BAD_REQUEST for an action this build cannot apply yet
+ * @throws BatonError FORBIDDEN
  */
 export async function startBulkOperation(deps: BulkOperationDeps, principal: Principal, request: { action: BulkAction; filter: BulkFilter }): Promise<{ id: string }> {
   authorize(principal, 'run.retry');
-  if (!AVAILABLE.has(request.action)) throw new BatonError('BAD_REQUEST', `action ${request.action} is not available yet`, [{ path: 'action', message: 'not available yet' }]);
   const createdAt = new Date();
   const matched = await deps.bulkOperations.count(scanOf(principal.tenant, request.action, request.filter, createdAt));
   const id = randomUUID();
@@ -64,7 +61,6 @@ export async function getBulkOperation(deps: BulkOperationDeps, principal: Princ
 
 /** Applies `action` to one run through its own use case, as `principal`. */
 export async function applyBulkAction(deps: Pick<UseCaseDeps, 'runtime' | 'queries'>, principal: Principal, action: BulkAction, id: string): Promise<void> {
-  if (action === 'cancel') await cancelRun(deps, principal, { id });
-  else if (action === 'retry') await retryRun(deps, principal, { id });
-  else throw new BatonError('BAD_REQUEST', `action ${action} is not available yet`);
+  const useCase = { cancel: cancelRun, retry: retryRun, pause: pauseRun, resume: resumeRun }[action];
+  await useCase(deps, principal, { id });
 }

@@ -7,7 +7,7 @@ function step(key: string, fields: Partial<StepRow> = {}): StepRow {
   return {
     run_id: 'r', key, step_id: key.replace(/[[>].*$/, ''), agent: 'echo', status: 'pending', attempt: 0, parent_key: null, idx: null, hop: null,
     input: null, output: null, error: null, reason: null, items: null, handoff: null, queued_at: null, started_at: null, finished_at: null,
-    deadline_at: null, next_child: null, children_succeeded: null, prior_attempts: null, requeues: 0, ...fields,
+    deadline_at: null, next_child: null, children_succeeded: null, prior_attempts: null, held_until: null, requeues: 0, ...fields,
   };
 }
 
@@ -45,6 +45,7 @@ const run: RunRow = {
   id: 'r', tenant: 'default', status: 'running', workflow_name: 'wf', template: null, template_version: null, definition,
   definition_hash: 'h', input: { x: 1 }, output: null, error: null, context: {}, priority: 5, version: 1, event_seq: 2,
   submitted_by: 'admin-key', created_at: at, started_at: at, finished_at: null, used_bytes: 0, allowed_agents: null, traceparent: null, signals: null,
+  paused_by: null, forked_from: null, forked_from_step: null,
 };
 
 describe('toRunView', () => {

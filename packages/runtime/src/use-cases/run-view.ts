@@ -17,6 +17,10 @@ export interface RunView {
   /** A sub-workflow's run: the run and the step that started it. */
   parentRunId?: string;
   parentStepKey?: string;
+  /** A fork's origin: the run it was forked from and the step it re-ran from. */
+  forkedFrom?: { id: string; step: string; links: { self: string } };
+  /** Who paused a paused run (a principal's subject, or `template:<name>`). */
+  pausedBy?: string;
   steps: StepView[];
 }
 
@@ -148,6 +152,8 @@ export function toRunView(run: RunRow, steps: StepRow[]): RunView {
     ...present<Pick<RunView, 'output' | 'error'>>({ output: run.output, error: run.error }),
     createdAt: iso(run.created_at)!,
     ...present<Pick<RunView, 'startedAt' | 'finishedAt'>>({ startedAt: iso(run.started_at), finishedAt: iso(run.finished_at) }),
+    ...(run.forked_from ? { forkedFrom: { id: run.forked_from, step: run.forked_from_step!, links: { self: `/v1/runs/${run.forked_from}` } } } : {}),
+    ...(run.status === 'paused' && run.paused_by ? { pausedBy: run.paused_by } : {}),
     steps: orderSteps(steps, run.definition).map(toStepView),
   };
 }

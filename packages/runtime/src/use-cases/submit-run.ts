@@ -44,7 +44,7 @@ export interface SubmitRunInput {
  * IDEMPOTENCY_CONFLICT (the key was used with another submission), UNAVAILABLE
  */
 export async function submitRun(
-  deps: Pick<UseCaseDeps, 'runtime' | 'agents' | 'readDefinition' | 'limits' | 'templateCatalog'>,
+  deps: Pick<UseCaseDeps, 'runtime' | 'agents' | 'readDefinition' | 'limits' | 'templateCatalog' | 'templatePauses'>,
   principal: Principal,
   submission: SubmitRunInput,
 ): Promise<SubmitResult> {

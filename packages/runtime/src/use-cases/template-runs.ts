@@ -6,15 +6,18 @@ import { bodyHash } from './canonical-json';
 import { checkInput, type CheckDeps } from './check-workflow';
 import { catalogTemplates, checkSubWorkflows } from './sub-workflow-refs';
 import type { TemplateCatalog } from './template-catalog';
+import type { TemplatePauseStore } from './operate-templates';
 
 /** What starting a template needs: the catalog (absent: no template exists), the runtime, and what checks a definition. */
 export interface TemplateRunDeps extends CheckDeps {
   templateCatalog?: Pick<TemplateCatalog, 'resolve'>;
+  /** Paused templates: a run of one is admitted paused. Absent, no template is paused. */
+  templatePauses?: Pick<TemplatePauseStore, 'pausedBy'>;
   runtime: Pick<Runtime, 'submit'>;
 }
 
 /** The part of a run's submission a template decides. */
-export type TemplateSubmission = Pick<SubmitRequest, 'workflow' | 'compiled' | 'definitionHash' | 'input' | 'template'>;
+export type TemplateSubmission = Pick<SubmitRequest, 'workflow' | 'compiled' | 'definitionHash' | 'input' | 'template' | 'pausedBy'>;
 
 /**
  * A run of the caller's template `name` (at `version`, or its latest): the version checked as an
@@ -34,7 +37,9 @@ export async function templateSubmission(
   const inside = await checkSubWorkflows(catalogTemplates(deps.templateCatalog, principal.tenant, deps), checked.workflow, 'template.');
   authorize(principal, 'run.submit', { tenant: principal.tenant, agents: [...new Set([...checked.agents, ...inside])] });
   const input = checkInput(checked.workflow, request.input ?? {}, deps.limits);
+  const paused = await deps.templatePauses?.pausedBy(principal.tenant, template.name);
   return {
+    ...(paused === undefined ? {} : { pausedBy: `template:${template.name}` }),
     workflow: checked.workflow,
     compiled: checked.compiled,
     definitionHash: checked.hash,

@@ -4,6 +4,8 @@ import type { RunQueries } from '../run-queries';
 import type { AgentDirectory } from './agent-directory';
 import type { CheckDeps } from './check-workflow';
 import type { TemplateCatalog } from './template-catalog';
+import type { TemplatePauseStore } from './operate-templates';
+import type { AgentPauses } from './operate-agents';
 
 /**
  * What the use cases work with, built once by the composition root (the api's `startApi`). Each
@@ -11,7 +13,7 @@ import type { TemplateCatalog } from './template-catalog';
  */
 export interface UseCaseDeps extends CheckDeps {
   /** Writes: submissions, cancellations, retries, signals. */
-  runtime: Pick<Runtime, 'submit' | 'cancel' | 'retry' | 'signal'>;
+  runtime: Pick<Runtime, 'submit' | 'cancel' | 'retry' | 'signal' | 'pause' | 'resume' | 'rerun'>;
   /** Reads, within the caller's tenant. */
   queries: RunQueries;
   /** The agents workers registered; `list` says which have no live worker (a queued step's `waitingFor`). */
@@ -23,6 +25,10 @@ export interface UseCaseDeps extends CheckDeps {
   viewBudgetBytes: number;
   /** Stored templates as runs start them; absent, a run of a template is TEMPLATE_NOT_FOUND. */
   templateCatalog?: Pick<TemplateCatalog, 'resolve'>;
+  /** Paused templates (`POST /v1/templates/:name/pause`); absent, none is paused. */
+  templatePauses?: TemplatePauseStore;
+  /** Paused agents (`POST /v1/agents/:name/pause`); absent, agents cannot be paused. */
+  agentPauses?: AgentPauses;
   /** Sub-workflows' parent and child runs, shown on a run's view; absent, none are shown. */
   runLinks?: Pick<RunLinks, 'parents' | 'children'>;
 }

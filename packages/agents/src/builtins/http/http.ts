@@ -66,7 +66,7 @@ export const guardedLookup = (policy: AddressPolicy, resolve: typeof dnsLookup =
 };
 
 /** Refuses a URL that is not http(s), or whose host is an address the policy blocks (no lookup happens for those). */
-function checkUrl(url: URL, policy: AddressPolicy): void {
+export function checkUrl(url: URL, policy: AddressPolicy): void {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new NonRetryableError(`refused ${url.protocol} URL: only http and https`, { code: 'HTTP_ADDRESS_REFUSED' });
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   if (isIP(host) === 0 || policy.allowsHost(host)) return;
