@@ -32,8 +32,9 @@ const directionZones = all.flatMap((w) =>
 const { 'import-x/resolver': _defaultResolver, ...importSettings } = importX.flatConfigs.typescript.settings;
 
 const tests = ['**/*.test.ts', '**/test-*.ts', '**/*.test-helper.ts'];
-// Root files (this config, jest's, scripts/) are tooling: the root's devDependencies serve them.
-const tooling = ['*.mjs', '*.ts', '.*.mjs', 'scripts/**', 'scripts/**/.*'];
+// Root files (this config, jest's, scripts/) are tooling: the root's devDependencies serve them;
+// a workspace's own scripts/ (the client's type generator) are served by its devDependencies.
+const tooling = ['*.mjs', '*.ts', '.*.mjs', 'scripts/**', 'scripts/**/.*', 'packages/*/scripts/**'];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'bench/**', '**/*.js'] },

@@ -30,7 +30,7 @@ export const ALLOWED = {
   '@baton/auth': ['@baton/core'],
   '@baton/telemetry': ['@baton/core'],
   '@baton/agents': ['@baton/agent-sdk', '@baton/workflow', '@baton/core'],
-  '@baton/runtime': ['@baton/engine', '@baton/workflow', '@baton/db', '@baton/queue', '@baton/auth', '@baton/agents',
+  '@baton/runtime': ['@baton/engine', '@baton/workflow', '@baton/db', '@baton/queue', '@baton/auth', '@baton/agents', '@baton/config',
     '@baton/telemetry', '@baton/core'],
   '@baton/app-api': PACKAGES,
   '@baton/app-worker': PACKAGES,

@@ -1,6 +1,6 @@
 import type { AgentDirectory, BulkOperationDeps, ReadinessReport, RunQueries, StatsQueries, UseCaseDeps } from '@baton/runtime';
 import type { Logger, Metrics } from '@baton/telemetry';
-import type { SecretDeps } from '@baton/runtime';
+import type { SecretDeps, SettingsDeps } from '@baton/runtime';
 import type { Authenticator } from '@baton/auth';
 import type { ApiKeyDeps } from '@baton/runtime';
 import type { CronSchedules, TemplateCatalog, TemplateDeps } from '@baton/runtime';
@@ -23,6 +23,8 @@ export const DEFAULT_RUN_VIEW_BUDGET = 1024 * 1024;
 export interface AppDeps {
   /** `/v1/secrets`: the store, and the cipher when `BATON_SECRET_KEY` is set; absent, those routes answer NOT_CONFIGURED. */
   secrets?: SecretDeps;
+  /** `/v1/settings`; absent, those routes answer NOT_CONFIGURED. */
+  settings?: SettingsDeps;
   /** Submits, cancels, retries, pauses, resumes and re-runs runs. */
   runtime: UseCaseDeps['runtime'];
   /** Reads runs within the caller's tenant: `KyselyRunQueries` of `@baton/db`. */

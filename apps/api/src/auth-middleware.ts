@@ -41,7 +41,7 @@ export function authenticate(authenticator: Authenticator, { limits, challenge =
         credential === undefined ? 'credentials required: send X-API-Key, Authorization: Bearer, or the key as the password of Basic auth' : 'invalid credentials',
       );
     }
-    applyAllowance(res, await limits?.request(credential === undefined ? addressKey(address) : principalKey(principal), principal.rateLimitPerMinute));
+    applyAllowance(res, await limits?.request(credential === undefined ? addressKey(address) : principalKey(principal), principal.rateLimitPerMinute, principal.keyId));
     req.principal = principal;
     next();
   };

@@ -15,11 +15,13 @@ import { agentRoutes } from './routes/agents';
 import { apiKeyRoutes } from './routes/api-keys';
 import { statsRoutes } from './routes/stats';
 import { healthRoutes } from './routes/health';
+import { docsRoutes } from './routes/docs';
 import { metricsRoutes } from './routes/metrics';
 import { payloadRoutes } from './routes/payloads';
 import { runRoutes } from './routes/runs';
 import { runEventRoutes } from './routes/run-events';
 import { secretRoutes } from './routes/secrets';
+import { settingsRoutes } from './routes/settings';
 import { signalRoutes } from './routes/signals';
 import { bulkOperationRoutes } from './routes/bulk-operations';
 import { templatePauseRoutes, templateRoutes } from './routes/templates';
@@ -55,10 +57,14 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRoutes(deps));
   const limits = deps.rateLimits;
   app.use(['/v1', '/a2a', '/metrics'], authenticate(authenticator, { limits }));
+  // Basic: a browser prompts for the key, then sends it with the page's "Try it out" requests too.
+  app.use('/docs', authenticate(authenticator, { limits, challenge: 'Basic' }));
   // Basic: a browser prompts for the key. Before jsonBody: the board reads its own bodies.
   app.use(BOARD_PATH, mountedRoute(`${BOARD_PATH}/*`), authenticate(authenticator, { limits, challenge: 'Basic' }),
     bullBoard(deps.boardQueues ?? NO_QUEUES, { guard: guard('USE /admin/queues') }));
   if (limits) app.use(limitByAddress(limits));
+  // After the address limit: unlike the health checks, /openapi.json is no load balancer's.
+  app.use(docsRoutes());
   app.use(jsonBody(config.bodyLimit));
   // The use cases' dependencies: the routes are adapters of those use cases.
   const cases: UseCaseDeps = {
@@ -81,6 +87,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(bulkOperationRoutes(deps.bulkOperations));
   app.use(agentRoutes({ ...cases, directory: deps.agents }));
   app.use(secretRoutes(deps.secrets));
+  app.use(settingsRoutes(deps.settings));
   app.use(apiKeyRoutes(deps.apiKeys));
   app.use(templateRoutes(deps.templates && { ...deps.templates, agents: deps.agents, readDefinition: parseOffThread, limits: config.limits }));
   app.use(templatePauseRoutes(cases));

@@ -145,9 +145,10 @@ it("takes a key's own limit instead of the default, lower or higher", async () =
 
 it('limits requests without credentials by socket address: a rotating X-Forwarded-For changes nothing (TRUST_PROXY=0)', async () => {
   const base = await serve({ trustProxy: 0 });
-  // Unknown paths and a 401 alike count against the address.
-  const answers = await times(LIMIT + 1, (i) => call(base, i % 2 ? '/v1/agents' : '/nowhere', { 'X-Forwarded-For': `10.0.${i}.${i}` }));
-  expect(answers.map((a) => a.status)).toEqual([404, 401, 404, 401, 404, 429]);
+  // Unknown paths, a 401 and the public OpenAPI document alike count against the address.
+  const paths = ['/nowhere', '/v1/agents', '/openapi.json'];
+  const answers = await times(LIMIT + 1, (i) => call(base, paths[i % 3]!, { 'X-Forwarded-For': `10.0.${i}.${i}` }));
+  expect(answers.map((a) => a.status)).toEqual([404, 401, 200, 404, 401, 429]);
   expectLimited(answers[LIMIT]!, LIMIT);
 });
 

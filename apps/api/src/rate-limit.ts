@@ -21,8 +21,11 @@ export interface Allowance {
  * answers undefined when its limit is off.
  */
 export interface RateLimits {
-  /** Counts one request of `key` (a principal's or an address's) against `limitPerMinute`, or the default. */
-  request(key: string, limitPerMinute?: number): Promise<Allowance | undefined>;
+  /**
+   * Counts one request of `key` (a principal's or an address's) against its limit: the runtime
+   * settings' limit of its API key `keyId`, else `limitPerMinute` (the key's own), else the default.
+   */
+  request(key: string, limitPerMinute?: number, keyId?: string): Promise<Allowance | undefined>;
   /** Counts one failed authentication from `address`; past the budget the address is locked out. */
   authFailure(address: string): Promise<Allowance | undefined>;
   /** The lockout of `address` (too many failed authentications), as this process knows it: no I/O. */
@@ -76,6 +79,7 @@ export class RedisRateLimits implements RateLimits {
   private readonly lockedUntil = new Map<string, number>();
   private lastFallback = 0;
   private redisSkippedUntil = 0;
+  private settings: { perMinute?: number; byKey?: Readonly<Record<string, number>> } = {};
 
   constructor(private readonly options: RedisRateLimitsOptions) {
     const counter = (keyPrefix: string): Counter => {
@@ -94,8 +98,14 @@ export class RedisRateLimits implements RateLimits {
     this.failures = counter(`${options.prefix}:rate:auth-failures`);
   }
 
-  async request(key: string, limitPerMinute?: number): Promise<Allowance | undefined> {
-    const limit = limitPerMinute !== undefined && limitPerMinute > 0 ? limitPerMinute : this.options.perMinute;
+  /** The runtime settings' default and per-key limits, over `perMinute` (each unset: the configured one). */
+  configure(settings: { perMinute?: number; byKey?: Readonly<Record<string, number>> }): void {
+    this.settings = settings;
+  }
+
+  async request(key: string, limitPerMinute?: number, keyId?: string): Promise<Allowance | undefined> {
+    const byKey = keyId === undefined ? undefined : this.settings.byKey?.[keyId];
+    const limit = byKey ?? (limitPerMinute !== undefined && limitPerMinute > 0 ? limitPerMinute : this.settings.perMinute ?? this.options.perMinute);
     if (limit <= 0) return undefined;
     return allowanceOf(limit, await this.count(this.requests, key));
   }

@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
-import { KyselyAgentRepository, KyselyRunQueries, KyselyRunStore, KyselyStatsQueries, createDb, type Db } from '@baton/db';
-import { AgentRegistry, BullmqCronSchedules, BullmqStepQueue, RedisFleetStore, createRedis, redisReady } from '@baton/queue';
+import { KyselyAgentRepository, KyselyRunQueries, KyselyRunStore, KyselySettingsStore, KyselyStatsQueries, createDb, type Db } from '@baton/db';
+import { AgentRegistry, BullmqCronSchedules, BullmqStepQueue, RedisFleetStore, createRedis, publishSettingsChanged, redisReady, subscribeSettingsChanges } from '@baton/queue';
 import { BatonError, Resources } from '@baton/core';
-import { AgentPauses, BulkOperationRunner, Runtime, applyBulkAction, configuredLimits, createBullmqDispatcher, migrateWhenReachable, toHistorySlice } from '@baton/runtime';
+import { AgentPauses, BulkOperationRunner, LiveSettings, Runtime, applyBulkAction, configuredLimits, createBullmqDispatcher, migrateWhenReachable, toHistorySlice } from '@baton/runtime';
 import { TemplateCatalog, syncAllSchedules, syncSchedule, type ScheduleFire } from '@baton/runtime';
 import { openTemplateChangeChannel } from './template-change-channel';
 import { loadTemplatesDir } from './templates-dir';
@@ -146,6 +146,27 @@ export async function startApi(
       logger,
     }), (r) => r.close(), 'bulk operations');
     bulkRunner.start();
+    const rateLimits = new RedisRateLimits({
+      connection: redis,
+      prefix: config.queuePrefix,
+      ...config.rateLimits,
+      onFallback: () => logger.warn('redis is unavailable: rate limits are counted in this process alone until it is back'),
+    });
+    // Runtime settings: read now, again on every change any instance announces, and every 30 s.
+    const settingsStore = new KyselySettingsStore(db.kysely);
+    let levelSet = false;
+    const live = res.own(new LiveSettings({
+      read: () => settingsStore.read(),
+      logger,
+      apply: (s) => {
+        rateLimits.configure({ perMinute: s.rateLimitPerMinute, byKey: s.rateLimitsByKey });
+        // Unset again, the level goes back to LOG_LEVEL; never set, the logger keeps its own.
+        if (s.logLevel !== undefined || levelSet) logger.setLevel?.(s.logLevel ?? config.logLevel);
+        levelSet = s.logLevel !== undefined;
+      },
+    }), (l) => l.close(), 'settings');
+    await live.refresh();
+    res.own(subscribeSettingsChanges(redis, config.queuePrefix, () => void live.refresh(), (err) => redisError('settings channel error', { error: err.message })), (c) => c.close(), 'settings channel');
     const app = createApp({
       bulkOperations: { bulkOperations, bulkRunner },
       runtime,
@@ -164,12 +185,8 @@ export async function startApi(
       authenticator: auth.authenticator,
       apiKeys: auth.apiKeys,
       templates: await startTemplates(config, db, redis, res, logger, waitMs),
-      rateLimits: new RedisRateLimits({
-        connection: redis,
-        prefix: config.queuePrefix,
-        ...config.rateLimits,
-        onFallback: () => logger.warn('redis is unavailable: rate limits are counted in this process alone until it is back'),
-      }),
+      rateLimits,
+      settings: { store: settingsStore, announce: (version) => publishSettingsChanged(redis, config.queuePrefix, version) },
       // Baton's own queues: the same prefix and connection.
       boardQueues: { agents: () => new AgentRegistry({ connection: redis, prefix: config.queuePrefix }).known(), queue: (agent) => queue.queue(agent) },
     });

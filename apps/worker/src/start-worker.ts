@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { AgentCatalog, builtinAgents, loadAgentModule, type Agent } from '@baton/agents';
 import { Resources } from '@baton/core';
-import { KyselyAgentPauses, KyselyAgentRepository, KyselyRunLinks, KyselyTemplatePauses, deleteFinishedRuns, KyselyRunStore, KyselySecretStore, KyselyTemplateStore, createDb, type Db } from '@baton/db';
+import { KyselyAgentPauses, KyselyAgentRepository, KyselyRunLinks, KyselySettingsStore, KyselyTemplatePauses, deleteFinishedRuns, KyselyRunStore, KyselySecretStore, KyselyTemplateStore, createDb, type Db } from '@baton/db';
 import { TemplateCatalog, fireSchedule, type ScheduleFire } from '@baton/runtime';
-import { AgentRegistry, BullmqCronSchedules, BullmqSchedule, BullmqStepConsumer, BullmqStepQueue, RedisFleetStore, createRedis, subscribeCancel } from '@baton/queue';
-import { AgentPauses, Reconciler, Runtime, configuredLimits, sweepFinishedRuns, createBullmqDispatcher, migrateWhenReachable, readinessCheck, storedChildWorkflows, whenReachable } from '@baton/runtime';
+import { AgentRegistry, BullmqCronSchedules, BullmqSchedule, BullmqStepConsumer, BullmqStepQueue, RedisFleetStore, createRedis, subscribeCancel, subscribeSettingsChanges } from '@baton/queue';
+import { AgentPauses, LiveSettings, Reconciler, Runtime, configuredLimits, sweepFinishedRuns, createBullmqDispatcher, migrateWhenReachable, readinessCheck, storedChildWorkflows, whenReachable } from '@baton/runtime';
 import { createLogger, createMetrics, processTracer, type Logger } from '@baton/telemetry';
 import type { WorkerConfig } from './config';
 import { SecretCipher, SecretResolver } from '@baton/runtime';
@@ -117,10 +117,8 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
 
     // The reconciler: a job scheduler fires one job per tick, so one worker of the fleet runs it.
     const reconcile = new BullmqSchedule({ connection: redis, prefix: config.queuePrefix, name: 'reconcile', everyMs: config.reconcileEveryMs, onError: (err) => logger.warn('reconciler error', { error: err.message }) });
-    // Retention: one worker of the fleet sweeps each tick; a worker configured to keep every run takes none.
-    const retention = config.retentionDays > 0
-      ? new BullmqSchedule({ connection: redis, prefix: config.queuePrefix, name: 'retention', everyMs: config.retentionEveryMs, onError: (err) => logger.warn('retention error', { error: err.message }) })
-      : undefined;
+    // Retention: one worker of the fleet sweeps each tick, for as many days as the settings (or BATON_RETENTION_DAYS) say.
+    const retention = new BullmqSchedule({ connection: redis, prefix: config.queuePrefix, name: 'retention', everyMs: config.retentionEveryMs, onError: (err) => logger.warn('retention error', { error: err.message }) });
     const registry = new AgentRegistry({ connection: redis, prefix: config.queuePrefix });
     const descriptors = served.map((a) => ({ name: a.name, description: a.description }));
     // Postgres may go away again right after the migrations: wait for it rather than exit.
@@ -130,7 +128,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
         await registry.register(id, descriptors, HEARTBEAT_MS * 3);
         // After a flushed Redis the scheduler is gone too: put it back.
         await reconcile.ensure();
-        await retention?.ensure();
+        await retention.ensure();
       } catch (err) {
         logger.warn('heartbeat failed', { error: String(err) });
       }
@@ -138,12 +136,28 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     await heartbeat();
     res.own(setInterval(heartbeat, HEARTBEAT_MS), async (t) => { clearInterval(t); await registry.unregister(id).catch(() => undefined); });
 
+    // Runtime settings: read now, again on every change the api announces, and every 30 s; each
+    // overrides its variable (BATON_AGENT_CONCURRENCY, WORKER_CONCURRENCY, BATON_RETENTION_DAYS, LOG_LEVEL).
+    let consumer: BullmqStepConsumer | undefined = undefined; // applied to once it consumes
+    let levelSet = false;
+    const settingsStore = new KyselySettingsStore(db.kysely);
+    const live = res.own(new LiveSettings({
+      read: () => settingsStore.read(),
+      logger,
+      apply: async (s) => {
+        if (s.logLevel !== undefined || levelSet) logger.setLevel?.(s.logLevel ?? config.logLevel);
+        levelSet = s.logLevel !== undefined;
+        consumer?.setConcurrency(s.workerConcurrency ?? {});
+        await queue.setAgentConcurrency(Object.fromEntries(served.map((a) => [a.name, s.agentConcurrency?.[a.name] ?? config.agentConcurrency?.[a.name]])));
+      },
+    }), (l) => l.close());
     // Before consuming: a limit set now holds from the first job this worker takes.
-    await queue.setAgentConcurrency(Object.fromEntries(served.map((a) => [a.name, config.agentConcurrency?.[a.name]])));
+    await live.refresh();
+    res.own(subscribeSettingsChanges(redis, config.queuePrefix, () => void live.refresh(), (err) => logger.warn('settings channel error', { error: err.message })), (c) => c.close());
 
     res.own(await subscribeCancel(redis, config.queuePrefix, (m) => steps.abort(m), { onError: (err) => logger.warn('cancel subscription error', { error: err.message }) }), (s) => s.close());
 
-    const consumer = new BullmqStepConsumer({
+    consumer = new BullmqStepConsumer({
       connection: redis,
       prefix: config.queuePrefix,
       agents: served.map((a) => a.name),
@@ -152,8 +166,12 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       lockMs: config.lockMs,
       onError: (err, agent) => logger.warn('worker error', { agent, error: err.message }),
     });
+    consumer.setConcurrency(live.settings.workerConcurrency ?? {});
     reconcile.run(() => new Reconciler({ runtime, presence: dispatcher, logger, maxRequeues: config.maxRequeues, repairs: metrics.reconcilerRepairs }).tick());
-    retention?.run(() => sweepFinishedRuns({ deleteFinishedRuns: (before, limit) => deleteFinishedRuns(db.kysely, before, limit), logger }, { days: config.retentionDays }));
+    retention.run(async () => {
+      const days = live.settings.retentionDays ?? config.retentionDays;
+      if (days > 0) await sweepFinishedRuns({ deleteFinishedRuns: (before, limit) => deleteFinishedRuns(db.kysely, before, limit), logger }, { days });
+    });
     startScheduleFires({ runtime, db, redis, registry, prefix: config.queuePrefix, res, logger });
     const metricsServer = config.metricsPort === undefined
       ? undefined
@@ -167,12 +185,12 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       metricsPort: metricsServer?.port,
       close: () =>
         (closing ??= (async () => {
-          const graceful = Promise.all([consumer.close(), reconcile.close(), retention?.close()]);
+          const graceful = Promise.all([consumer.close(), reconcile.close(), retention.close()]);
           const expired = await Promise.race([graceful.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), config.shutdownGraceMs).unref())]);
           if (expired) {
             // Past the grace period: abort what still runs; BullMQ releases the jobs for another worker.
             steps.abortAll();
-            await Promise.all([consumer.forceClose(), reconcile.close(true), retention?.close(true)]);
+            await Promise.all([consumer.forceClose(), reconcile.close(true), retention.close(true)]);
           }
           await res.closeAll();
           logger.info('worker stopped', { workerId: id });

@@ -25,6 +25,8 @@ export const ACTIONS = [
   'dashboard.read',
   /** Bull Board's changes (retry, clean, promote, remove, pause jobs and queues); operators only look. */
   'dashboard.write',
+  /** `GET /docs` (Swagger UI over the public `/openapi.json`). */
+  'docs.read',
   /** `/v1/api-keys`, `/v1/settings`, `/v1/secrets`, `POST /v1/agents/:name/pause|resume` (an agent serves every tenant). */
   'admin.manage',
 ] as const;

@@ -19,6 +19,7 @@ const TABLE: Record<Action, readonly Role[]> = {
   'template.write': ['admin', 'operator'],
   'dashboard.read': ['admin', 'operator'],
   'dashboard.write': ['admin'],
+  'docs.read': ['admin', 'operator', 'submitter', 'viewer'],
   'admin.manage': ['admin'],
 };
 

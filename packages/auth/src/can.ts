@@ -17,7 +17,7 @@ export interface Resource {
 type Reach = 'tenant' | 'own';
 
 const everything = Object.fromEntries(ACTIONS.map((action) => [action, 'tenant'])) as Record<Action, Reach>;
-const read = { 'run.read': 'tenant', 'agent.read': 'tenant', 'metrics.read': 'tenant', 'template.read': 'tenant' } as const;
+const read = { 'run.read': 'tenant', 'agent.read': 'tenant', 'metrics.read': 'tenant', 'template.read': 'tenant', 'docs.read': 'tenant' } as const;
 
 /** The role table of API.md (Auth). */
 const GRANTS: Readonly<Record<Role, Readonly<Partial<Record<Action, Reach>>>>> = {

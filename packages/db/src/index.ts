@@ -21,3 +21,4 @@ export { KyselyTemplateStore, type NewTemplateVersion, type TemplateSummary, typ
 export { deleteFinishedRuns } from './run-retention';
 export { KyselyBulkOperations, type BulkOperationRecord, type BulkRunScan } from './kysely-bulk-operations';
 export { BackupRestoreError, restoreBackup, writeBackup, type BackupHeader } from './backup';
+export { KyselySettingsStore, type AuditEvent, type StoredSettings } from './kysely-settings-store';

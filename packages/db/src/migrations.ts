@@ -264,7 +264,7 @@ const migrations: Record<string, Migration> = {
       `.execute(db);
     },
   },
-  '0021_retention': {
+  '0024_retention': {
     // The retention sweep deletes finished runs oldest first, and their idempotency keys by run.
     async up(db: Kysely<unknown>) {
       await sql`
@@ -307,6 +307,30 @@ const migrations: Record<string, Migration> = {
           ADD COLUMN weight integer NOT NULL DEFAULT 1,
           ADD COLUMN pass double precision NOT NULL DEFAULT 0;
         CREATE INDEX concurrency_slots_pool ON concurrency_slots (pool, pass) WHERE pool IS NOT NULL;
+      `.execute(db);
+    },
+  },
+  '0025_settings': {
+    // The deployment's runtime settings (one row, a JSON object), and the audit trail of who
+    // changed what (settings now; any admin action later).
+    async up(db: Kysely<unknown>) {
+      await sql`
+        CREATE TABLE settings (
+          id smallint PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+          value jsonb NOT NULL,
+          version integer NOT NULL,
+          updated_by text,
+          updated_at timestamptz
+        );
+        CREATE TABLE audit_events (
+          id uuid PRIMARY KEY,
+          at timestamptz NOT NULL,
+          tenant text NOT NULL,
+          actor text NOT NULL,
+          action text NOT NULL,
+          data jsonb NOT NULL
+        );
+        CREATE INDEX audit_events_at ON audit_events (at DESC);
       `.execute(db);
     },
   },

@@ -232,10 +232,29 @@ export interface AgentPausesTable {
   paused_at: Timestamp;
 }
 
+export interface SettingsTable {
+  id: Generated<number>;
+  value: Json;
+  version: number;
+  updated_by: string | null;
+  updated_at: Timestamp | null;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  at: Timestamp;
+  tenant: string;
+  actor: string;
+  action: string;
+  data: Json;
+}
+
 export interface Database {
   template_pauses: TemplatePausesTable;
   agent_pauses: AgentPausesTable;
   bulk_operations: BulkOperationsTable;
+  settings: SettingsTable;
+  audit_events: AuditEventsTable;
   concurrency_slots: ConcurrencySlotsTable;
   concurrency_pools: ConcurrencyPoolsTable;
   concurrency_runs: ConcurrencyRunsTable;

@@ -12,25 +12,37 @@ const DEFAULT_LOCK_MS = 30_000;
  */
 export class BullmqStepConsumer {
   private readonly workers: Array<Worker<StepJob>>;
+  private readonly byAgent = new Map<string, Worker<StepJob>>();
+  private readonly concurrency: number;
 
   constructor(options: BullmqStepConsumerOptions) {
     const { connection, handler } = options;
     const lockMs = options.lockMs ?? DEFAULT_LOCK_MS;
     const onError = options.onError ?? (() => undefined);
+    this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
     const process = (job: Job<StepJob>) => handler(job.data, { jobId: job.id!, readyAt: job.timestamp + (job.opts.delay ?? 0) });
     this.workers = options.agents.map((agent) => {
       const worker = new Worker<StepJob>(queueName(agent), process, {
         connection,
         prefix: options.prefix ?? DEFAULT_PREFIX,
-        concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+        concurrency: this.concurrency,
         lockDuration: lockMs,
         stalledInterval: Math.min(30_000, lockMs),
         // A job whose worker died fails at once; the reconciler re-runs it, counting (BATON_MAX_REQUEUES).
         maxStalledCount: 0,
       });
       worker.on('error', (error) => onError(error, agent));
+      this.byAgent.set(agent, worker);
       return worker;
     });
+  }
+
+  /**
+   * Changes how many jobs of each agent run at once here, live (BullMQ takes more at once, or lets
+   * the active ones finish before taking more); an agent not named goes back to the configured number.
+   */
+  setConcurrency(byAgent: Readonly<Record<string, number>>): void {
+    for (const [agent, worker] of this.byAgent) worker.concurrency = byAgent[agent] ?? this.concurrency;
   }
 
   /** Takes no new job, and resolves once the active ones have finished. */

@@ -14,3 +14,4 @@ export { BullmqSchedule, type BullmqScheduleOptions } from './bullmq-schedule';
 export { formatTraceparent, parseTraceparent, runTraceId, runTraceparent, newSpanId, type TraceContext } from './traceparent';
 export { publishRunEvents, runEventsChannel, subscribeRunEvents, type RunEventMark, type RunEventsSubscription, type SubscribeRunEventsOptions } from './run-events-channel';
 export { BullmqCronSchedules, CRON_QUEUE, type BullmqCronSchedulesOptions, type CronFire } from './bullmq-cron-schedules';
+export { publishSettingsChanged, settingsChannel, subscribeSettingsChanges, type SettingsChanges } from './settings-channel';

@@ -55,3 +55,5 @@ export { within } from './within';
 export { sweepFinishedRuns, type RetentionDeps, type RetentionOptions } from './retention';
 export { BULK_ACTIONS, BulkOperationRunner, type BulkAction, type BulkFilter, type BulkOperation, type BulkOperationStore, type BulkOperationRunnerOptions } from './bulk-operations';
 export { applyBulkAction, getBulkOperation, startBulkOperation, type BulkOperationDeps, type BulkOperationView } from './use-cases/bulk-operations';
+export { getSettings, patchSettings, type SettingsDeps, type SettingsView } from './use-cases/settings';
+export { LiveSettings, type LiveSettingsOptions } from './live-settings';

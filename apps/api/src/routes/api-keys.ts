@@ -11,7 +11,7 @@ import { guard } from '../route-permissions';
 const TENANT = z.string().min(1).max(200).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-", the first a letter or digit');
 
 // Strict: a client sets none of id, key, createdBy, createdAt.
-const CreateBody = z
+export const CreateApiKeyBody = z
   .object({
     name: z.string().min(1).max(200),
     role: z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')}` }),
@@ -22,7 +22,7 @@ const CreateBody = z
   }, { required_error: 'a JSON object body is required', invalid_type_error: 'the body must be a JSON object' })
   .strict();
 
-const TenantQuery = z.object({ tenant: z.string({ invalid_type_error: 'tenant must be given once' }).pipe(TENANT).optional() });
+export const TenantQuery = z.object({ tenant: z.string({ invalid_type_error: 'tenant must be given once' }).pipe(TENANT).optional().describe("another tenant's keys (only the bootstrap BATON_ADMIN_KEY may name one)") });
 
 function configured(deps: ApiKeyDeps | undefined): ApiKeyDeps {
   if (!deps) throw new BatonError('NOT_CONFIGURED', 'API keys are not available on this api');
@@ -34,7 +34,7 @@ export function apiKeyRoutes(deps: ApiKeyDeps | undefined): Router {
   const router = Router();
 
   router.post('/v1/api-keys', guard('POST /v1/api-keys'), allowQuery(), async (req, res) => {
-    const body = parseRequest(CreateBody, req.body, 'request body');
+    const body = parseRequest(CreateApiKeyBody, req.body, 'request body');
     const created = await createApiKey(configured(deps), principalOf(req), body);
     res.setHeader('Cache-Control', 'no-store');
     res.status(201).json(created);

@@ -10,7 +10,7 @@ import { allowQuery } from '../query-params';
 const RUN_STATUSES = ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'] as const;
 const instant = z.string().datetime({ offset: true, message: 'must be an ISO 8601 date-time' });
 
-const StartBody = z.object({
+export const StartBulkOperationBody = z.object({
   action: z.enum(BULK_ACTIONS, { errorMap: () => ({ message: `must be one of ${BULK_ACTIONS.join(', ')}` }) }),
   filter: z.object({
     status: z.array(z.enum(RUN_STATUSES, { errorMap: () => ({ message: `must be one of ${RUN_STATUSES.join(', ')}` }) })).min(1).max(RUN_STATUSES.length).optional(),
@@ -30,7 +30,7 @@ export function bulkOperationRoutes(deps: BulkOperationDeps | undefined): Router
   };
 
   router.post('/v1/bulk-operations', guard('POST /v1/bulk-operations'), allowQuery(), async (req, res) => {
-    const body = parseRequest(StartBody, req.body, 'request body');
+    const body = parseRequest(StartBulkOperationBody, req.body, 'request body');
     const { id } = await startBulkOperation(configured(), principalOf(req), body);
     req.log = req.log.child({ bulkOperationId: id });
     res.setHeader('Location', `/v1/bulk-operations/${id}`);

@@ -6,7 +6,7 @@ import { parseRequest } from '../parse-request';
 import { allowQuery } from '../query-params';
 import { guard } from '../route-permissions';
 
-const EventBody = z
+export const EventBody = z
   .object({
     type: z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).min(1).max(128),
     payload: z.unknown().optional(),

@@ -12,15 +12,16 @@ import { SseStream } from '../sse-stream';
 const single = (name: string) => z.string({ invalid_type_error: `${name} must be given once` });
 const seqOf = (name: string) => single(name).regex(/^\d{1,9}$/, 'must be an event sequence number (an integer from 0)').transform(Number);
 
-const HistoryQuery = z.object({
-  after: seqOf('after').optional(),
+export const HistoryQuery = z.object({
+  after: seqOf('after').optional().describe('the events after this sequence number (a page\'s `nextCursor`)'),
   limit: single('limit')
     .regex(/^\d{1,6}$/, `must be an integer from 1 to ${MAX_HISTORY_PAGE}`)
     .transform(Number)
     .pipe(z.number().min(1, `must be an integer from 1 to ${MAX_HISTORY_PAGE}`).max(MAX_HISTORY_PAGE, `must be an integer from 1 to ${MAX_HISTORY_PAGE}`))
-    .optional(),
+    .optional()
+    .describe(`page size, 1 to ${MAX_HISTORY_PAGE}`),
 });
-const EventsQuery = z.object({ after: seqOf('after').optional() });
+export const EventsQuery = z.object({ after: seqOf('after').optional().describe('replay the events after this sequence number (`Last-Event-ID` wins)') });
 
 /** Live events held for a stream while it replays; past this many it is ended (it resumes with Last-Event-ID). */
 const MAX_PENDING_EVENTS = 10_000;

@@ -7,33 +7,36 @@ import { guard } from '../route-permissions';
 import { parseRequest } from '../parse-request';
 import { allowQuery } from '../query-params';
 
-const RUN_STATUSES = ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
+export const RUN_STATUSES = ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
 
-const SubmitBody = z
+export const SubmitBody = z
   .object({
-    workflow: z.unknown().optional(),
-    template: z.string().min(1).max(200).optional(),
-    version: z.number().int().min(1).optional(),
-    input: z.unknown().optional(),
+    workflow: z.unknown().optional().describe('a workflow definition (docs/workflows.md); or give `template`'),
+    template: z.string().min(1).max(200).optional().describe("a stored template's name"),
+    version: z.number().int().min(1).optional().describe("the template's version (default: the latest)"),
+    input: z.unknown().optional().describe("the run's input, `$input` in expressions"),
     priority: z.number().int().min(1, 'must be an integer from 1 to 10').max(10, 'must be an integer from 1 to 10').optional(),
   }, { required_error: 'a JSON object body is required', invalid_type_error: 'the body must be a JSON object' })
   .strict();
 
 const stepId = z.string({ required_error: 'required', invalid_type_error: 'must be a step id' }).min(1).max(64);
-const RerunBody = z.object({ fromStep: stepId, input: z.unknown().optional() }, { required_error: 'a JSON object body is required', invalid_type_error: 'the body must be a JSON object' }).strict();
-const ForkBody = RerunBody.extend({ version: z.number().int().min(1).optional() }).strict();
+export const RerunBody = z.object({ fromStep: stepId, input: z.unknown().optional() }, { required_error: 'a JSON object body is required', invalid_type_error: 'the body must be a JSON object' }).strict();
+export const ForkBody = RerunBody.extend({ version: z.number().int().min(1).optional() }).strict();
 
 const single = (name: string) => z.string({ invalid_type_error: `${name} must be given once` });
 
-const ListQuery = z.object({
-  status: single('status').pipe(z.enum(RUN_STATUSES, { message: `must be one of ${RUN_STATUSES.join(', ')}` })).optional(),
-  template: single('template').min(1).max(200).optional(),
+export const ListRunsQuery = z.object({
+  status: z.enum(RUN_STATUSES, {
+    errorMap: (issue) => ({ message: issue.code === 'invalid_type' ? 'status must be given once' : `must be one of ${RUN_STATUSES.join(', ')}` }),
+  }).optional().describe('only runs in this status'),
+  template: single('template').min(1).max(200).optional().describe('only runs of this template'),
   limit: single('limit')
     .regex(/^\d{1,6}$/, 'must be an integer from 1 to 200')
     .transform(Number)
     .pipe(z.number().min(1, 'must be an integer from 1 to 200').max(200, 'must be an integer from 1 to 200'))
-    .optional(),
-  cursor: single('cursor').optional(),
+    .optional()
+    .describe('page size, 1 to 200 (default 50)'),
+  cursor: single('cursor').optional().describe('the `nextCursor` of the previous page'),
 });
 
 const links = (id: string) => ({ self: `/v1/runs/${id}`, events: `/v1/runs/${id}/events` });
@@ -56,7 +59,7 @@ export function runRoutes(deps: UseCaseDeps): Router {
   });
 
   router.get('/v1/runs', guard('GET /v1/runs'), allowQuery('status', 'template', 'limit', 'cursor'), async (req, res) => {
-    res.json(await listRuns(deps, principalOf(req), parseRequest(ListQuery, req.query, 'query', undefined)));
+    res.json(await listRuns(deps, principalOf(req), parseRequest(ListRunsQuery, req.query, 'query', undefined)));
   });
 
   router.get('/v1/runs/:id', guard('GET /v1/runs/:id'), allowQuery(), async (req, res) => {

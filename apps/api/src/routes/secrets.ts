@@ -9,7 +9,7 @@ import { guard } from '../route-permissions';
 
 // Strict: a client sets nothing but the value and who may receive it. The rules of the name, the
 // value's size and agent names are the use case's.
-const PutBody = z
+export const PutSecretBody = z
   .object({
     value: z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }),
     allowedAgents: z.array(z.string()).max(1000).optional(),
@@ -29,7 +29,7 @@ export function secretRoutes(deps: SecretDeps | undefined): Router {
   const router = Router();
 
   router.put('/v1/secrets/:name', guard('PUT /v1/secrets/:name'), allowQuery(), async (req, res) => {
-    const body = parseRequest(PutBody, req.body, 'request body');
+    const body = parseRequest(PutSecretBody, req.body, 'request body');
     await putSecret(configured(deps), principalOf(req), { name: req.params.name, ...body });
     res.setHeader('Cache-Control', 'no-store');
     res.status(204).end();

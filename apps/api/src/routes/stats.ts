@@ -7,8 +7,8 @@ import { guard } from '../route-permissions';
 import { parseRequest } from '../parse-request';
 import { allowQuery } from '../query-params';
 
-const StatsQuery = z.object({
-  window: z.string({ invalid_type_error: 'window must be given once' }).max(20, 'from 1m to 7d: a number followed by m, h or d').optional(),
+export const StatsQuery = z.object({
+  window: z.string({ invalid_type_error: 'window must be given once' }).max(20, 'from 1m to 7d: a number followed by m, h or d').optional().describe('how far back: 1m to 7d, a number followed by m, h or d (default 1h)'),
 });
 
 /** `GET /v1/stats?window=1h`: run analytics of the caller's tenant (`getStats`). */

@@ -10,12 +10,12 @@ import { guard } from '../route-permissions';
 const single = (name: string) => z.string({ invalid_type_error: `${name} must be given once` });
 const versionNumber = (name: string) => single(name).regex(/^[1-9]\d{0,8}$/, 'must be a version number (1, 2, …)').transform(Number);
 
-const ListQuery = z.object({
+export const ListTemplatesQuery = z.object({
   limit: single('limit').regex(/^\d{1,6}$/, 'must be an integer from 1 to 200').transform(Number)
-    .pipe(z.number().min(1, 'must be an integer from 1 to 200').max(200, 'must be an integer from 1 to 200')).optional(),
-  cursor: single('cursor').min(1).max(200).optional(),
+    .pipe(z.number().min(1, 'must be an integer from 1 to 200').max(200, 'must be an integer from 1 to 200')).optional().describe('page size, 1 to 200 (default 50)'),
+  cursor: single('cursor').min(1).max(200).optional().describe('the `nextCursor` of the previous page'),
 });
-const DiffQuery = z.object({ from: versionNumber('from'), to: versionNumber('to') });
+export const DiffQuery = z.object({ from: versionNumber('from').describe('the older version'), to: versionNumber('to').describe('the newer version') });
 
 function configured(deps: TemplateDeps | undefined): TemplateDeps {
   if (!deps) throw new BatonError('NOT_CONFIGURED', 'templates are not available on this api');
@@ -37,7 +37,7 @@ export function templateRoutes(deps: TemplateDeps | undefined): Router {
   });
 
   router.get('/v1/templates', guard('GET /v1/templates'), allowQuery('limit', 'cursor'), async (req, res) => {
-    res.json(await listTemplates(configured(deps), principalOf(req), parseRequest(ListQuery, req.query, 'query')));
+    res.json(await listTemplates(configured(deps), principalOf(req), parseRequest(ListTemplatesQuery, req.query, 'query')));
   });
 
   router.get('/v1/templates/:name', guard('GET /v1/templates/:name'), allowQuery(), async (req, res) => {

@@ -6,7 +6,7 @@ import { guard } from '../route-permissions';
 import { parseRequest } from '../parse-request';
 import { allowQuery } from '../query-params';
 
-const ValidateBody = z
+export const ValidateBody = z
   .object({ workflow: z.unknown().refine((w) => w !== undefined, 'required') }, {
     required_error: 'a JSON object body is required',
     invalid_type_error: 'the body must be a JSON object',

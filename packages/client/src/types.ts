@@ -1,0 +1,39 @@
+import type { components, operations } from './generated/openapi';
+
+type Schemas = components['schemas'];
+type JsonBody<O> = O extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
+type Query<O> = O extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
+
+// The api's shapes, named: generated from its OpenAPI document (src/generated/openapi.ts).
+export type Run = Schemas['Run'];
+export type Step = Schemas['Step'];
+export type RunSummary = Schemas['RunSummary'];
+export type RunPage = Schemas['RunPage'];
+export type RunEvent = Schemas['RunEvent'];
+export type RunHistory = Schemas['RunHistory'];
+export type RunSubmitted = Schemas['RunSubmitted'];
+export type RunChanged = Schemas['RunChanged'];
+export type SignalSent = Schemas['SignalSent'];
+export type EventPosted = Schemas['EventPosted'];
+export type Agent = Schemas['AgentList']['items'][number];
+export type Stats = Schemas['Stats'];
+export type Template = Schemas['Template'];
+export type TemplateSummary = Schemas['TemplatePage']['items'][number];
+export type TemplatePage = Schemas['TemplatePage'];
+export type TemplateDiff = Schemas['TemplateDiff'];
+export type Schedule = Schemas['ScheduleList']['items'][number];
+export type ApiKey = Schemas['ApiKey'];
+export type ApiKeyCreated = Schemas['ApiKeyCreated'];
+export type Secret = Schemas['SecretList']['items'][number];
+export type ErrorBody = Schemas['Error'];
+
+/** The body of `POST /v1/runs`: a `workflow` definition or a `template` (and `version`), with `input` and `priority`. */
+export type SubmitRunBody = JsonBody<operations['submitRun']>;
+/** What {@link BatonClient.submit} takes: the body, and the `Idempotency-Key` to send. */
+export type SubmitRunRequest = SubmitRunBody & { idempotencyKey?: string };
+/** Filters and page of `GET /v1/runs` (`limit` up to 200). */
+export type ListRunsFilter = Omit<Query<operations['listRuns']>, 'limit'> & { limit?: number };
+/** The body of `POST /v1/api-keys`. */
+export type CreateApiKeyRequest = JsonBody<operations['createApiKey']>;
+/** A run's status, as `list` filters on it. */
+export type RunStatus = NonNullable<ListRunsFilter['status']>;
