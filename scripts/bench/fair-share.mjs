@@ -8,38 +8,27 @@
 // --runs N   runs each tenant submits, all at once (default 300)
 // --total T  the pool's slots (default 4); --ms M each run's step time (default 20)
 //
-// It starts an api and one worker in this process on their own database and Redis prefix (removed
-// at the end), and reads the admission order from Postgres (runs.started_at). Exit code 1 when the
+// It starts an api and one worker as processes (start-baton.mjs) on their own database and Redis
+// prefix (removed at the end), and reads the admission order from Postgres (runs.started_at). Exit code 1 when the
 // measured split is more than 10 % (relative) off the weights.
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { loadConfig, startApi } from '@baton/app-api';
-import { loadWorkerConfig, startWorker } from '@baton/app-worker';
-import { createTestDatabase } from '@baton/db/testing';
-import { createLogger } from '@baton/telemetry';
-import pg from 'pg';
 import { Redis } from 'ioredis';
+import { REDIS_URL } from './env.mjs';
+import { startBaton } from './start-baton.mjs';
+import { installCleanupHandlers, state, teardown } from './teardown.mjs';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '300' }, total: { type: 'string', default: '4' }, ms: { type: 'string', default: '20' } } });
 const RUNS = Number(values.runs);
 const WEIGHTS = { 'tenant-a': 3, 'tenant-b': 1 };
 const expectedA = WEIGHTS['tenant-a'] / (WEIGHTS['tenant-a'] + WEIGHTS['tenant-b']);
 
-const database = await createTestDatabase({ prefix: 'baton_fair' });
-const prefix = `fair${randomBytes(4).toString('hex')}`;
-const adminKey = randomBytes(24).toString('base64url');
-const env = {
-  REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', DATABASE_URL: database.url, BATON_QUEUE_PREFIX: prefix,
-  PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error', METRICS_PORT: '0', WORKER_CONCURRENCY: '50',
-  BATON_ADMIN_KEY: adminKey, BATON_KEY_PEPPER: randomBytes(24).toString('base64url'), BATON_RATE_LIMIT_PER_MINUTE: '0',
-};
-const silent = (service) => createLogger({ level: 'error', service, silent: true });
-const worker = await startWorker(loadWorkerConfig(env), { logger: silent('worker') });
-const api = await startApi(loadConfig(env), silent('api'));
-const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+installCleanupHandlers();
+state.redis = new Redis(REDIS_URL);
+const baton = await startBaton({ workers: 1, concurrency: 50, auth: 'key', env: { BATON_RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'error' } });
+const { pool, port, adminKey } = baton;
 
 const call = async (key, method, path, body) => {
-  const res = await fetch(`http://127.0.0.1:${api.port}${path}`, { method, headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
   return res.json();
 };
@@ -82,16 +71,5 @@ try {
   console.log(`  expected tenant-a ${(expectedA * 100).toFixed(1)} %; off by ${(off * 100).toFixed(1)} % (relative); all ${rows.length} runs done in ${seconds.toFixed(1)} s`);
   process.exitCode = off <= 0.1 ? 0 : 1;
 } finally {
-  await api.close();
-  await worker.close();
-  await pool.end();
-  const redis = new Redis(env.REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (found.length) await redis.unlink(...found);
-  } while (cursor !== '0');
-  redis.disconnect();
-  await database.drop();
+  await teardown();
 }
