@@ -17,6 +17,7 @@ const DEFAULTS: Config = {
   trustProxy: 0,
   sse: { heartbeatMs: 15000, maxBufferedBytes: 1048576 },
   auth: { open: true },
+  bus: { triggers: [] },
 };
 
 /** Every variable the api reads that has a default, with where it lands and that default. */
@@ -50,6 +51,8 @@ const EVERY_DEFAULT: Array<[string, (c: Config) => unknown, unknown]> = [
   ['TRUST_PROXY', (c) => c.trustProxy, 0],
   ['BATON_SSE_HEARTBEAT_MS', (c) => c.sse.heartbeatMs, 15000],
   ['BATON_SSE_MAX_BUFFER_BYTES', (c) => c.sse.maxBufferedBytes, 1048576],
+  ['BATON_TRIGGERS', (c) => c.bus.triggers, []],
+  ['BATON_EVENTS_MIRROR', (c) => c.bus.eventsMirror, undefined],
 ];
 
 describe('loadConfig', () => {
@@ -88,6 +91,7 @@ describe('loadConfig', () => {
       trustProxy: 2,
       sse: { heartbeatMs: 250, maxBufferedBytes: 65536 },
       auth: { open: false },
+      bus: { triggers: [] },
     });
   });
 

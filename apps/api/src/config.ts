@@ -1,6 +1,7 @@
 import { SHARED_SECRETS, envVar, parseEnv, sharedConfigOf, sharedEnvSchema, type SharedConfig, type SharedLimitsConfig } from '@baton/config';
 import { z } from 'zod';
 import { AUTH_ENV, AUTH_SECRETS, authConfigOf, refineAuthEnv, type AuthConfig } from './auth-config';
+import { BUS_ENV, BUS_SECRETS, busConfigOf, type BusConfig } from './bus/bus-config';
 
 // The api's own variables; those the worker reads too (REDIS_URL, LOG_LEVEL, the BATON_MAX_* of
 // the engine, …) come from the shared schema, so both processes read them alike.
@@ -32,6 +33,8 @@ const Schema = sharedEnvSchema.extend({
   // Templates kept in a repository's folder, stored at start-up (templates-dir.ts).
   BATON_TEMPLATES_DIR: envVar.text(''),
   BATON_TEMPLATES_TENANT: envVar.matching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'must be a tenant name: letters, digits, ".", "_" or "-", the first a letter or digit', 'default'),
+  // Runs from RabbitMQ queues and NATS subjects, and the mirror of run events (bus/bus-config.ts).
+  ...BUS_ENV,
 }).superRefine((c, ctx) => {
   refineAuthEnv(c, ctx);
   // Node refuses a headers timeout above the request timeout: say so here, naming the variables.
@@ -80,6 +83,8 @@ export interface Config extends SharedConfig {
    * templates of `BATON_TEMPLATES_TENANT` (default `default`) at start-up; a bad file stops start-up.
    */
   templatesDir?: { path: string; tenant: string };
+  /** `BATON_TRIGGERS` and `BATON_EVENTS_*`: runs started by messages, and run events mirrored to RabbitMQ. */
+  bus: BusConfig;
 }
 
 /** How the api keeps run event streams alive and bounded. */
@@ -129,7 +134,7 @@ export interface HttpServerConfig {
  * the values of the admin key and the URLs, which may hold credentials, are never shown.
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const c = parseEnv(Schema, env, { title: 'invalid api configuration', secrets: [...SHARED_SECRETS, 'BATON_ADMIN_KEY', ...AUTH_SECRETS] });
+  const c = parseEnv(Schema, env, { title: 'invalid api configuration', secrets: [...SHARED_SECRETS, 'BATON_ADMIN_KEY', ...AUTH_SECRETS, ...BUS_SECRETS] });
   const shared = sharedConfigOf(c);
   return {
     ...shared,
@@ -150,6 +155,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: c.TRUST_PROXY,
     sse: { heartbeatMs: c.BATON_SSE_HEARTBEAT_MS, maxBufferedBytes: c.BATON_SSE_MAX_BUFFER_BYTES },
     ...(c.BATON_TEMPLATES_DIR ? { templatesDir: { path: c.BATON_TEMPLATES_DIR, tenant: c.BATON_TEMPLATES_TENANT } } : {}),
+    bus: busConfigOf(c),
     limits: { ...shared.limits, maxInputArrayItems: c.BATON_MAX_INPUT_ARRAY_ITEMS, maxYamlNodes: c.BATON_MAX_YAML_NODES, maxIdempotencyKeyLength: c.BATON_MAX_IDEMPOTENCY_KEY_LENGTH },
   };
 }

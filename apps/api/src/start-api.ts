@@ -21,6 +21,9 @@ import { createReadiness } from './readiness';
 import { startAuthentication } from './api-authentication';
 import { RedisRateLimits } from './rate-limit';
 import { QUEUE_STATES, collectFleetGauges } from './fleet-gauges';
+import { EventsMirrorLeader } from './bus/events-mirror-leader';
+import { startTriggers } from './bus/start-triggers';
+import { parseOffThread } from './yaml-off-thread';
 
 /** A running api. */
 export interface RunningApi {
@@ -146,6 +149,7 @@ export async function startApi(
       logger,
     }), (r) => r.close(), 'bulk operations');
     bulkRunner.start();
+    const templates = await startTemplates(config, db, redis, res, logger, waitMs);
     const rateLimits = new RedisRateLimits({
       connection: redis,
       prefix: config.queuePrefix,
@@ -184,7 +188,7 @@ export async function startApi(
       config,
       authenticator: auth.authenticator,
       apiKeys: auth.apiKeys,
-      templates: await startTemplates(config, db, redis, res, logger, waitMs),
+      templates,
       rateLimits,
       settings: { store: settingsStore, announce: (version) => publishSettingsChanged(redis, config.queuePrefix, version) },
       // Baton's own queues: the same prefix and connection.
@@ -196,6 +200,15 @@ export async function startApi(
     res.own(runEvents, (h) => h.endStreams(), 'run event streams');
     const port = await listen(server, config.port, config.host);
     logger.info('api listening', { host: config.host, port });
+    // Owned last, so closed first: no message starts a run, and no event is read, once Postgres closes.
+    const mirror = config.bus.eventsMirror;
+    if (mirror) {
+      const leader = res.own(new EventsMirrorLeader({ ...mirror, databaseUrl: config.databaseUrl, db, redis, prefix: config.queuePrefix, logger }), (l) => l.close(), 'events mirror');
+      leader.start();
+    }
+    res.own(startTriggers(config.bus.triggers, {
+      runtime, agents, readDefinition: parseOffThread, limits: config.limits, templateCatalog: templates.catalog, templates: templates.templates,
+    }, logger), (t) => t.close(), 'triggers');
 
     let closing: Promise<void> | undefined;
     return {

@@ -73,6 +73,20 @@ describe('npm start: the api and the worker from one environment', () => {
     );
   });
 
+  test('the bus variables are the api\'s: triggers and the events mirror, a bad one named once', () => {
+    const { api } = loadDevConfig({
+      BATON_TRIGGERS: '[{"source":"amqp://g:pw@mq","queue":"orders","event":"order.created"}]',
+      BATON_EVENTS_MIRROR: 'amqp://g:pw@mq', BATON_EVENTS_EXCHANGE: 'baton.events', BATON_EVENTS_MIRROR_CATCHUP_MS: '5000',
+    });
+    expect(api.bus).toEqual({
+      triggers: [{ name: 'orders', source: { kind: 'amqp', url: 'amqp://g:pw@mq', queue: 'orders' }, tenant: 'default', prefetch: 10, event: 'order.created' }],
+      eventsMirror: { url: 'amqp://g:pw@mq', exchange: 'baton.events', catchUpEveryMs: 5000 },
+    });
+    expect(() => loadDevConfig({ BATON_TRIGGERS: '[{"source":"amqp://g:pw@mq","event":"e"}]', BATON_EVENTS_MIRROR: 'nats://g:pw@n' })).toThrow(
+      'invalid configuration:\n  - BATON_TRIGGERS.0.queue: required with an amqp:// source\n  - BATON_EVENTS_MIRROR: must be a URL starting with amqp:// or amqps://',
+    );
+  });
+
   test('loads both from a good environment', () => {
     const { api, worker } = loadDevConfig({ BATON_QUEUE_PREFIX: 'staging.eu', LOG_LEVEL: '', PORT: '0', WORKER_CONCURRENCY: '5' });
     expect([api.queuePrefix, api.logLevel, api.port]).toEqual(['staging.eu', 'info', 0]);
@@ -82,5 +96,13 @@ describe('npm start: the api and the worker from one environment', () => {
   test('gives the worker BATON_AUTO_PAUSE, and names a bad one', () => {
     expect(loadDevConfig({ BATON_AUTO_PAUSE: 'failureRate=0.5,window=60s,minSteps=20' }).worker.autoPause).toEqual({ failureRate: 0.5, windowMs: 60_000, minSteps: 20 });
     expect(() => loadDevConfig({ BATON_AUTO_PAUSE: 'always' })).toThrow(/ {2}- BATON_AUTO_PAUSE: must be "failureRate=/);
+  });
+
+  test('gives the llm agent its endpoint, key and model, and never shows the key or the URL', () => {
+    const { worker } = loadDevConfig({ BATON_LLM_BASE_URL: 'http://127.0.0.1:9/v1', BATON_LLM_API_KEY: 'sk-dev-key', BATON_LLM_MODEL: 'tiny' });
+    expect(worker.agentConfig?.llm).toEqual({ baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-dev-key', model: 'tiny' });
+    const bad = () => loadDevConfig({ BATON_LLM_BASE_URL: 'gopher://sk-dev-key@x', BATON_LLM_API_KEY: 'sk-dev-key' });
+    expect(bad).toThrow('  - BATON_LLM_BASE_URL: must be an http:// or https:// URL');
+    expect(bad).toThrow(expect.objectContaining({ message: expect.not.stringMatching(/sk-dev-key/) }));
   });
 });

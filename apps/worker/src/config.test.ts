@@ -11,7 +11,7 @@ const DEFAULTS: WorkerConfig = {
   agents: undefined,
   concurrency: 100,
   synchronousCommit: false,
-  lockMs: 30000,
+  lockMs: 5000,
   shutdownGraceMs: 10000,
   reconcileEveryMs: 5000,
   retentionDays: 0,
@@ -41,7 +41,7 @@ const EVERY_DEFAULT: Array<[string, (c: WorkerConfig) => unknown, unknown]> = [
   ['WORKER_AGENTS', (c) => c.agents, undefined],
   ['WORKER_CONCURRENCY', (c) => c.concurrency, 100],
   ['WORKER_SYNC_COMMIT', (c) => c.synchronousCommit, false],
-  ['WORKER_LOCK_MS', (c) => c.lockMs, 30000],
+  ['WORKER_LOCK_MS', (c) => c.lockMs, 5000],
   ['SHUTDOWN_GRACE_MS', (c) => c.shutdownGraceMs, 10000],
   ['RECONCILE_EVERY_MS', (c) => c.reconcileEveryMs, 5000],
   ['BATON_RETENTION_DAYS', (c) => c.retentionDays, 0],
@@ -156,6 +156,17 @@ describe('loadWorkerConfig', () => {
       '  - BATON_PUBLISH: must be a URL starting with amqp://, amqps://, nats:// or tls://\n  - BATON_PUBLISH_EXCHANGE: must be 1 to 255 letters, digits, `_`, `.`, `:` or `-` (got "a b")',
     );
     expect(() => loadWorkerConfig({ BATON_PUBLISH: 'http://u:pw5@mq' })).toThrow(expect.objectContaining({ message: expect.not.stringMatching(/pw5/) }));
+  });
+
+  test('BATON_LLM_BASE_URL, BATON_LLM_API_KEY and BATON_LLM_MODEL become the llm agent\'s, over BATON_AGENT_CONFIG\'s; the URL and the key never shown', () => {
+    const env = { BATON_AGENT_CONFIG: '{"llm":{"model":"small","retries":0}}', BATON_LLM_BASE_URL: 'https://llm.example/v1', BATON_LLM_API_KEY: 'sk-key6' };
+    expect(loadWorkerConfig(env).agentConfig).toEqual({ llm: { baseUrl: 'https://llm.example/v1', apiKey: 'sk-key6', model: 'small', retries: 0 } });
+    expect(loadWorkerConfig({ BATON_LLM_MODEL: 'gpt-x', BATON_LLM_API_KEY: '' }).agentConfig).toEqual({ llm: { model: 'gpt-x' } });
+    expect(loadWorkerConfig({ BATON_LLM_BASE_URL: '' }).agentConfig).toEqual({});
+    expect(() => loadWorkerConfig({ BATON_LLM_BASE_URL: 'ftp://u:pw7@llm', BATON_LLM_API_KEY: 'sk-key7' })).toThrow('  - BATON_LLM_BASE_URL: must be an http:// or https:// URL');
+    expect(() => loadWorkerConfig({ BATON_LLM_BASE_URL: 'ftp://u:pw7@llm', WORKER_CONCURRENCY: '0', BATON_LLM_API_KEY: 'sk-key7' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringMatching(/pw7|sk-key7/) }),
+    );
   });
 
   test('never shows the URLs or the agent config, which may hold credentials', () => {

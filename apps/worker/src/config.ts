@@ -1,4 +1,4 @@
-import { postgresConnectionsSchema, publishExchangeSchema, publishUrlSchema } from '@baton/agents';
+import { llmConfigSchema, postgresConnectionsSchema, publishExchangeSchema, publishUrlSchema } from '@baton/agents';
 import { SHARED_SECRETS, emptyAsUnset, envVar, parseEnv, sharedConfigOf, sharedEnvSchema, type SharedConfig } from '@baton/config';
 import { z } from 'zod';
 import { autoPauseSchema, type AutoPauseConfig } from './auto-pause';
@@ -14,7 +14,7 @@ const Schema = sharedEnvSchema.extend({
   WORKER_AGENTS: envVar.list(),
   WORKER_CONCURRENCY: envVar.integer(1, 1000, 100),
   WORKER_SYNC_COMMIT: envVar.oneOf(['on', 'off'], 'off'),
-  WORKER_LOCK_MS: envVar.integer(500, MAX_TIMER_MS, 30_000),
+  WORKER_LOCK_MS: envVar.integer(500, MAX_TIMER_MS, 5_000),
   SHUTDOWN_GRACE_MS: envVar.integer(0, MAX_TIMER_MS, 10_000),
   RECONCILE_EVERY_MS: envVar.integer(200, MAX_TIMER_MS, 5000),
   BATON_RETENTION_DAYS: envVar.integer(0, 36_500, 0),
@@ -35,6 +35,9 @@ const Schema = sharedEnvSchema.extend({
   BATON_HTTP_ALLOW: envVar.list(),
   BATON_FILES_ROOT: envVar.text(''),
   BATON_AUTO_PAUSE: z.preprocess(emptyAsUnset, autoPauseSchema.optional()),
+  BATON_LLM_BASE_URL: z.preprocess(emptyAsUnset, llmConfigSchema.shape.baseUrl),
+  BATON_LLM_API_KEY: envVar.text(''),
+  BATON_LLM_MODEL: envVar.text(''),
   METRICS_PORT: envVar.integer(0, 65_535, 9464),
   METRICS_HOST: envVar.text('127.0.0.1'),
 });
@@ -51,7 +54,12 @@ export interface WorkerConfig extends SharedConfig {
   concurrency: number;
   /** `WORKER_SYNC_COMMIT=on`: every commit waits for the WAL flush; off, a Postgres crash may re-run the last steps. @defaultValue false */
   synchronousCommit: boolean;
-  /** `WORKER_LOCK_MS`: how long a job stays locked to its worker without a renewal; a dead worker's jobs run again after it. @defaultValue 30000 */
+  /**
+   * `WORKER_LOCK_MS`: how long a job stays locked to its worker without a renewal (renewed every
+   * quarter of it); a dead worker's jobs run again within about 1.2 × this, and a worker whose event
+   * loop stalls for about 0.75 × this loses its jobs to another (its late results are fenced out).
+   * @defaultValue 5000
+   */
   lockMs: number;
   /** `SHUTDOWN_GRACE_MS`: on close, how long active jobs may finish before they are released. @defaultValue 10000 */
   shutdownGraceMs: number;
@@ -69,7 +77,8 @@ export interface WorkerConfig extends SharedConfig {
    * `BATON_AGENT_CONFIG`: each agent's config object, keyed by agent name; `BATON_CONNECTIONS`
    * (the `postgres` agent's named connections) becomes `postgres.connections`, `BATON_HTTP_ALLOW`
    * `http.allow` and `a2a.allow`, `BATON_FILES_ROOT` `files.root`, each over any given here.
-   * `BATON_PUBLISH` (with `BATON_PUBLISH_EXCHANGE`) becomes `publish.url` (and `publish.exchange`).
+   * `BATON_PUBLISH` (with `BATON_PUBLISH_EXCHANGE`) becomes `publish.url` (and `publish.exchange`);
+   * `BATON_LLM_BASE_URL`, `BATON_LLM_API_KEY` and `BATON_LLM_MODEL` become `llm.baseUrl`, `llm.apiKey` and `llm.model`.
    * @defaultValue {}
    */
   agentConfig?: Record<string, Record<string, unknown>>;
@@ -96,7 +105,7 @@ export interface WorkerConfig extends SharedConfig {
  * the URLs and of `BATON_AGENT_CONFIG`, which may hold credentials, are never shown.
  */
 export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
-  const c = parseEnv(Schema, env, { title: 'invalid worker configuration', secrets: [...SHARED_SECRETS, 'BATON_AGENT_CONFIG', 'BATON_CONNECTIONS', 'BATON_PUBLISH'] });
+  const c = parseEnv(Schema, env, { title: 'invalid worker configuration', secrets: [...SHARED_SECRETS, 'BATON_AGENT_CONFIG', 'BATON_CONNECTIONS', 'BATON_PUBLISH', 'BATON_LLM_BASE_URL', 'BATON_LLM_API_KEY'] });
   const agentConfig = { ...c.BATON_AGENT_CONFIG };
   if (c.BATON_HTTP_ALLOW) {
     agentConfig.http = { ...agentConfig.http, allow: c.BATON_HTTP_ALLOW };
@@ -105,6 +114,8 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
   if (c.BATON_FILES_ROOT) agentConfig.files = { ...agentConfig.files, root: c.BATON_FILES_ROOT };
   if (c.BATON_CONNECTIONS) agentConfig.postgres = { ...agentConfig.postgres, connections: c.BATON_CONNECTIONS };
   if (c.BATON_PUBLISH) agentConfig.publish = { ...agentConfig.publish, url: c.BATON_PUBLISH, exchange: c.BATON_PUBLISH_EXCHANGE };
+  const llm = { baseUrl: c.BATON_LLM_BASE_URL, apiKey: c.BATON_LLM_API_KEY || undefined, model: c.BATON_LLM_MODEL || undefined };
+  for (const [field, value] of Object.entries(llm)) if (value !== undefined) agentConfig.llm = { ...agentConfig.llm, [field]: value };
   return {
     ...sharedConfigOf(c),
     agents: c.WORKER_AGENTS,

@@ -26,17 +26,19 @@ export async function resultEvent(
   const { runId, key, attempt } = ref;
   if (ending.timedOut) return { type: 'step.timedOut', key, attempt };
   if (ending.aborted) return undefined;
+  // What the attempt spent counts whatever became of it.
+  const usage = outcome.usage ? { usage: outcome.usage } : {};
   if (outcome.type === 'failed') {
     const error = { code: visible(outcome.error.code), message: visible(outcome.error.message) };
-    return { type: 'step.failed', key, attempt, error, retryable: outcome.retryable };
+    return { type: 'step.failed', key, attempt, error, retryable: outcome.retryable, ...usage };
   }
   const refused = unstorable(outcome);
-  if (refused) return { type: 'step.failed', key, attempt, retryable: false, error: { code: 'OUTPUT_NOT_STORABLE', message: `step ${key}: ${refused}` } };
+  if (refused) return { type: 'step.failed', key, attempt, retryable: false, error: { code: 'OUTPUT_NOT_STORABLE', message: `step ${key}: ${refused}` }, ...usage };
   if (outcome.type === 'handoff') {
-    return { type: 'step.succeeded', key, attempt, contextWrites: outcome.contextWrites, handoff: { to: outcome.to, input: outcome.input, reason: outcome.reason } };
+    return { type: 'step.succeeded', key, attempt, contextWrites: outcome.contextWrites, handoff: { to: outcome.to, input: outcome.input, reason: outcome.reason }, ...usage };
   }
   const output = await offload(runId, outcome.output);
-  return { type: 'step.succeeded', key, attempt, output, contextWrites: outcome.contextWrites };
+  return { type: 'step.succeeded', key, attempt, output, contextWrites: outcome.contextWrites, ...usage };
 }
 
 /** The failure of a job for an agent this worker does not serve. */

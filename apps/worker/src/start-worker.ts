@@ -157,6 +157,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
 
     res.own(await subscribeCancel(redis, config.queuePrefix, (m) => steps.abort(m), { onError: (err) => logger.warn('cancel subscription error', { error: err.message }) }), (s) => s.close());
 
+    const reconciler = new Reconciler({ runtime, presence: dispatcher, logger, maxRequeues: config.maxRequeues, repairs: metrics.reconcilerRepairs });
     consumer = new BullmqStepConsumer({
       connection: redis,
       prefix: config.queuePrefix,
@@ -165,9 +166,14 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       concurrency: config.concurrency,
       lockMs: config.lockMs,
       onError: (err, agent) => logger.warn('worker error', { agent, error: err.message }),
+      // Run again (or given up on) now rather than at the next tick; the tick stays the fallback.
+      onLost: (job) => {
+        logger.warn('step lost its worker', { runId: job.runId, stepKey: job.key, attempt: job.attempt, agent: job.agent });
+        reconciler.repair([job]).catch((err: unknown) => logger.warn('repairing a lost job failed', { error: String(err) }));
+      },
     });
     consumer.setConcurrency(live.settings.workerConcurrency ?? {});
-    reconcile.run(() => new Reconciler({ runtime, presence: dispatcher, logger, maxRequeues: config.maxRequeues, repairs: metrics.reconcilerRepairs }).tick());
+    reconcile.run(() => reconciler.tick());
     retention.run(async () => {
       const days = live.settings.retentionDays ?? config.retentionDays;
       if (days > 0) await sweepFinishedRuns({ deleteFinishedRuns: (before, limit) => deleteFinishedRuns(db.kysely, before, limit), logger }, { days });

@@ -1,8 +1,11 @@
 import type { RunEvent } from '@baton/engine';
 import type { Metrics } from '@baton/telemetry';
 
-/** How an attempt ended, as `baton_steps_total`'s `status` label. */
-export type StepStatus = 'succeeded' | 'failed' | 'timedOut' | 'cancelled';
+/**
+ * How an attempt ended, as `baton_steps_total`'s `status` label; `fenced`: its result was dropped,
+ * another delivery of the attempt holding the job by then (this worker lost its lock).
+ */
+export type StepStatus = 'succeeded' | 'failed' | 'timedOut' | 'cancelled' | 'fenced';
 
 /** What the step processor measures. */
 export interface StepMetrics {

@@ -259,3 +259,57 @@ describe('trace context', () => {
     expect(fields).toEqual([{ runId: 'r', stepKey: 'k', attempt: 1, agent: 'test' }]);
   });
 });
+
+describe('progress and usage', () => {
+  test('streamed text is applied as step.progress, storable, before the result, which carries the usage', async () => {
+    const agent = returning((ctx) => {
+      ctx.progress('Hel');
+      ctx.progress('lo\u0000');
+      ctx.recordUsage({ promptTokens: 3, completionTokens: 2 });
+      return 'Hello';
+    });
+    const { applied } = await run(agent);
+    expect(applied.filter((e) => e.type !== 'step.started')).toEqual([
+      { type: 'step.progress', key: 'k', attempt: 1, text: 'Hello\\u0000' },
+      { type: 'step.succeeded', key: 'k', attempt: 1, output: 'Hello', usage: { promptTokens: 3, completionTokens: 2, totalTokens: 5 } },
+    ]);
+  });
+
+  test('a progress write that fails is logged and dropped; the step goes on', async () => {
+    const agent = returning((ctx) => {
+      ctx.progress('lost');
+      return 1;
+    });
+    const { applied, lines, outcome } = await run(agent, (event) => event.type === 'step.progress');
+    expect(outcome).toBe('done');
+    expect(applied.at(-1)).toMatchObject({ type: 'step.succeeded', output: 1 });
+    expect(lines).toContainEqual(['warn', 'recording progress failed']);
+  });
+
+  test('the job\'s token budget reaches the agent', async () => {
+    const seen: unknown[] = [];
+    const { processor } = processorFor(returning((ctx) => void seen.push(ctx.tokenBudget)));
+    await processor.process({ ...job, tokenBudget: { limit: 10, used: 4 } });
+    expect(seen).toEqual([{ limit: 10, used: 4 }]);
+  });
+});
+
+describe('a delivery that no longer owns its job', () => {
+  test('has its result fenced out: nothing applied but the start, counted as fenced, logged', async () => {
+    const running = new RunningAttempts();
+    const { processor, applied, lines, seen } = processorFor(returning(() => 'late'), { running });
+    await processor.process(job, { readyAt: Date.now(), owned: async () => false });
+    expect(applied.filter((e) => e.type !== 'step.started')).toEqual([]);
+    expect(seen).toContain('finished test fenced');
+    expect(lines).toContainEqual(['warn', 'result fenced out: another worker runs this attempt now']);
+    expect(running.size).toBe(0);
+  });
+
+  test('one that still owns it, or cannot tell in time, records its result', async () => {
+    for (const owned of [async () => true, () => new Promise<boolean>(() => undefined)]) {
+      const { processor, applied } = processorFor(returning(() => 'mine'));
+      await processor.process(job, { owned });
+      expect(applied.at(-1)).toMatchObject({ type: 'step.succeeded', output: 'mine' });
+    }
+  });
+});

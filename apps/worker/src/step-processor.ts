@@ -2,14 +2,18 @@ import { executeAgent, type StartedAgent } from '@baton/agents';
 import { noopTracer, type Span, type Tracer } from '@baton/core';
 import type { RunEvent } from '@baton/engine';
 import { parseTraceparent, type StepDelivery, type StepJob } from '@baton/queue';
+import { maskText, within } from '@baton/runtime';
 import type { Logger } from '@baton/telemetry';
 import { AttemptTimers, type Timers } from './attempt-timers';
-import { resultEvent, unknownAgentEvent, type Offload } from './result-event';
+import { resultEvent, unknownAgentEvent, visible, type Offload } from './result-event';
 import { RunningAttempts, attemptTrace, type RunningAttempt } from './running-attempts';
+import { ProgressStream } from './progress-stream';
 import { contextRefusal, maskOutcome, maskingLogger, resolveSecrets, type SecretSource } from './step-secrets';
 import { queueWaitSeconds, stepStatus, type StepMetrics } from './step-metrics';
 
 const START_RECORD_DELAY_MS = 20;
+// Redis that does not answer cannot tell who holds the job: the result is recorded (first to commit wins).
+const OWNERSHIP_CHECK_MS = 1000;
 
 /** The runtime as the step processor uses it (`Runtime` in production; a recording fake in unit tests). */
 export interface StepRuntime {
@@ -36,6 +40,8 @@ export interface StepProcessorOptions {
   tracer?: Tracer;
   /** This worker's id, recorded with each attempt's start (the step's `attemptLog`). */
   workerId?: string;
+  /** How long an agent's `ctx.progress` text gathers before it becomes one `step.progress` event. @defaultValue 100 */
+  progressIntervalMs?: number;
 }
 
 /**
@@ -61,8 +67,11 @@ export class StepProcessor {
     this.running.abortAll(new Error('worker shutting down'));
   }
 
-  /** @param delivery - when the job became ready, for `baton_step_queue_wait_seconds`. */
-  async process(job: StepJob, delivery?: Pick<StepDelivery, 'readyAt'>): Promise<void> {
+  /**
+   * @param delivery - when the job became ready, for `baton_step_queue_wait_seconds`; and whether
+   * this delivery still owns the job, asked before the result is recorded (see `StepDelivery.owned`).
+   */
+  async process(job: StepJob, delivery?: Partial<Pick<StepDelivery, 'readyAt' | 'owned'>>): Promise<void> {
     // The agent runs inside the span: its outgoing HTTP calls, and the result's transaction, are its children.
     const span = this.tracer.startSpan('baton.step', {
       kind: 'consumer',
@@ -79,11 +88,11 @@ export class StepProcessor {
     }
   }
 
-  private async execute(job: StepJob, span: Span, delivery?: Pick<StepDelivery, 'readyAt'>): Promise<void> {
+  private async execute(job: StepJob, span: Span, delivery?: Partial<Pick<StepDelivery, 'readyAt' | 'owned'>>): Promise<void> {
     const { runtime, metrics } = this.deps;
     const { runId, key, attempt } = job;
     const startedAt = new Date();
-    if (delivery) metrics?.queueWait(job.agent, queueWaitSeconds(delivery.readyAt, startedAt.getTime()));
+    if (delivery?.readyAt !== undefined) metrics?.queueWait(job.agent, queueWaitSeconds(delivery.readyAt, startedAt.getTime()));
     // Traced, the span's own context; otherwise one made up in the job's trace, for the logs and the next jobs.
     const trace = span.traceparent ? parseTraceparent(span.traceparent) : attemptTrace(parseTraceparent(job.traceparent));
     const fields: Record<string, unknown> = { runId, stepKey: key, attempt, agent: job.agent };
@@ -111,7 +120,17 @@ export class StepProcessor {
         event = resolved.refused;
       } else {
         const { input, mask } = resolved;
-        const outcome = maskOutcome(await executeAgent(served.agent, { ...job, input }, { signal: timers.signal, logger: maskingLogger(logger, mask), deps: served.deps }), mask);
+        // Streamed text goes to history as the agent runs, masked and storable, before the result.
+        const progress = new ProgressStream({
+          intervalMs: this.deps.progressIntervalMs,
+          timers: this.deps.timers,
+          write: (text) => runtime.apply(runId, { type: 'step.progress', key, attempt, text: visible(maskText(text, mask)) }),
+          onError: (err) => logger.warn('recording progress failed', { error: String(err) }),
+        });
+        const onProgress = (text: string) => progress.push(text);
+        const executed = await executeAgent(served.agent, { ...job, input }, { signal: timers.signal, logger: maskingLogger(logger, mask), deps: served.deps, onProgress });
+        await progress.close();
+        const outcome = maskOutcome(executed, mask);
         metrics?.duration(job.agent, (Date.now() - startedAt.getTime()) / 1000);
         event = contextRefusal(job, outcome) ?? (await resultEvent(job, outcome, { timedOut: timers.timedOut, aborted: timers.signal.aborted }, (id, value) => runtime.offload(id, value)));
       }
@@ -123,6 +142,13 @@ export class StepProcessor {
       timers.finish();
       // Still listed while the result is recorded: the jobs it enqueues continue this attempt's trace.
       if (!event) this.running.delete(running);
+    }
+    if (event && delivery?.owned && !(await within(delivery.owned(), OWNERSHIP_CHECK_MS, () => true))) {
+      // This process lost the job's lock (paused, starved) and another delivery runs the attempt now: its result counts, not this one.
+      this.running.delete(running);
+      metrics?.finished(job.agent, 'fenced');
+      logger.warn('result fenced out: another worker runs this attempt now', { outcome: event.type });
+      return;
     }
     metrics?.finished(job.agent, stepStatus(event));
     if (!event) return;

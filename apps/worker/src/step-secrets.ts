@@ -43,17 +43,18 @@ export async function resolveSecrets(job: StepJob, input: unknown, source: Secre
 /** The outcome with every secret value masked (`***`) in what will be stored: output, hand-off, context writes, error. */
 export function maskOutcome(outcome: AgentOutcome, mask: readonly string[]): AgentOutcome {
   if (mask.length === 0) return outcome;
+  const usage = outcome.usage ? { usage: outcome.usage } : {};
   const writes = (o: { contextWrites?: Record<string, unknown> }) => (o.contextWrites ? { contextWrites: maskSecrets(o.contextWrites, mask) as Record<string, unknown> } : {});
   switch (outcome.type) {
     case 'succeeded':
-      return { type: 'succeeded', output: maskSecrets(outcome.output, mask), ...writes(outcome) };
+      return { type: 'succeeded', output: maskSecrets(outcome.output, mask), ...writes(outcome), ...usage };
     case 'handoff': {
       const reason = outcome.reason === undefined ? {} : { reason: maskText(outcome.reason, mask) };
-      return { type: 'handoff', to: outcome.to, input: maskSecrets(outcome.input, mask), ...reason, ...writes(outcome) };
+      return { type: 'handoff', to: outcome.to, input: maskSecrets(outcome.input, mask), ...reason, ...writes(outcome), ...usage };
     }
     case 'failed':
       // `cause` (what the agent threw) is never stored nor logged: dropped with its stack.
-      return { type: 'failed', retryable: outcome.retryable, error: { code: outcome.error.code, message: maskText(outcome.error.message, mask) } };
+      return { type: 'failed', retryable: outcome.retryable, error: { code: outcome.error.code, message: maskText(outcome.error.message, mask) }, ...usage };
   }
 }
 

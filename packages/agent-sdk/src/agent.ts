@@ -32,6 +32,21 @@ export interface StepContext {
   set(key: string, value: unknown): void;
 }
 
+/** Model tokens an agent spent; `totalTokens` defaults to the sum of the other two. */
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens?: number;
+}
+
+/** The run's token budget (`budget.tokens` of its workflow) when this attempt was queued. */
+export interface TokenBudget {
+  /** The budget. */
+  readonly limit: number;
+  /** What the run's steps had spent by then. */
+  readonly used: number;
+}
+
 /** @typeParam D - what the agent's `setup` returned: {@link AgentContext.deps}. */
 export interface AgentContext<D = unknown> {
   /** Aborted when the attempt times out or the run is cancelled: stop promptly. */
@@ -54,6 +69,20 @@ export interface AgentContext<D = unknown> {
    * the result from `run`. `input` defaults to the input this agent received.
    */
   handoff(to: string, input?: unknown, reason?: string): Handoff;
+  /**
+   * Streams text while the agent runs (an LLM's tokens): the worker coalesces what arrives within
+   * about 100 ms into one `step.progress` event of the run's history and live stream. Best effort:
+   * a progress event that cannot be recorded is dropped, never the step.
+   */
+  progress(text: string): void;
+  /**
+   * Reports model tokens this attempt spent; calls add up. Recorded with the attempt's outcome,
+   * a failure included, and summed on the step and the run.
+   * @throws NonRetryableError when a count is not a non-negative integer.
+   */
+  recordUsage(usage: TokenUsage): void;
+  /** The run's token budget; undefined when its workflow sets none. An agent that spends tokens refuses to start once `used >= limit`. */
+  readonly tokenBudget?: TokenBudget;
 }
 
 /** What `setup` gets besides the agent's config. */

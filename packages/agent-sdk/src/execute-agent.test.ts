@@ -182,4 +182,51 @@ describe('executeAgent', () => {
       expect(outcome).toMatchObject({ type: 'failed', error: { code: 'INVALID_OUTPUT' }, retryable: false });
     });
   });
+
+  describe('progress, usage and the token budget', () => {
+    it('passes progress text on, drops empty text, and reports the usage with the outcome', async () => {
+      const texts: string[] = [];
+      const agent = returning((_input, ctx) => {
+        ctx.progress('Hel');
+        ctx.progress('');
+        ctx.progress('lo');
+        ctx.recordUsage({ promptTokens: 10, completionTokens: 2 });
+        ctx.recordUsage({ promptTokens: 1, completionTokens: 1, totalTokens: 3 });
+        return 'Hello';
+      });
+      const outcome = await executeAgent(agent, jobOf(null), { ...live(), onProgress: (t) => texts.push(t) });
+      expect(texts).toEqual(['Hel', 'lo']);
+      expect(outcome).toEqual({ type: 'succeeded', output: 'Hello', usage: { promptTokens: 11, completionTokens: 3, totalTokens: 15 } });
+    });
+
+    it('keeps the usage of an attempt that fails or hands off, and gives progress nowhere without a listener', async () => {
+      const failing = returning((_input, ctx) => {
+        ctx.progress('x');
+        ctx.recordUsage({ promptTokens: 4, completionTokens: 0 });
+        throw new Error('model said no');
+      });
+      expect(await executeAgent(failing, jobOf(null), live())).toMatchObject({ type: 'failed', retryable: true, usage: { promptTokens: 4, completionTokens: 0, totalTokens: 4 } });
+      const routing = returning((_input, ctx) => {
+        ctx.recordUsage({ promptTokens: 1, completionTokens: 1 });
+        return ctx.handoff('billing');
+      });
+      expect(await executeAgent(routing, jobOf(null), live())).toMatchObject({ type: 'handoff', to: 'billing', usage: { totalTokens: 2 } });
+    });
+
+    it.each([{ promptTokens: -1, completionTokens: 0 }, { promptTokens: 1.5, completionTokens: 0 }, { promptTokens: 1, completionTokens: 1, totalTokens: -2 }, undefined])(
+      'refuses usage %p',
+      async (bad) => {
+        const outcome = await executeAgent(returning((_input, ctx) => ctx.recordUsage(bad as never)), jobOf(null), live());
+        expect(outcome).toMatchObject({ type: 'failed', retryable: false, error: { message: expect.stringContaining('ctx.recordUsage needs') } });
+      },
+    );
+
+    it('gives the agent the run’s token budget, and none without one', async () => {
+      const seen: unknown[] = [];
+      const agent = returning((_input, ctx) => void seen.push(ctx.tokenBudget));
+      await executeAgent(agent, jobOf(null, { tokenBudget: { limit: 100, used: 40 } }), live());
+      await executeAgent(agent, jobOf(null), live());
+      expect(seen).toEqual([{ limit: 100, used: 40 }, undefined]);
+    });
+  });
 });

@@ -1,4 +1,4 @@
-import type { Agent, AgentContext, AgentLogger } from './agent';
+import type { Agent, AgentContext, AgentLogger, TokenBudget, TokenUsage } from './agent';
 import { describeIssues } from './describe-issues';
 import { Handoff } from './handoff';
 import { NonRetryableError } from './non-retryable-error';
@@ -13,6 +13,8 @@ export interface AgentJob {
   runId: string;
   key: string;
   attempt: number;
+  /** The run's token budget (`StepJob.tokenBudget`). */
+  tokenBudget?: TokenBudget;
 }
 
 export interface ExecuteAgentOptions {
@@ -21,14 +23,19 @@ export interface ExecuteAgentOptions {
   logger: AgentLogger;
   /** The agent's `ctx.deps`: what its `setup` returned (`startAgent` gives it). @defaultValue undefined */
   deps?: unknown;
+  /** Gets each `ctx.progress` text; without it progress goes nowhere. */
+  onProgress?: (text: string) => void;
 }
+
+/** The tokens an attempt reported, all three counts filled in. */
+export type AttemptUsage = Required<TokenUsage>;
 
 /**
  * How an attempt ended. Everything but `cause` is JSON. `code` is `INVALID_INPUT` (the input does
  * not match the agent's schema), `INVALID_OUTPUT` (not JSON-serialisable), `AGENT_ERROR` (`run`
  * threw; a {@link NonRetryableError} may carry its own code) or `ABORTED` (the signal was aborted).
  */
-export type AgentOutcome =
+export type AgentOutcome = (
   | { type: 'succeeded'; output: unknown; contextWrites?: Record<string, unknown> }
   | { type: 'handoff'; to: string; input: unknown; reason?: string; contextWrites?: Record<string, unknown> }
   | {
@@ -37,7 +44,8 @@ export type AgentOutcome =
       retryable: boolean;
       /** What the agent threw, for logs (with its stack); never stored. */
       cause?: unknown;
-    };
+    }
+) & { /** The tokens `ctx.recordUsage` reported; absent when it was not called. */ usage?: AttemptUsage };
 
 type Failed = Extract<AgentOutcome, { type: 'failed' }>;
 
@@ -86,6 +94,7 @@ export async function executeAgent(agent: Agent, job: AgentJob, options: Execute
   if (!parsed.success) return failed('INVALID_INPUT', `invalid input for agent "${agent.name}": ${describeIssues(parsed.error.issues)}`, false);
 
   const context = new RecordingStepContext(job.context);
+  let usage: AttemptUsage | undefined;
   const ctx: AgentContext = {
     signal,
     runId: job.runId,
@@ -98,14 +107,22 @@ export async function executeAgent(agent: Agent, job: AgentJob, options: Execute
       if (typeof to !== 'string' || to.length === 0) throw new NonRetryableError('ctx.handoff needs the name of the agent to hand off to');
       return new Handoff(to, input === undefined ? job.input : input, reason);
     },
+    progress: (text) => {
+      if (typeof text === 'string' && text.length > 0) options.onProgress?.(text);
+    },
+    recordUsage: (spent) => {
+      usage = addUsage(usage, spent);
+    },
+    ...(job.tokenBudget ? { tokenBudget: job.tokenBudget } : {}),
   };
 
+  const withUsage = (outcome: AgentOutcome): AgentOutcome => (usage === undefined ? outcome : { ...outcome, usage });
   let result: unknown;
   try {
     result = await untilAborted(Promise.resolve().then(() => agent.run(parsed.data, ctx)), signal);
   } catch (error) {
-    if (signal.aborted) return aborted(signal);
-    return failed(NonRetryableError.codeOf(error), messageOf(error), !NonRetryableError.is(error), error);
+    if (signal.aborted) return withUsage(aborted(signal));
+    return withUsage(failed(NonRetryableError.codeOf(error), messageOf(error), !NonRetryableError.is(error), error));
   }
 
   const contextWrites = context.writes();
@@ -113,10 +130,26 @@ export async function executeAgent(agent: Agent, job: AgentJob, options: Execute
   try {
     if (Handoff.is(result)) {
       const reason = result.reason === undefined ? {} : { reason: result.reason };
-      return { type: 'handoff', to: result.to, input: toJson(result.input), ...reason, ...writes };
+      return withUsage({ type: 'handoff', to: result.to, input: toJson(result.input), ...reason, ...writes });
     }
-    return { type: 'succeeded', output: toJson(result), ...writes };
+    return withUsage({ type: 'succeeded', output: toJson(result), ...writes });
   } catch (error) {
-    return failed('INVALID_OUTPUT', `agent "${agent.name}" returned a value that is not JSON-serialisable: ${messageOf(error)}`, false, error);
+    return withUsage(failed('INVALID_OUTPUT', `agent "${agent.name}" returned a value that is not JSON-serialisable: ${messageOf(error)}`, false, error));
   }
+}
+
+const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+
+/** `sum` plus what `ctx.recordUsage` was given, checked. */
+function addUsage(sum: AttemptUsage | undefined, spent: TokenUsage): AttemptUsage {
+  const { promptTokens, completionTokens } = spent ?? ({} as Partial<TokenUsage>);
+  const totalTokens = spent?.totalTokens ?? (isCount(promptTokens) && isCount(completionTokens) ? promptTokens + completionTokens : undefined);
+  if (!isCount(promptTokens) || !isCount(completionTokens) || !isCount(totalTokens)) {
+    throw new NonRetryableError('ctx.recordUsage needs promptTokens, completionTokens (and totalTokens, if given) as non-negative integers');
+  }
+  return {
+    promptTokens: (sum?.promptTokens ?? 0) + promptTokens,
+    completionTokens: (sum?.completionTokens ?? 0) + completionTokens,
+    totalTokens: (sum?.totalTokens ?? 0) + totalTokens,
+  };
 }

@@ -17,7 +17,7 @@ test('the SDK checks agent names with the language\'s pattern', () => {
 
 describe('builtinAgents', () => {
   it('holds the built-in agents, each described', () => {
-    expect(builtinAgents.map((a) => a.name)).toEqual(['echo', 'delay', 'fail', 'transform', 'handoff', 'http', 'postgres', 'files', 'publish', 'a2a']);
+    expect(builtinAgents.map((a) => a.name)).toEqual(['echo', 'delay', 'fail', 'transform', 'handoff', 'http', 'postgres', 'files', 'publish', 'llm', 'a2a']);
     for (const agent of builtinAgents) expect(agent.description).not.toBe('');
   });
 });

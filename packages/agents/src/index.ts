@@ -17,9 +17,12 @@ export {
   type AgentOutcome,
   type AgentResult,
   type AgentSetupContext,
+  type AttemptUsage,
   type ExecuteAgentOptions,
   type StartedAgent,
   type StepContext,
+  type TokenBudget,
+  type TokenUsage,
 } from '@baton/agent-sdk';
 export { AgentCatalog, type StartAgentsOptions } from './agent-catalog';
 export { LoadedAgents } from './loaded-agents';
@@ -37,3 +40,7 @@ export { a2aAgent } from './builtins/a2a/a2a';
 export { filesAgent } from './builtins/files/files';
 export { postgresAgent, postgresConnectionsSchema, type PostgresConnection } from './builtins/postgres/postgres';
 export { publishAgent, publishExchangeSchema, publishUrlSchema } from './builtins/publish/publish';
+// The api's events mirror publishes through the same confirmed RabbitMQ link as the publish agent.
+export { RabbitMqBus } from './builtins/publish/rabbitmq-bus';
+export type { BusMessage } from './builtins/publish/bus';
+export { llmAgent, llmConfigSchema, type LlmConfig } from './builtins/llm/llm';

@@ -70,7 +70,9 @@ export const envVar = {
           try {
             return JSON.parse(text) as unknown;
           } catch (error) {
-            ctx.addIssue({ code: z.ZodIssueCode.custom, message: `not JSON: ${(error as Error).message}` });
+            // Not JSON.parse's message: Node's quotes the text, which may hold credentials.
+            const at = /position (\d+)/.exec((error as Error).message)?.[1];
+            ctx.addIssue({ code: z.ZodIssueCode.custom, message: at === undefined ? 'not JSON: it ends too early or is not JSON text' : `not JSON: unexpected character at position ${at}` });
             return z.NEVER;
           }
         })

@@ -18,6 +18,8 @@ export { KyselyAgentRepository } from './agent-repository';
 export { KyselyApiKeyStore, type ApiKeyRecord, type NewApiKey } from './kysely-api-key-store';
 export { KyselySecretStore, type SecretListing, type StoredSecret } from './kysely-secret-store';
 export { KyselyTemplateStore, type NewTemplateVersion, type TemplateSummary, type TemplateVersion } from './kysely-template-store';
+export { KyselyEventsMirrorStore, type MirrorCursor, type MirrorEventRow } from './kysely-events-mirror-store';
+export { SessionLock } from './session-lock';
 export { deleteFinishedRuns } from './run-retention';
 export { KyselyBulkOperations, type BulkOperationRecord, type BulkRunScan } from './kysely-bulk-operations';
 export { BackupRestoreError, restoreBackup, writeBackup, type BackupHeader } from './backup';

@@ -144,14 +144,15 @@ export class KyselyRunStore {
       .execute();
   }
 
-  /** Counts one more requeue of each attempt that is still live; returns how many were counted. */
-  async countRequeues(attempts: ReadonlyArray<{ runId: string; key: string; attempt: number }>): Promise<number> {
+  /** Counts one more requeue of each attempt that is still live (and whose count is still `requeues`, when given); returns how many were counted. */
+  async countRequeues(attempts: ReadonlyArray<{ runId: string; key: string; attempt: number; requeues?: number }>): Promise<number> {
     if (attempts.length === 0) return 0;
-    const rows = attempts.map((a) => ({ run_id: a.runId, key: a.key, attempt: a.attempt }));
+    const rows = attempts.map((a) => ({ run_id: a.runId, key: a.key, attempt: a.attempt, requeues: a.requeues ?? null }));
     const result = await sql`
       UPDATE steps SET requeues = steps.requeues + 1
-      FROM jsonb_to_recordset(${toJsonb(rows)}::jsonb) AS t(run_id uuid, key text, attempt integer)
-      WHERE steps.run_id = t.run_id AND steps.key = t.key AND steps.attempt = t.attempt AND steps.status IN ('queued', 'running')`.execute(this.db);
+      FROM jsonb_to_recordset(${toJsonb(rows)}::jsonb) AS t(run_id uuid, key text, attempt integer, requeues integer)
+      WHERE steps.run_id = t.run_id AND steps.key = t.key AND steps.attempt = t.attempt AND steps.status IN ('queued', 'running')
+        AND (t.requeues IS NULL OR steps.requeues = t.requeues)`.execute(this.db);
     return Number(result.numAffectedRows ?? 0);
   }
 }

@@ -239,6 +239,31 @@ const migrations: Record<string, Migration> = {
       `.execute(db);
     },
   },
+  '0013_run_usage': {
+    // The model tokens a run's steps spent (the engine's RunState.usage), held to the workflow's
+    // budget.tokens; each step's share is read from its step.usage events.
+    async up(db: Kysely<unknown>) {
+      await sql`ALTER TABLE runs ADD COLUMN usage jsonb`.execute(db);
+    },
+  },
+  '0015_events_mirror': {
+    // The mirror of run events to RabbitMQ (api, BATON_EVENTS_MIRROR): per run, the last event
+    // number the broker confirmed. No foreign key: its KEY SHARE lock on a run row would wait for
+    // (and hold up) the commits that lock runs FOR UPDATE. The one-row state says when the mirror
+    // was first enabled, which marked every run existing then as mirrored up to its last event.
+    async up(db: Kysely<unknown>) {
+      await sql`
+        CREATE TABLE events_mirror (
+          run_id uuid PRIMARY KEY,
+          seq integer NOT NULL
+        );
+        CREATE TABLE events_mirror_state (
+          id boolean PRIMARY KEY DEFAULT true CHECK (id),
+          enabled_at timestamptz NOT NULL
+        );
+      `.execute(db);
+    },
+  },
   '0016_pauses_and_forks': {
     async up(db) {
       await sql`

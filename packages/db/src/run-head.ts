@@ -7,5 +7,5 @@ export type RunHead = Omit<RunRow, 'definition'>;
 export const RUN_HEAD_COLUMNS = [
   'id', 'tenant', 'status', 'workflow_name', 'template', 'template_version', 'definition_hash', 'input', 'output', 'error',
   'context', 'priority', 'version', 'event_seq', 'submitted_by', 'created_at', 'started_at', 'finished_at', 'used_bytes',
-  'allowed_agents', 'traceparent', 'signals', 'paused_by', 'forked_from', 'forked_from_step',
+  'allowed_agents', 'traceparent', 'signals', 'usage', 'paused_by', 'forked_from', 'forked_from_step',
 ] as const satisfies ReadonlyArray<keyof RunHead>;

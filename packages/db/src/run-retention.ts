@@ -3,8 +3,8 @@ import type { Database } from './schema';
 
 /**
  * Deletes up to `limit` runs that finished before `before`, oldest first, with everything that
- * hangs off them (steps, events, payloads, links: their foreign keys cascade) and their
- * idempotency keys. A child run whose parent has not finished is kept with the parent.
+ * hangs off them (steps, events, payloads, links: their foreign keys cascade), their
+ * idempotency keys and their events mirror cursors. A child run whose parent has not finished is kept with the parent.
  * Rows another transaction holds are skipped, so a sweep never waits on live work.
  * @returns the number of runs deleted; fewer than `limit` means none is left to delete.
  */
@@ -26,6 +26,8 @@ export async function deleteFinishedRuns(db: Kysely<Database>, before: Date, lim
     if (rows.length === 0) return 0;
     const ids = rows.map((r) => r.id);
     await tx.deleteFrom('idempotency_keys').where('run_id', 'in', ids).execute();
+    // The events mirror's cursors have no foreign key (see migration 0015): deleted with their runs here.
+    await tx.deleteFrom('events_mirror').where('run_id', 'in', ids).execute();
     return ids.length;
   });
 }

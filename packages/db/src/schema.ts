@@ -40,6 +40,8 @@ export interface RunsTable {
   /** A fork's origin run and the step it was forked from; null for any other run. */
   forked_from: ColumnType<string | null, string | null | undefined, string | null>;
   forked_from_step: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Tokens the run's steps spent (the engine's `RunState.usage`: `{ promptTokens, completionTokens, totalTokens }`), null for none. */
+  usage: ColumnType<unknown | null, string | null | undefined, string | null>;
 }
 
 export interface StepsTable {
@@ -232,6 +234,17 @@ export interface AgentPausesTable {
   paused_at: Timestamp;
 }
 
+/** The events mirror's cursor: the last event of a run RabbitMQ confirmed (migration 0015). */
+export interface EventsMirrorTable {
+  run_id: string;
+  seq: number;
+}
+
+export interface EventsMirrorStateTable {
+  id: Generated<boolean>;
+  enabled_at: Date;
+}
+
 export interface SettingsTable {
   id: Generated<number>;
   value: Json;
@@ -253,6 +266,8 @@ export interface Database {
   template_pauses: TemplatePausesTable;
   agent_pauses: AgentPausesTable;
   bulk_operations: BulkOperationsTable;
+  events_mirror: EventsMirrorTable;
+  events_mirror_state: EventsMirrorStateTable;
   settings: SettingsTable;
   audit_events: AuditEventsTable;
   concurrency_slots: ConcurrencySlotsTable;

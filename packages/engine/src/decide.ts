@@ -5,7 +5,7 @@ import { DEFAULT_RUN_LIMITS } from './run-limits';
 import { cancelRun, rerunRun, retryRun, submitRun } from './run-lifecycle';
 import { pauseRun, resumeRun } from './run-pause';
 import { signalReceived } from './signals';
-import { stepFailed, stepStarted, stepSucceeded, stepTimedOut } from './step-results';
+import { stepFailed, stepProgress, stepStarted, stepSucceeded, stepTimedOut } from './step-results';
 import { FINAL_RUN_STATUSES, type Decision, type DecideOptions, type RunEvent, type RunState } from './types';
 
 /**
@@ -35,6 +35,9 @@ export async function decide(workflow: CompiledWorkflow, state: RunState, event:
     case 'step.timedOut':
       stepTimedOut(draft, event);
       break;
+    case 'step.progress':
+      stepProgress(draft, event);
+      return draft.decision();
     case 'signal.received':
       signalReceived(draft, event);
       break;

@@ -8,6 +8,7 @@ export type {
   StepError,
   StepState,
   StepStatus,
+  TokenUsage,
 } from './types';
 export { FINAL_RUN_STATUSES, FINAL_STEP_STATUSES, isPayloadRef, type PayloadRef, type DecideOptions } from './types';
 export { initialRun, type InitialRunOptions } from './initial-run';

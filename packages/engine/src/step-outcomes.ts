@@ -91,7 +91,9 @@ export function launch(draft: RunDraft, entry: StepState, delayMs: number, annou
   // A hop's input is an agent's, not the step's template: it reads no secret (a hand-back through `wait` carries the step's input again).
   const names = takesStepInput(draft, entry) ? template.secrets : [];
   const secrets = names.length === 0 ? {} : { secrets: [...names] };
-  draft.command({ type: 'enqueue', key, agent: entry.agent, attempt, input, priority, delayMs, ...timeout, context, ...grant, ...secrets });
+  const limit = draft.workflow.definition.budget?.tokens;
+  const budget = limit === undefined ? {} : { tokenBudget: { limit, used: draft.run('usage')?.totalTokens ?? 0 } };
+  draft.command({ type: 'enqueue', key, agent: entry.agent, attempt, input, priority, delayMs, ...timeout, context, ...grant, ...secrets, ...budget });
   if (announce) draft.emit('step.queued', key, { attempt, agent: entry.agent, delayMs });
 }
 

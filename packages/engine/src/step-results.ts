@@ -5,7 +5,7 @@ import type { RunDraft } from './run-draft';
 import { fail, failAttempt, hasJob, markRunStarted, succeed, withoutDeadline } from './step-outcomes';
 import { LIMIT_EXCEEDED } from './run-limits';
 import { waitTimedOut } from './signals';
-import { isPayloadRef, type RunEvent, type StepState } from './types';
+import { isPayloadRef, type RunEvent, type StepState, type TokenUsage } from './types';
 
 type StepEvent<T extends RunEvent['type']> = Extract<RunEvent, { type: T }>;
 
@@ -26,10 +26,34 @@ export function stepStarted(draft: RunDraft, event: StepEvent<'step.started'>): 
   draft.emit('step.started', entry.key, event.worker === undefined ? { attempt: entry.attempt } : { attempt: entry.attempt, worker: event.worker });
 }
 
+/** Text streamed by the current attempt becomes a history event; the run and the entry stay as they are. */
+export function stepProgress(draft: RunDraft, event: StepEvent<'step.progress'>): void {
+  const entry = current(draft, event.key, event.attempt);
+  if (entry) draft.emit('step.progress', entry.key, { attempt: entry.attempt, text: event.text });
+}
+
+/**
+ * Adds what the attempt spent to the run's usage, and says so in history (`step.usage`, before the
+ * outcome's event): a step's usage is read back from there, a run's from its state.
+ */
+function charge(draft: RunDraft, entry: StepState, usage: TokenUsage | undefined): void {
+  if (usage === undefined) return;
+  const run = draft.run('usage');
+  draft.setRun({
+    usage: {
+      promptTokens: (run?.promptTokens ?? 0) + usage.promptTokens,
+      completionTokens: (run?.completionTokens ?? 0) + usage.completionTokens,
+      totalTokens: (run?.totalTokens ?? 0) + usage.totalTokens,
+    },
+  });
+  draft.emit('step.usage', entry.key, { attempt: entry.attempt, ...usage });
+}
+
 export function stepSucceeded(draft: RunDraft, event: StepEvent<'step.succeeded'>): void {
   const entry = current(draft, event.key, event.attempt);
   if (!entry) return;
   markRunStarted(draft);
+  charge(draft, entry, event.usage);
   const writes = event.contextWrites ?? {};
   const forbidden = forbiddenWrites(draft.step(entry.stepId).def, writes);
   const outputBytes = receivedSize(event.output);
@@ -59,6 +83,7 @@ export function stepFailed(draft: RunDraft, event: StepEvent<'step.failed'>): vo
   const entry = current(draft, event.key, event.attempt);
   if (!entry) return;
   markRunStarted(draft);
+  charge(draft, entry, event.usage);
   failAttempt(draft, entry, event.error, event.retryable);
 }
 

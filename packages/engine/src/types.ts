@@ -82,6 +82,13 @@ export interface StepState {
   heldUntil?: string;
 }
 
+/** Model tokens an agent reported spending (the `llm` agent), summed per step and per run. */
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
 export interface RunState {
   id: string;
   status: RunStatus;
@@ -113,6 +120,8 @@ export interface RunState {
   signals?: Record<string, unknown>;
   /** Who paused the run (a principal's subject, or `template:<name>`), while it is `paused`. */
   pausedBy?: string;
+  /** The tokens its steps reported spending, every attempt included; held to `budget.tokens`. Absent is none. */
+  usage?: TokenUsage;
   steps: Record<string, StepState>;
 }
 
@@ -136,9 +145,18 @@ export type RunEvent =
       contextWrites?: Record<string, unknown>;
       /** The agent ended by handing off instead of returning an output. */
       handoff?: { to: string; input?: unknown; reason?: string };
+      /** The tokens the attempt spent. */
+      usage?: TokenUsage;
     }
-  | { type: 'step.failed'; key: string; attempt: number; error: StepError; retryable: boolean }
+  | { type: 'step.failed'; key: string; attempt: number; error: StepError; retryable: boolean; /** The tokens the attempt spent. */ usage?: TokenUsage }
   | { type: 'step.timedOut'; key: string; attempt: number }
+  | {
+      /** Text an agent streamed while it runs (an LLM's tokens), coalesced by the worker: a history event, nothing else. */
+      type: 'step.progress';
+      key: string;
+      attempt: number;
+      text: string;
+    }
   | {
       type: 'signal.received';
       name: string;
@@ -181,6 +199,8 @@ export type Command =
        * replaces those (and only those) with the values just before the agent runs.
        */
       secrets?: string[];
+      /** The run's `budget.tokens` and the tokens its steps had spent when this attempt was queued; absent without a budget. */
+      tokenBudget?: { limit: number; used: number };
     }
   | {
       type: 'startChildRun';

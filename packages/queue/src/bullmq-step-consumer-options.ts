@@ -7,6 +7,13 @@ export interface StepDelivery {
   jobId: string;
   /** When the job became ready to run, ms since the epoch: when it was added, plus its delay (a retry's backoff). */
   readyAt: number;
+  /**
+   * Whether this delivery may still record its result: false once another delivery of the job holds
+   * its lock (this process lost the lock, paused or starved past `lockMs`, and the attempt was run
+   * again elsewhere). True when Redis cannot tell (no lock at all, Redis unreachable): the attempt's
+   * first result to commit wins either way.
+   */
+  owned(): Promise<boolean>;
 }
 
 /**
@@ -32,12 +39,19 @@ export interface BullmqStepConsumerOptions {
    */
   concurrency?: number;
   /**
-   * How long a job stays locked to this process without a renewal (`WORKER_LOCK_MS`). A job whose
-   * lock expires (its process died) fails at once (`maxStalledCount` 0), and the reconciler runs
-   * the attempt again; the stalled check runs every `min(lockMs, 30 s)`.
-   * @defaultValue 30000
+   * How long a job stays locked to this process without a renewal (`WORKER_LOCK_MS`). The lock is
+   * renewed every `lockMs / 4` and the fleet checks for lapsed locks every `lockMs / 5`, so a dead
+   * worker's job is found within about `1.2 × lockMs`; it fails at once (`maxStalledCount` 0) and
+   * `onLost` is told. A live process whose event loop stalls for about `0.75 × lockMs` (a long GC
+   * pause, CPU starvation, SIGSTOP) loses its jobs the same way.
+   * @defaultValue 5000
    */
   lockMs?: number;
+  /**
+   * Called with a job BullMQ failed because its lock lapsed (its worker died or stalled), on the
+   * process that noticed; the attempt is then the reconciler's to run again or give up on.
+   */
+  onLost?: (job: StepJob) => void;
   /**
    * Called with errors the BullMQ workers emit (connection errors, mostly), and the agent whose
    * queue it was. Without it they are ignored: an 'error' without a listener would crash.

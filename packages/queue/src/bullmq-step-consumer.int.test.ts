@@ -52,7 +52,7 @@ describe('BullmqStepConsumer', () => {
     }
   });
 
-  const consume = (options: { agents: string[]; handler: (j: StepJob, d: StepDelivery) => Promise<void>; concurrency?: number; onError?: (e: Error, agent: string) => void }) => {
+  const consume = (options: { agents: string[]; handler: (j: StepJob, d: StepDelivery) => Promise<void>; concurrency?: number; lockMs?: number; onLost?: (j: StepJob) => void; onError?: (e: Error, agent: string) => void }) => {
     const consumer = new BullmqStepConsumer({ connection: workerRedis, prefix, ...options });
     consumers.push(consumer);
     return consumer;
@@ -72,7 +72,7 @@ describe('BullmqStepConsumer', () => {
     expect([...byKey.keys()].sort()).toEqual(['later', 'now']);
     for (const [key, agent, delay] of [['now', 'echo', 0], ['later', 'delay', 200]] as const) {
       const added = await queue.queue(agent).getJob(stepJobId('run-1', key, 1));
-      expect(byKey.get(key)!.delivery).toEqual({ jobId: stepJobId('run-1', key, 1), readyAt: added!.timestamp + delay });
+      expect(byKey.get(key)!.delivery).toMatchObject({ jobId: stepJobId('run-1', key, 1), readyAt: added!.timestamp + delay });
       expect(byKey.get(key)!.job).toMatchObject({ runId: 'run-1', key, input: { n: 1 } });
     }
     expect(await queue.queue('fail').getJobCountByTypes('prioritized')).toBe(1);
@@ -120,6 +120,33 @@ describe('BullmqStepConsumer', () => {
     await forced.forceClose();
     expect(h.active).toBe(1);
     h.releaseAll();
+  });
+
+  it('a job whose worker stopped renewing its lock fails as lost on another; its first delivery no longer owns it once another holds it', async () => {
+    const first = gate();
+    const stopped = consume({ agents: ['echo'], handler: first.handler, lockMs: 600 });
+    await queue.enqueue([{ job: job({ key: 'lost' }), priority: 5, delayMs: 0 }]);
+    await eventually(() => first.active === 1);
+    const stale = first.seen[0]!.delivery;
+    expect(await stale.owned()).toBe(true);
+    await stopped.forceClose(); // its handler still runs, but nothing renews the lock now, as in a paused process
+    const lost: StepJob[] = [];
+    const second = gate();
+    consume({ agents: ['echo'], handler: second.handler, lockMs: 600, onLost: (j) => lost.push(j) });
+    const id = stepJobId('run-1', 'lost', 1);
+    await eventually(() => lost.length === 1, 5000);
+    expect(lost[0]).toMatchObject({ runId: 'run-1', key: 'lost', attempt: 1 });
+    expect((await queue.jobStates({ echo: [id] })).get(id)).toBe('failed');
+    expect(second.seen).toHaveLength(0); // BullMQ failed it without running it
+    expect(await stale.owned()).toBe(true); // nobody holds it: a late result may still be the first
+    // What the reconciler does with a lost attempt: the same job again, taken by the live consumer.
+    await queue.removeJob('echo', id);
+    await queue.enqueue([{ job: job({ key: 'lost' }), priority: 5, delayMs: 0 }]);
+    await eventually(() => second.active === 1);
+    expect(await stale.owned()).toBe(false);
+    expect(await second.seen[0]!.delivery.owned()).toBe(true);
+    second.releaseAll();
+    first.releaseAll();
   });
 
   it('reports the errors of a queue with its agent', async () => {

@@ -1,10 +1,20 @@
 import { Worker, type Job } from 'bullmq';
-import type { BullmqStepConsumerOptions } from './bullmq-step-consumer-options';
+import type { BullmqStepConsumerOptions, StepDelivery } from './bullmq-step-consumer-options';
 import { DEFAULT_PREFIX, queueName } from './queue-name';
 import type { StepJob } from './step-job';
 
 const DEFAULT_CONCURRENCY = 100;
-const DEFAULT_LOCK_MS = 30_000;
+const DEFAULT_LOCK_MS = 5_000;
+
+/**
+ * BullMQ's lock settings for a lock of `lockMs`. Renewed every quarter of it (BullMQ's timer runs
+ * every eighth and renews the locks older than that), so a renewal may be late by about 0.75 ×
+ * `lockMs` before the lock lapses; the fleet looks for lapsed locks every fifth of it. One renewal
+ * is one script call per agent queue with running jobs, whatever their number.
+ */
+function lockSettings(lockMs: number): { lockDuration: number; lockRenewTime: number; stalledInterval: number } {
+  return { lockDuration: lockMs, lockRenewTime: Math.floor(lockMs / 4), stalledInterval: Math.max(100, Math.floor(lockMs / 5)) };
+}
 
 /**
  * Consumes the step jobs of some agents: one BullMQ `Worker` per `agent.<name>` queue, each
@@ -17,22 +27,33 @@ export class BullmqStepConsumer {
 
   constructor(options: BullmqStepConsumerOptions) {
     const { connection, handler } = options;
-    const lockMs = options.lockMs ?? DEFAULT_LOCK_MS;
     const onError = options.onError ?? (() => undefined);
     this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
-    const process = (job: Job<StepJob>) => handler(job.data, { jobId: job.id!, readyAt: job.timestamp + (job.opts.delay ?? 0) });
+    const prefix = options.prefix ?? DEFAULT_PREFIX;
     this.workers = options.agents.map((agent) => {
+      const process = (job: Job<StepJob>, token?: string) => handler(job.data, delivery(job, token));
       const worker = new Worker<StepJob>(queueName(agent), process, {
         connection,
-        prefix: options.prefix ?? DEFAULT_PREFIX,
+        prefix,
         concurrency: this.concurrency,
-        lockDuration: lockMs,
-        stalledInterval: Math.min(30_000, lockMs),
+        ...lockSettings(options.lockMs ?? DEFAULT_LOCK_MS),
         // A job whose worker died fails at once; the reconciler re-runs it, counting (BATON_MAX_REQUEUES).
         maxStalledCount: 0,
       });
+      const delivery = (job: Job<StepJob>, token: string | undefined): StepDelivery => ({
+        jobId: job.id!,
+        readyAt: job.timestamp + (job.opts.delay ?? 0),
+        owned: async () => {
+          const holder = await connection.get(`${worker.toKey(job.id!)}:lock`).catch(() => null);
+          return holder === null || holder === token;
+        },
+      });
       worker.on('error', (error) => onError(error, agent));
       this.byAgent.set(agent, worker);
+      // A stalled job failed by BullMQ never reached the handler: its attempt is lost, not failed.
+      worker.on('failed', (job) => {
+        if (job && job.stalledCounter > 0) options.onLost?.(job.data);
+      });
       return worker;
     });
   }

@@ -23,6 +23,8 @@ export interface StepJob {
    */
   secrets?: string[];
   tenant?: string;
+  /** The run's `budget.tokens` and what its steps had spent when this attempt was queued; absent without a budget. */
+  tokenBudget?: { limit: number; used: number };
   /**
    * W3C trace context of the span the worker's span continues (its logs carry the trace id). The
    * runtime sets the run's root: the submitting request's span (`runs.traceparent`).

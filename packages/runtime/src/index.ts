@@ -52,6 +52,8 @@ export { MASK, maskSecrets, maskText, maskable } from './secrets/mask-secrets';
 export type { SecretStore } from './secrets/secret-store';
 export { deleteSecret, listSecrets, putSecret, MAX_SECRET_BYTES, type PutSecretInput, type SecretDeps, type SecretSummary } from './use-cases/secrets';
 export { within } from './within';
+export { EventsMirror, type EventsMirrorOptions, type EventsMirrorStore, type MirroredEvent } from './events-mirror';
+export { MAX_MESSAGE_BYTES, isPermanent, messageKey, runFromMessage, type MessageTrigger, type TriggerMessage } from './use-cases/run-from-message';
 export { sweepFinishedRuns, type RetentionDeps, type RetentionOptions } from './retention';
 export { BULK_ACTIONS, BulkOperationRunner, type BulkAction, type BulkFilter, type BulkOperation, type BulkOperationStore, type BulkOperationRunnerOptions } from './bulk-operations';
 export { applyBulkAction, getBulkOperation, startBulkOperation, type BulkOperationDeps, type BulkOperationView } from './use-cases/bulk-operations';

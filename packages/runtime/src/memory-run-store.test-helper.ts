@@ -107,7 +107,7 @@ export class MemoryRunStore implements RunStore {
     return expired.slice(0, limit).map((s) => ({ run_id: s.run_id, key: s.key, attempt: s.attempt }));
   }
 
-  countRequeues(attempts: ReadonlyArray<{ runId: string; key: string; attempt: number }>): Promise<number> {
+  countRequeues(attempts: ReadonlyArray<{ runId: string; key: string; attempt: number; requeues?: number }>): Promise<number> {
     return this.transaction(async (tx) => tx.countRequeues(attempts));
   }
 
@@ -180,11 +180,12 @@ class MemoryTransaction implements RunStoreTransaction {
     }));
   }
 
-  async countRequeues(attempts: ReadonlyArray<{ runId: string; key: string; attempt: number }>): Promise<number> {
+  async countRequeues(attempts: ReadonlyArray<{ runId: string; key: string; attempt: number; requeues?: number }>): Promise<number> {
     let counted = 0;
     for (const a of attempts) {
       const step = this.t.steps.get(a.runId)?.get(a.key);
       if (!step || step.attempt !== a.attempt || (step.status !== 'queued' && step.status !== 'running')) continue;
+      if (a.requeues !== undefined && step.requeues !== a.requeues) continue;
       step.requeues += 1;
       counted++;
     }
@@ -206,7 +207,7 @@ class MemoryTransaction implements RunStoreTransaction {
       if (!run) continue;
       Object.assign(run, {
         status: u.status, output: nullableJsonb(u.output), error: nullableJsonb(u.error), context: jsonb(u.context),
-        started_at: time(u.started_at), finished_at: time(u.finished_at), event_seq: u.event_seq, used_bytes: u.used_bytes, signals: nullableJsonb(u.signals), paused_by: u.paused_by ?? null, version: run.version + 1,
+        started_at: time(u.started_at), finished_at: time(u.finished_at), event_seq: u.event_seq, used_bytes: u.used_bytes, signals: nullableJsonb(u.signals), paused_by: u.paused_by ?? null, usage: nullableJsonb(u.usage), version: run.version + 1,
       });
     }
     this.insertEvents(events);
@@ -228,7 +229,7 @@ class MemoryTransaction implements RunStoreTransaction {
       if (this.t.runs.has(r.id)) throw new Error(`run ${r.id} exists (primary key)`);
       this.t.runs.set(r.id, {
         ...r, definition: jsonb(r.definition), input: jsonb(r.input), output: nullableJsonb(r.output), error: nullableJsonb(r.error),
-        context: jsonb(r.context), allowed_agents: nullableJsonb(r.allowed_agents ?? null), traceparent: r.traceparent ?? null, signals: null, paused_by: r.paused_by ?? null, forked_from: r.forked_from ?? null, forked_from_step: r.forked_from_step ?? null, version: 0, created_at: new Date(r.created_at), started_at: time(r.started_at), finished_at: time(r.finished_at),
+        context: jsonb(r.context), allowed_agents: nullableJsonb(r.allowed_agents ?? null), traceparent: r.traceparent ?? null, signals: null, usage: null, paused_by: r.paused_by ?? null, forked_from: r.forked_from ?? null, forked_from_step: r.forked_from_step ?? null, version: 0, created_at: new Date(r.created_at), started_at: time(r.started_at), finished_at: time(r.finished_at),
       });
     }
     this.upsertSteps(steps);

@@ -16,6 +16,7 @@ export function queuedJob(runId: string, tenant: string, c: Omit<Extract<Command
   const job: StepJob = { runId, key: c.key, attempt: c.attempt, agent: c.agent, input: c.input, timeoutMs: c.timeoutMs, context: c.context, tenant };
   if (c.contextWrite) job.contextWrite = c.contextWrite;
   if (c.secrets) job.secrets = c.secrets;
+  if (c.tokenBudget) job.tokenBudget = c.tokenBudget;
   return {
     job,
     priority: c.priority,

@@ -82,3 +82,29 @@ test('a step queued more recently than settleMs is not looked at: its job may be
   await fixture.runtime.submit({ tenant: 't', workflow: chain('fresh', 1), input: {} });
   expect(await reconciler.tick()).toEqual({ timedOut: 0, requeued: 0, lost: 0 });
 });
+
+test('repair: a lost job of a live attempt runs again at once, counted like a tick\'s; held, finished or unknown attempts are left alone', async () => {
+  const { runtime, presence, reconciler, logger, dispatcher, read, repairs } = reconciling(1);
+  const { id } = await runtime.submit({ tenant: 't', workflow: chain('repair', 2), input: {} });
+  presence.hold(id, 's0');
+  expect(await reconciler.repair([{ runId: id, key: 's0', attempt: 1 }])).toEqual({ requeued: 0, lost: 0 });
+  presence.held_.clear();
+  expect(await reconciler.repair([{ runId: id, key: 's0', attempt: 1 }, { runId: id, key: 's0', attempt: 2 }, { runId: id, key: 'nope', attempt: 1 }])).toEqual({ requeued: 1, lost: 0 });
+  expect(dispatcher.keys(id)).toEqual(['s0#1', 's0#1']);
+  expect((await read(id)).steps.get('s0')).toMatchObject({ status: 'queued', requeues: 1 });
+  expect(logger.lines).toContainEqual(['warn', 'repaired lost jobs', { requeued: 1, lost: 0 }]);
+  expect(await reconciler.repair([{ runId: id, key: 's0', attempt: 1 }])).toEqual({ requeued: 0, lost: 1 });
+  expect((await read(id)).steps.get('s0')).toMatchObject({ status: 'failed', error: { code: 'WORKER_LOST' } });
+  expect(repairs).toEqual({ requeued: 1, lost: 1 });
+  expect(await reconciler.repair([{ runId: id, key: 's0', attempt: 1 }])).toEqual({ requeued: 0, lost: 0 });
+  expect(await reconciler.repair([])).toEqual({ requeued: 0, lost: 0 });
+});
+
+test('a loss seen by a repair and a tick at once is counted and requeued once', async () => {
+  const { runtime, reconciler, dispatcher, read, later } = reconciling(3);
+  const { id } = await runtime.submit({ tenant: 't', workflow: chain('both', 1), input: {} });
+  const [repaired, ticked] = await Promise.all([reconciler.repair([{ runId: id, key: 's0', attempt: 1 }]), reconciler.tick(later())]);
+  expect(repaired.requeued + ticked.requeued).toBe(1);
+  expect((await read(id)).steps.get('s0')).toMatchObject({ status: 'queued', requeues: 1 });
+  expect(dispatcher.keys(id)).toEqual(['s0#1', 's0#1']);
+});

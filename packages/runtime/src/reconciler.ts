@@ -13,7 +13,7 @@ export interface JobPresence {
 
 export interface ReconcilerOptions {
   /** What the reconciler asks of the runtime. */
-  runtime: Pick<Runtime, 'apply' | 'liveSteps' | 'countRequeues' | 'requeue' | 'expiredWaits'> & Partial<Pick<Runtime, 'reconcileChildren'>>;
+  runtime: Pick<Runtime, 'apply' | 'liveSteps' | 'liveAttempts' | 'countRequeues' | 'requeue' | 'expiredWaits'> & Partial<Pick<Runtime, 'reconcileChildren'>>;
   presence: JobPresence;
   logger: RuntimeLogger;
   /** A step queued more recently than this is left alone: its job may be in flight. @defaultValue 2000 */
@@ -43,7 +43,7 @@ export class Reconciler {
   constructor(private readonly options: ReconcilerOptions) {}
 
   async tick(now = new Date()): Promise<{ timedOut: number; requeued: number; lost: number }> {
-    const { runtime, presence } = this.options;
+    const { runtime } = this.options;
     // Not a repair: a wait that timed out is a step failing as its definition says (WAIT_TIMEOUT).
     const waits = await runtime.expiredWaits(now, this.options.limit ?? 5000);
     await Promise.all(waits.map((w) => runtime.apply(w.run_id, { type: 'step.timedOut', key: w.key, attempt: w.attempt })));
@@ -54,27 +54,47 @@ export class Reconciler {
     await Promise.all(expired.map((s) => runtime.apply(s.run_id, { type: 'step.timedOut', key: s.key, attempt: s.attempt })));
     if (expired.length) this.options.repairs?.inc({ kind: 'timedOut' }, expired.length);
     const candidates = live.filter((s): s is LiveStep & { agent: string } => s.agent !== null && !expired.includes(s));
-    if (candidates.length === 0) return { timedOut: expired.length, requeued: 0, lost: 0 };
+    const { requeued, lost } = await this.requeueMissing(candidates);
+    if (requeued > 0 || lost > 0 || expired.length > 0) {
+      this.options.logger.warn('reconciled', { requeued, lost, timedOut: expired.length });
+    }
+    return { timedOut: expired.length, requeued, lost };
+  }
+
+  /**
+   * Runs these attempts again at once, or fails them (`WORKER_LOST`), when they are still live and
+   * Redis no longer holds their job: what a tick does, for the jobs a worker just saw BullMQ fail
+   * as stalled, without waiting for the tick. A tick elsewhere at the same moment may count one
+   * loss twice (the attempt then fails one loss early); the job is enqueued once either way.
+   */
+  async repair(attempts: ReadonlyArray<{ runId: string; key: string; attempt: number }>): Promise<{ requeued: number; lost: number }> {
+    const live = await this.options.runtime.liveAttempts(attempts);
+    const repaired = await this.requeueMissing(live.filter((s): s is LiveStep & { agent: string } => s.agent !== null));
+    if (repaired.requeued > 0 || repaired.lost > 0) this.options.logger.warn('repaired lost jobs', repaired);
+    return repaired;
+  }
+
+  private async requeueMissing(candidates: Array<LiveStep & { agent: string }>): Promise<{ requeued: number; lost: number }> {
+    const { runtime, presence } = this.options;
+    if (candidates.length === 0) return { requeued: 0, lost: 0 };
     const targets = candidates.map((s) => ({ runId: s.run_id, key: s.key, attempt: s.attempt, agent: s.agent, requeues: s.requeues }));
     const held = await presence.held(targets);
     const max = this.options.maxRequeues ?? 3;
     const missing = targets.filter((_, i) => !held[i]);
     const again = missing.filter((t) => t.requeues < max);
     const lost = missing.filter((t) => t.requeues >= max);
-    // Counted before the enqueue: a crash in between costs a re-run, never a count.
-    await runtime.countRequeues(again);
-    for (const t of again) await presence.release(t);
-    await runtime.requeue(again);
+    // Counted before the enqueue: a crash in between costs a re-run, never a count. Each loss is
+    // counted once however many reconcilers saw it (a repair and a tick): the one that counts it requeues it.
+    const counted = await Promise.all(again.map((t) => runtime.countRequeues([t])));
+    const mine = again.filter((_, i) => counted[i] === 1);
+    for (const t of mine) await presence.release(t);
+    // Fewer when some finished meanwhile (their job completed, so Redis did not "hold" it).
+    const requeued = await runtime.requeue(mine);
     await Promise.all(lost.map((t) => runtime.apply(t.runId, workerLost(t, max))));
     const repairs = this.options.repairs;
-    if (repairs) {
-      if (again.length) repairs.inc({ kind: 'requeued' }, again.length);
-      if (lost.length) repairs.inc({ kind: 'lost' }, lost.length);
-    }
-    if (missing.length > 0 || expired.length > 0) {
-      this.options.logger.warn('reconciled', { requeued: again.length, lost: lost.length, timedOut: expired.length });
-    }
-    return { timedOut: expired.length, requeued: again.length, lost: lost.length };
+    if (requeued) repairs?.inc({ kind: 'requeued' }, requeued);
+    if (lost.length) repairs?.inc({ kind: 'lost' }, lost.length);
+    return { requeued, lost: lost.length };
   }
 
   /** Sub-workflow steps hold no job: their lost child starts, results and deadlines, and orphaned children. */

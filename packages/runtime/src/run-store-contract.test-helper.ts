@@ -54,7 +54,7 @@ export function runStoreContract(name: string, open: () => Promise<RunStoreUnder
       expect(head).toEqual({
         id: run.id, tenant: run.tenant, status: 'running', workflow_name: 'wf', template: null, template_version: null, definition_hash: 'h',
         input: { a: [1, 'x'], b: 2 }, output: null, error: null, context: {}, priority: 5, version: 0, event_seq: 1, submitted_by: 'key-1',
-        created_at: at(run.created_at), started_at: at(run.started_at!), finished_at: null, used_bytes: 10, traceparent: TRACE, allowed_agents: ['echo', 'http'], signals: null, paused_by: null, forked_from: null, forked_from_step: null,
+        created_at: at(run.created_at), started_at: at(run.started_at!), finished_at: null, used_bytes: 10, traceparent: TRACE, allowed_agents: ['echo', 'http'], signals: null, usage: null, paused_by: null, forked_from: null, forked_from_step: null,
       });
       expect(await store.definitions([run.id])).toEqual(new Map([[run.id, run.definition]]));
       expect(await store.steps([run.id])).toEqual([expect.objectContaining({ run_id: run.id, key: 'a', input: { k: 'a' }, queued_at: at('2026-01-01T00:00:00Z'), requeues: 0 })]);
@@ -179,6 +179,10 @@ export function runStoreContract(name: string, open: () => Promise<RunStoreUnder
       expect((await store.liveSteps(new Date(t(10)), 1)).map((s) => s.key)).toEqual(['early']);
       expect(await store.countRequeues([{ runId: run.id, key: 'done', attempt: 1 }, { runId: run.id, key: 'late', attempt: 1 }])).toBe(1);
       expect(await store.countRequeues([])).toBe(0);
+      // Given the count it saw, a second reconciler does not count the same loss again.
+      expect(await store.countRequeues([{ runId: run.id, key: 'late', attempt: 1, requeues: 1 }])).toBe(1);
+      expect(await store.countRequeues([{ runId: run.id, key: 'late', attempt: 1, requeues: 1 }])).toBe(0);
+      expect((await store.liveSteps(new Date(t(10)), 10)).find((s) => s.key === 'late')!.requeues).toBe(2);
     });
 
     test('expiredWaits: waiting attempts whose deadline is before the time, earliest first, at most `limit`', async () => {

@@ -60,6 +60,10 @@ export interface RunStore extends RunStoreAccess {
   liveSteps(queuedBefore: Date, limit: number): Promise<LiveStep[]>;
   /** Attempts of `wait` steps still waiting past their timeout (deadline before `now`), the earliest deadline first. */
   expiredWaits(now: Date, limit: number): Promise<ExpiredWait[]>;
-  /** Counts one more requeue of each attempt still live (the same attempt, queued or running); answers how many. */
-  countRequeues(attempts: ReadonlyArray<{ runId: string; key: string; attempt: number }>): Promise<number>;
+  /**
+   * Counts one more requeue of each attempt still live (the same attempt, queued or running); answers
+   * how many. An attempt given with `requeues` is counted only while its count is still that: of two
+   * reconcilers that saw the same loss, one counts it (and requeues it).
+   */
+  countRequeues(attempts: ReadonlyArray<{ runId: string; key: string; attempt: number; requeues?: number }>): Promise<number>;
 }

@@ -209,6 +209,10 @@ describe('the reconciler\'s methods', () => {
     expect(dispatcher.enqueued[1]).toEqual(dispatcher.enqueued[0]);
     expect(await runtime.requeue([])).toBe(0);
     expect((await runtime.liveSteps(new Date(Date.now() + 60_000), 10))[0]!.requeues).toBe(1);
+    // Finished since the reconciler looked: not run again.
+    await runtime.apply(id, { type: 'step.succeeded', key: 'a', attempt: 1, output: 1 });
+    expect(await runtime.requeue([{ runId: id, key: 'a', attempt: 1 }])).toBe(0);
+    expect(dispatcher.enqueued).toHaveLength(2);
   });
 });
 

@@ -203,14 +203,24 @@ export class Runtime {
     return this.options.store.liveSteps(queuedBefore, limit);
   }
 
-  /** Counts one more requeue of each attempt that is still live; answers how many were counted. */
-  countRequeues(attempts: readonly AttemptRef[]): Promise<number> {
+  /** Those of these attempts still queued or running with a job of their own (the reconciler's repair of lost jobs). */
+  async liveAttempts(refs: readonly AttemptRef[]): Promise<LiveStep[]> {
+    if (refs.length === 0) return [];
+    const wanted = new Set(refs.map((r) => `${r.runId}|${r.key}|${r.attempt}`));
+    const rows = await this.options.store.steps([...new Set(refs.map((r) => r.runId))]);
+    return rows
+      .filter((r) => wanted.has(`${r.run_id}|${r.key}|${r.attempt}`) && (r.status === 'queued' || r.status === 'running') && r.agent !== null && r.handoff === null)
+      .map((r) => ({ run_id: r.run_id, key: r.key, agent: r.agent, status: r.status, attempt: r.attempt, queued_at: r.queued_at, deadline_at: r.deadline_at, requeues: r.requeues }));
+  }
+
+  /** Counts one more requeue of each attempt that is still live (and still at `requeues`, when given); answers how many were counted. */
+  countRequeues(attempts: ReadonlyArray<AttemptRef & { requeues?: number }>): Promise<number> {
     return this.options.store.countRequeues(attempts);
   }
 
   /**
-   * Enqueues the jobs of these live attempts again, rebuilt from what the store holds (the same
-   * job the engine's command made); answers how many were enqueued.
+   * Enqueues the jobs of these attempts again, rebuilt from what the store holds (the same job the
+   * engine's command made), those still queued or running only; answers how many were enqueued.
    */
   async requeue(targets: readonly AttemptRef[]): Promise<number> {
     const jobs = await this.jobsFor(targets);
@@ -269,7 +279,9 @@ export class Runtime {
     const heads = new Map((await store.heads(runIds)).map((h) => [h.id, h]));
     const workflows = await this.workflows.forRuns(store, [...heads.values()]);
     const wanted = new Set(targets.map((t) => `${t.runId}|${t.key}|${t.attempt}`));
-    const rows = (await store.steps(runIds)).filter((r) => wanted.has(`${r.run_id}|${r.key}|${r.attempt}`));
+    // Only attempts still live now: one that finished since the reconciler looked (its job then
+    // completed, so Redis no longer "held" it) must not run again.
+    const rows = (await store.steps(runIds)).filter((r) => wanted.has(`${r.run_id}|${r.key}|${r.attempt}`) && (r.status === 'queued' || r.status === 'running'));
     return rows.flatMap((row) => {
       const head = heads.get(row.run_id);
       const step = workflows.get(row.run_id)?.steps.get(row.step_id);

@@ -80,6 +80,7 @@ export function runFromHead(head: RunHead, steps: Record<string, StepState>): Ru
     allowedAgents: (head.allowed_agents as string[] | null | undefined) ?? undefined,
     signals: (head.signals as Record<string, unknown> | null | undefined) ?? undefined,
     pausedBy: head.paused_by ?? undefined,
+    usage: (head.usage as RunState['usage'] | null | undefined) ?? undefined,
     steps,
   });
 }
@@ -97,5 +98,6 @@ export function runUpdate(state: RunState, eventSeq: number): RunUpdate {
     used_bytes: state.usedBytes ?? 0,
     signals: state.signals ?? null,
     paused_by: state.pausedBy ?? null,
+    usage: state.usage ?? null,
   };
 }

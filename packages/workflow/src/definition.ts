@@ -77,6 +77,16 @@ const runConcurrencySchema = z
   })
   .strict();
 
+/** The most tokens a run's budget may name: past `Number.MAX_SAFE_INTEGER` sums would lose precision. */
+const MAX_BUDGET_TOKENS = 1_000_000_000_000;
+
+/**
+ * What a run may spend. `tokens`: the model tokens (prompt and completion) its steps may use in
+ * all; once they are spent, the next step that spends tokens (the `llm` agent) fails with
+ * `BUDGET_EXHAUSTED` instead of calling the model.
+ */
+const budgetSchema = z.object({ tokens: z.number().int().min(1).max(MAX_BUDGET_TOKENS) }).strict();
+
 /** An event type of `POST /v1/events` and a template's `on`. */
 export const EVENT_TYPE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 
@@ -97,6 +107,7 @@ export const workflowSchema = z
     name: z.string().regex(WORKFLOW_NAME, 'must match [a-z0-9][a-z0-9._-]{0,63}'),
     description: z.string().max(2000).optional(),
     concurrency: runConcurrencySchema.optional(),
+    budget: budgetSchema.optional(),
     /** A JSON Schema for the run's input. */
     input: z.record(z.unknown()).optional(),
     steps: z.array(stepSchema).min(1, 'a workflow needs at least one step').max(MAX_STEPS, `at most ${MAX_STEPS} steps`),

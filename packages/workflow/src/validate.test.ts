@@ -112,6 +112,18 @@ describe('validate: the schema', () => {
       ],
     ],
     ['too many steps', wf(Array.from({ length: 1001 }, (_, i) => echo(`s${i}`))), [{ path: 'steps', message: 'at most 1000 steps' }]],
+    ['a token budget', wf([echo('a')], { budget: { tokens: 5000 } }), []],
+    [
+      'a budget of no tokens, with an unknown field',
+      wf([echo('a')], { budget: { tokens: 0, cost: 1 } }),
+      [
+        { path: 'budget.tokens', message: 'number must be greater than or equal to 1' },
+        { path: 'budget.cost', message: 'unknown field' },
+      ],
+    ],
+    ['a budget of a fractional token', wf([echo('a')], { budget: { tokens: 1.5 } }), [{ path: 'budget.tokens', message: 'expected integer, received float' }]],
+    ['a budget past 10^12 tokens', wf([echo('a')], { budget: { tokens: 1e13 } }), [{ path: 'budget.tokens', message: 'number must be less than or equal to 1000000000000' }]],
+    ['a budget without tokens', wf([echo('a')], { budget: {} }), [{ path: 'budget.tokens', message: 'is required' }]],
   ])('%s', (_name, definition, problems) => {
     expect(problemsOf(definition)).toEqual(problems);
   });

@@ -37,7 +37,7 @@ describe('bulk operations through HTTP', () => {
   };
 
   beforeAll(async () => {
-    baton = await BatonHarness.start({ workers: 1, env: { BATON_ADMIN_KEY: ADMIN, BATON_KEY_PEPPER: randomBytes(32).toString('base64url'), DB_POOL_SIZE: '10' } });
+    baton = await BatonHarness.start({ workers: 1, env: { BATON_ADMIN_KEY: ADMIN, BATON_KEY_PEPPER: randomBytes(32).toString('base64url'), DB_POOL_SIZE: '10', BATON_RATE_LIMIT_PER_MINUTE: '0' } });
     for (const [who, tenant, role] of [['a', 'tenant-a', 'admin'], ['b', 'tenant-b', 'admin'], ['operator', 'tenant-a', 'operator'], ['viewer', 'tenant-a', 'viewer'], ['submitter', 'tenant-a', 'submitter']] as const) {
       const created = await baton.request('POST', '/v1/api-keys', { name: who, role, tenant }, as(ADMIN));
       expect(created.status).toBe(201);

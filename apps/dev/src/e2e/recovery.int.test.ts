@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { BatonHarness } from '../testing/baton-harness';
 import { startPostgres, startRedis, waitFor } from '../testing/ephemeral-services';
 
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
 const slowChain = (name: string) => ({
   name,
@@ -38,7 +38,7 @@ test('a worker killed with SIGKILL mid-step: the run still completes', async () 
     await waitFor(async () => {
       const agents = await baton.request('GET', '/v1/agents');
       return agents.body.items.some((a: { name: string; workers: number }) => a.name === 'delay' && a.workers > 0);
-    }, 20_000, 'the worker process did not register');
+    }, 60_000, 'the worker process did not register'); // a node process may take long to load on a busy machine
     const id = await baton.submit({ name: 'killed', steps: [{ id: 'work', agent: 'delay', input: { ms: 1500, value: 'done' } }, { id: 'after', agent: 'echo', needs: ['work'] }] });
     await baton.waitFor(id, { status: 'running', timeoutMs: 20_000 });
     child.kill('SIGKILL');
@@ -93,7 +93,7 @@ test('SIGTERM: a worker finishes its active step within the grace period and exi
     await waitFor(async () => {
       const agents = await baton.request('GET', '/v1/agents');
       return agents.body.items.some((a: { name: string; workers: number }) => a.name === 'delay' && a.workers > 0);
-    }, 20_000, 'the worker process did not register');
+    }, 60_000, 'the worker process did not register'); // a node process may take long to load on a busy machine
     const id = await baton.submit({ name: 'graceful', steps: [{ id: 'work', agent: 'delay', input: { ms: 800, value: 'finished' } }] });
     await baton.waitFor(id, { status: 'running', timeoutMs: 10_000 });
     child.kill('SIGTERM');

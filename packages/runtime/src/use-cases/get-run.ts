@@ -1,5 +1,6 @@
 import { authorize, type Principal } from '@baton/auth';
 import { attemptLogs, type AttemptEvent } from './attempt-log';
+import { stepUsages } from './step-usage';
 import { hydrateWithin } from './hydrate-within';
 import { loadRun } from './load-run';
 import type { AgentDirectory } from './agent-directory';
@@ -18,7 +19,12 @@ export async function getRun(deps: Pick<UseCaseDeps, 'queries' | 'viewBudgetByte
   const [steps, events] = await Promise.all([deps.queries.steps(principal.tenant, id), historyOf(deps.queries, principal.tenant, id)]);
   const view = toRunView(run, steps);
   const logs = attemptLogs(events);
-  for (const step of view.steps) step.attemptLog = logs.get(step.key) ?? [];
+  const usages = stepUsages(events);
+  for (const step of view.steps) {
+    step.attemptLog = logs.get(step.key) ?? [];
+    const usage = usages.get(step.key);
+    if (usage) step.usage = usage;
+  }
   const hydrated = (await hydrateWithin(view, deps.viewBudgetBytes, (ids) => deps.queries.payloads(principal.tenant, ids))) as RunView;
   await markWaiting(hydrated.steps, deps.agents);
   if (deps.runLinks) await markLinks(hydrated, run, deps.runLinks);

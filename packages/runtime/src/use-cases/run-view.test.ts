@@ -44,7 +44,7 @@ describe('orderSteps', () => {
 const run: RunRow = {
   id: 'r', tenant: 'default', status: 'running', workflow_name: 'wf', template: null, template_version: null, definition,
   definition_hash: 'h', input: { x: 1 }, output: null, error: null, context: {}, priority: 5, version: 1, event_seq: 2,
-  submitted_by: 'admin-key', created_at: at, started_at: at, finished_at: null, used_bytes: 0, allowed_agents: null, traceparent: null, signals: null,
+  submitted_by: 'admin-key', created_at: at, started_at: at, finished_at: null, used_bytes: 0, allowed_agents: null, traceparent: null, signals: null, usage: null,
   paused_by: null, forked_from: null, forked_from_step: null,
 };
 

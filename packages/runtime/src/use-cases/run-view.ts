@@ -1,4 +1,5 @@
 import type { RunRow, StepRow } from '@baton/db';
+import type { TokenUsage } from '@baton/engine';
 import type { AttemptLogEntry } from './attempt-log';
 
 /** A run as `GET /v1/runs/:id` shows it (API.md); absent optional fields are left out, never null. */
@@ -21,6 +22,8 @@ export interface RunView {
   forkedFrom?: { id: string; step: string; links: { self: string } };
   /** Who paused a paused run (a principal's subject, or `template:<name>`). */
   pausedBy?: string;
+  /** The model tokens its steps spent, every attempt included (absent: none reported). */
+  usage?: TokenUsage;
   steps: StepView[];
 }
 
@@ -43,6 +46,8 @@ export interface StepView {
   waitingForSignal?: { signal: string; timeoutAt?: string };
   /** A sub-workflow step: the child run of its current attempt. */
   childRunId?: string;
+  /** The model tokens this entry spent, every attempt included (absent: none reported). */
+  usage?: TokenUsage;
 }
 
 /** One row of `GET /v1/runs`. */
@@ -154,6 +159,7 @@ export function toRunView(run: RunRow, steps: StepRow[]): RunView {
     ...present<Pick<RunView, 'startedAt' | 'finishedAt'>>({ startedAt: iso(run.started_at), finishedAt: iso(run.finished_at) }),
     ...(run.forked_from ? { forkedFrom: { id: run.forked_from, step: run.forked_from_step!, links: { self: `/v1/runs/${run.forked_from}` } } } : {}),
     ...(run.status === 'paused' && run.paused_by ? { pausedBy: run.paused_by } : {}),
+    ...present<Pick<RunView, 'usage'>>({ usage: run.usage as TokenUsage | null }),
     steps: orderSteps(steps, run.definition).map(toStepView),
   };
 }
