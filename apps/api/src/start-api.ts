@@ -171,13 +171,14 @@ export async function startApi(
     }), (l) => l.close(), 'settings');
     await live.refresh();
     res.own(subscribeSettingsChanges(redis, config.queuePrefix, () => void live.refresh(), (err) => redisError('settings channel error', { error: err.message })), (c) => c.close(), 'settings channel');
+    const templatePauses = new KyselyTemplatePauses(db.kysely);
     const app = createApp({
       bulkOperations: { bulkOperations, bulkRunner },
       runtime,
       queries,
       runLinks,
       runEvents,
-      templatePauses: new KyselyTemplatePauses(db.kysely),
+      templatePauses,
       agentPauses: new AgentPauses({ records: new KyselyAgentPauses(db.kysely), queue }),
       secrets: { secrets: new KyselySecretStore(db.kysely), secretCipher: config.secretKeys && new SecretCipher(config.secretKeys.current, config.secretKeys.old) },
       agents,
@@ -207,7 +208,7 @@ export async function startApi(
       leader.start();
     }
     res.own(startTriggers(config.bus.triggers, {
-      runtime, agents, readDefinition: parseOffThread, limits: config.limits, templateCatalog: templates.catalog, templates: templates.templates,
+      runtime, agents, readDefinition: parseOffThread, limits: config.limits, templateCatalog: templates.catalog, templates: templates.templates, templatePauses,
     }, logger), (t) => t.close(), 'triggers');
 
     let closing: Promise<void> | undefined;

@@ -93,16 +93,16 @@ describe('npm start: the api and the worker from one environment', () => {
     expect([worker.queuePrefix, worker.logLevel, worker.concurrency]).toEqual(['staging.eu', 'info', 5]);
   });
 
-  test('gives the worker BATON_AUTO_PAUSE, and names a bad one', () => {
-    expect(loadDevConfig({ BATON_AUTO_PAUSE: 'failureRate=0.5,window=60s,minSteps=20' }).worker.autoPause).toEqual({ failureRate: 0.5, windowMs: 60_000, minSteps: 20 });
-    expect(() => loadDevConfig({ BATON_AUTO_PAUSE: 'always' })).toThrow(/ {2}- BATON_AUTO_PAUSE: must be "failureRate=/);
-  });
-
   test('gives the llm agent its endpoint, key and model, and never shows the key or the URL', () => {
     const { worker } = loadDevConfig({ BATON_LLM_BASE_URL: 'http://127.0.0.1:9/v1', BATON_LLM_API_KEY: 'sk-dev-key', BATON_LLM_MODEL: 'tiny' });
     expect(worker.agentConfig?.llm).toEqual({ baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-dev-key', model: 'tiny' });
     const bad = () => loadDevConfig({ BATON_LLM_BASE_URL: 'gopher://sk-dev-key@x', BATON_LLM_API_KEY: 'sk-dev-key' });
     expect(bad).toThrow('  - BATON_LLM_BASE_URL: must be an http:// or https:// URL');
     expect(bad).toThrow(expect.objectContaining({ message: expect.not.stringMatching(/sk-dev-key/) }));
+  });
+
+  test('gives the worker BATON_AUTO_PAUSE, and names a bad one', () => {
+    expect(loadDevConfig({ BATON_AUTO_PAUSE: 'failureRate=0.5,window=60s,minSteps=20' }).worker.autoPause).toEqual({ failureRate: 0.5, windowMs: 60_000, minSteps: 20 });
+    expect(() => loadDevConfig({ BATON_AUTO_PAUSE: 'always' })).toThrow(/ {2}- BATON_AUTO_PAUSE: must be "failureRate=/);
   });
 });

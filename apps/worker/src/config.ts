@@ -34,10 +34,10 @@ const Schema = sharedEnvSchema.extend({
   BATON_PUBLISH_EXCHANGE: z.preprocess(emptyAsUnset, publishExchangeSchema.default('baton')),
   BATON_HTTP_ALLOW: envVar.list(),
   BATON_FILES_ROOT: envVar.text(''),
-  BATON_AUTO_PAUSE: z.preprocess(emptyAsUnset, autoPauseSchema.optional()),
   BATON_LLM_BASE_URL: z.preprocess(emptyAsUnset, llmConfigSchema.shape.baseUrl),
   BATON_LLM_API_KEY: envVar.text(''),
   BATON_LLM_MODEL: envVar.text(''),
+  BATON_AUTO_PAUSE: z.preprocess(emptyAsUnset, autoPauseSchema.optional()),
   METRICS_PORT: envVar.integer(0, 65_535, 9464),
   METRICS_HOST: envVar.text('127.0.0.1'),
 });

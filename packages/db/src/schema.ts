@@ -35,13 +35,13 @@ export interface RunsTable {
   traceparent: ColumnType<string | null, string | null | undefined, string | null>;
   /** Signals kept until a wait step takes them (the engine's `RunState.signals`: a JSON object by name), null for none. */
   signals: ColumnType<unknown | null, string | null | undefined, string | null>;
+  /** Tokens the run's steps spent (the engine's `RunState.usage`: `{ promptTokens, completionTokens, totalTokens }`), null for none. */
+  usage: ColumnType<unknown | null, string | null | undefined, string | null>;
   /** Who paused the run (the engine's `RunState.pausedBy`), while it is paused. */
   paused_by: ColumnType<string | null, string | null | undefined, string | null>;
   /** A fork's origin run and the step it was forked from; null for any other run. */
   forked_from: ColumnType<string | null, string | null | undefined, string | null>;
   forked_from_step: ColumnType<string | null, string | null | undefined, string | null>;
-  /** Tokens the run's steps spent (the engine's `RunState.usage`: `{ promptTokens, completionTokens, totalTokens }`), null for none. */
-  usage: ColumnType<unknown | null, string | null | undefined, string | null>;
 }
 
 export interface StepsTable {
@@ -201,39 +201,6 @@ export interface RunLinksTable {
   depth: number;
 }
 
-export interface BulkOperationsTable {
-  id: string;
-  tenant: string;
-  action: string;
-  filter: ColumnType<unknown, string, string>;
-  status: string;
-  cursor_created_at: Date | null;
-  cursor_id: string | null;
-  matched: number;
-  done: ColumnType<number, number | undefined, number>;
-  failed: ColumnType<number, number | undefined, number>;
-  created_by: string;
-  created_at: Date;
-  updated_at: Date;
-  finished_at: Date | null;
-}
-
-/** A template whose new runs are admitted paused (`POST /v1/templates/:name/pause`) until it is resumed. */
-export interface TemplatePausesTable {
-  tenant: string;
-  name: string;
-  paused_by: string;
-  paused_at: Timestamp;
-}
-
-/** An agent whose queue is paused fleet-wide: who paused it (`auto` for the failure-rate trip), why and when. */
-export interface AgentPausesTable {
-  name: string;
-  paused_by: string;
-  reason: string | null;
-  paused_at: Timestamp;
-}
-
 /** The events mirror's cursor: the last event of a run RabbitMQ confirmed (migration 0015). */
 export interface EventsMirrorTable {
   run_id: string;
@@ -262,16 +229,50 @@ export interface AuditEventsTable {
   data: Json;
 }
 
+/** A template whose new runs are admitted paused (`POST /v1/templates/:name/pause`) until it is resumed. */
+export interface TemplatePausesTable {
+  tenant: string;
+  name: string;
+  paused_by: string;
+  paused_at: Timestamp;
+}
+
+/** An agent whose queue is paused fleet-wide: who paused it (`auto` for the failure-rate trip), why and when. */
+export interface AgentPausesTable {
+  name: string;
+  paused_by: string;
+  reason: string | null;
+  paused_at: Timestamp;
+}
+
+/** A bulk operation (`/v1/bulk-operations`): its filter, cursor and counts; the runner's source of truth. */
+export interface BulkOperationsTable {
+  id: string;
+  tenant: string;
+  action: string;
+  filter: ColumnType<unknown, string, string>;
+  status: string;
+  cursor_created_at: Date | null;
+  cursor_id: string | null;
+  matched: number;
+  done: ColumnType<number, number | undefined, number>;
+  failed: ColumnType<number, number | undefined, number>;
+  created_by: string;
+  created_at: Date;
+  updated_at: Date;
+  finished_at: Date | null;
+}
+
 export interface Database {
-  template_pauses: TemplatePausesTable;
-  agent_pauses: AgentPausesTable;
   bulk_operations: BulkOperationsTable;
+  concurrency_pools: ConcurrencyPoolsTable;
   events_mirror: EventsMirrorTable;
   events_mirror_state: EventsMirrorStateTable;
   settings: SettingsTable;
   audit_events: AuditEventsTable;
+  template_pauses: TemplatePausesTable;
+  agent_pauses: AgentPausesTable;
   concurrency_slots: ConcurrencySlotsTable;
-  concurrency_pools: ConcurrencyPoolsTable;
   concurrency_runs: ConcurrencyRunsTable;
   run_links: RunLinksTable;
   templates: TemplatesTable;

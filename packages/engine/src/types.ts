@@ -118,10 +118,10 @@ export interface RunState {
    * step that waits for its name. Absent is none.
    */
   signals?: Record<string, unknown>;
-  /** Who paused the run (a principal's subject, or `template:<name>`), while it is `paused`. */
-  pausedBy?: string;
   /** The tokens its steps reported spending, every attempt included; held to `budget.tokens`. Absent is none. */
   usage?: TokenUsage;
+  /** Who paused the run (a principal's subject, or `template:<name>`), while it is `paused`. */
+  pausedBy?: string;
   steps: Record<string, StepState>;
 }
 

@@ -207,7 +207,7 @@ class MemoryTransaction implements RunStoreTransaction {
       if (!run) continue;
       Object.assign(run, {
         status: u.status, output: nullableJsonb(u.output), error: nullableJsonb(u.error), context: jsonb(u.context),
-        started_at: time(u.started_at), finished_at: time(u.finished_at), event_seq: u.event_seq, used_bytes: u.used_bytes, signals: nullableJsonb(u.signals), paused_by: u.paused_by ?? null, usage: nullableJsonb(u.usage), version: run.version + 1,
+        started_at: time(u.started_at), finished_at: time(u.finished_at), event_seq: u.event_seq, used_bytes: u.used_bytes, signals: nullableJsonb(u.signals), usage: nullableJsonb(u.usage), paused_by: u.paused_by ?? null, version: run.version + 1,
       });
     }
     this.insertEvents(events);

@@ -79,8 +79,8 @@ export function runFromHead(head: RunHead, steps: Record<string, StepState>): Ru
     usedBytes: head.used_bytes > 0 ? head.used_bytes : undefined,
     allowedAgents: (head.allowed_agents as string[] | null | undefined) ?? undefined,
     signals: (head.signals as Record<string, unknown> | null | undefined) ?? undefined,
-    pausedBy: head.paused_by ?? undefined,
     usage: (head.usage as RunState['usage'] | null | undefined) ?? undefined,
+    pausedBy: head.paused_by ?? undefined,
     steps,
   });
 }
@@ -97,7 +97,7 @@ export function runUpdate(state: RunState, eventSeq: number): RunUpdate {
     event_seq: eventSeq,
     used_bytes: state.usedBytes ?? 0,
     signals: state.signals ?? null,
-    paused_by: state.pausedBy ?? null,
     usage: state.usage ?? null,
+    paused_by: state.pausedBy ?? null,
   };
 }

@@ -13,7 +13,7 @@ const MAX_RETRY_MS = 30_000;
  * logged without its body; `retry` after a delay growing with the trigger's consecutive failures
  * while a dependency is down. A run already started for the message's id is found, not repeated.
  */
-export function messageHandler(deps: EventDeps & Pick<UseCaseDeps, 'agents' | 'runtime'>, trigger: TriggerConfig, logger: Logger): (message: TriggerMessage) => Promise<Verdict> {
+export function messageHandler(deps: EventDeps & Pick<UseCaseDeps, 'agents' | 'runtime' | 'templatePauses'>, trigger: TriggerConfig, logger: Logger): (message: TriggerMessage) => Promise<Verdict> {
   let failures = 0;
   return async (message) => {
     const meta = { trigger: trigger.name, messageId: message.id };

@@ -9,7 +9,7 @@ import { NatsTrigger } from './nats-trigger';
  * Consumes every trigger's queue or subject in the background (a broker that is down is retried,
  * and holds up nothing else). Every api instance consumes: they compete for the messages.
  */
-export function startTriggers(triggers: readonly TriggerConfig[], deps: EventDeps & Pick<UseCaseDeps, 'agents' | 'runtime'>, logger: Logger): { close(): Promise<void> } {
+export function startTriggers(triggers: readonly TriggerConfig[], deps: EventDeps & Pick<UseCaseDeps, 'agents' | 'runtime' | 'templatePauses'>, logger: Logger): { close(): Promise<void> } {
   const consumers = triggers.map((trigger) => {
     const handle = messageHandler(deps, trigger, logger);
     const common = { name: trigger.name, url: trigger.source.url, prefetch: trigger.prefetch, handle, logger };

@@ -134,26 +134,6 @@ export const OPERATIONS = {
     },
     responses: answers({ 202: jsonAnswer('delivered', A.SignalSent) }, 404, 409, 415),
   },
-  'POST /v1/runs/:id/pause': {
-    operationId: 'pauseRun', tags: ['runs'], summary: 'Pause a run: it starts no new step until resumed',
-    request: { params: RunId },
-    responses: answers({ 202: jsonAnswer('paused', A.RunChanged) }, 404, 409),
-  },
-  'POST /v1/runs/:id/resume': {
-    operationId: 'resumeRun', tags: ['runs'], summary: 'Resume a paused run where it stopped',
-    request: { params: RunId },
-    responses: answers({ 202: jsonAnswer('resumed', A.RunChanged) }, 404, 409),
-  },
-  'POST /v1/runs/:id/rerun': {
-    operationId: 'rerunRun', tags: ['runs'], summary: 'Re-run a finished run from a step (with an edited input), upstream outputs kept',
-    request: { params: RunId, body: jsonBody(RerunBody) },
-    responses: answers({ 202: jsonAnswer('running again', A.RunChanged) }, 400, 404, 409),
-  },
-  'POST /v1/runs/:id/fork': {
-    operationId: 'forkRun', tags: ['runs'], summary: 'A new run from a step of this one, upstream outputs copied',
-    request: { params: RunId, body: jsonBody(ForkBody) },
-    responses: answers({ 202: jsonAnswer('the new run', A.RunSubmitted) }, 400, 404, 409),
-  },
   'POST /v1/bulk-operations': {
     operationId: 'startBulkOperation', tags: ['runs'], summary: 'Cancel, retry, pause or resume every run of the tenant a filter matches, in batches',
     request: { body: jsonBody(StartBulkOperationBody) },
@@ -183,16 +163,6 @@ export const OPERATIONS = {
     operationId: 'listAgents', tags: ['agents'], summary: 'The agents workers serve',
     responses: answers({ 200: jsonAnswer('the agents', A.AgentsAnswer) }),
   },
-  'POST /v1/agents/:name/pause': {
-    operationId: 'pauseAgent', tags: ['agents'], summary: "Pause an agent's queue for the whole fleet (admins)",
-    request: { params: z.object({ name: z.string().describe("the agent's name") }) },
-    responses: answers({ 202: jsonAnswer('paused', z.record(z.unknown()).describe('the agent and its pause')) }, 404),
-  },
-  'POST /v1/agents/:name/resume': {
-    operationId: 'resumeAgent', tags: ['agents'], summary: "Resume an agent's queue (admins)",
-    request: { params: z.object({ name: z.string().describe("the agent's name") }) },
-    responses: answers({ 202: jsonAnswer('resumed', z.record(z.unknown()).describe('the agent')) }, 404),
-  },
   'GET /v1/stats': {
     operationId: 'getStats', tags: ['runs'], summary: 'Per agent and per template: count, success rate, durations, queue waits, throughput',
     request: { query: StatsQuery },
@@ -212,16 +182,6 @@ export const OPERATIONS = {
     operationId: 'getTemplate', tags: ['templates'], summary: 'The latest version of a template',
     request: { params: TemplateName },
     responses: answers({ 200: jsonAnswer('the template', A.TemplateAnswer) }, 404),
-  },
-  'POST /v1/templates/:name/pause': {
-    operationId: 'pauseTemplate', tags: ['templates'], summary: 'Admit the new runs of a template paused until it is resumed',
-    request: { params: TemplateName },
-    responses: answers({ 202: jsonAnswer('paused', z.record(z.unknown()).describe('the template and its pause')) }, 404),
-  },
-  'POST /v1/templates/:name/resume': {
-    operationId: 'resumeTemplate', tags: ['templates'], summary: 'Admit the new runs of a template running again',
-    request: { params: TemplateName },
-    responses: answers({ 202: jsonAnswer('resumed', z.record(z.unknown()).describe('the template')) }, 404),
   },
   'GET /v1/templates/:name/versions/:version': {
     operationId: 'getTemplateVersion', tags: ['templates'], summary: 'A given version of a template',
@@ -295,5 +255,45 @@ export const OPERATIONS = {
       body: { required: true, content: { 'application/merge-patch+json': { schema: SettingsPatch }, 'application/json': { schema: SettingsPatch } } },
     },
     responses: answers({ 200: jsonAnswer('the new settings', A.SettingsAnswer) }, 400, 413, 415, 501),
+  },
+  'POST /v1/runs/:id/pause': {
+    operationId: 'pauseRun', tags: ['runs'], summary: 'Pause a run: it starts no new step; running steps finish and are recorded; timers keep their deadlines',
+    request: { params: RunId },
+    responses: answers({ 202: jsonAnswer('paused (pausing twice changes nothing)', z.record(z.unknown())) }, 404, 409),
+  },
+  'POST /v1/runs/:id/resume': {
+    operationId: 'resumeRun', tags: ['runs'], summary: 'Resume a paused run where it stopped',
+    request: { params: RunId },
+    responses: answers({ 202: jsonAnswer('resumed', z.record(z.unknown())) }, 404, 409),
+  },
+  'POST /v1/runs/:id/rerun': {
+    operationId: 'rerunRun', tags: ['runs'], summary: 'Re-run a finished run from a step (with an edited input, if given) and everything downstream; upstream outputs kept',
+    request: { params: RunId, body: jsonBody(RerunBody) },
+    responses: answers({ 202: jsonAnswer('re-running', z.record(z.unknown())) }, 400, 404, 409, 413, 415),
+  },
+  'POST /v1/runs/:id/fork': {
+    operationId: 'forkRun', tags: ['runs'], summary: 'A new run linked to its origin (forkedFrom), upstream outputs copied',
+    request: { params: RunId, body: jsonBody(ForkBody) },
+    responses: answers({ 202: jsonAnswer('the new run', A.RunSubmitted) }, 400, 404, 409, 413, 415),
+  },
+  'POST /v1/templates/:name/pause': {
+    operationId: 'pauseTemplate', tags: ['templates'], summary: 'New runs of the template are admitted paused until it is resumed',
+    request: { params: TemplateName },
+    responses: answers({ 202: jsonAnswer('paused', z.record(z.unknown())) }, 404),
+  },
+  'POST /v1/templates/:name/resume': {
+    operationId: 'resumeTemplate', tags: ['templates'], summary: 'Resume a template and the runs its pause held',
+    request: { params: TemplateName },
+    responses: answers({ 202: jsonAnswer('resumed', z.record(z.unknown())) }, 404),
+  },
+  'POST /v1/agents/:name/pause': {
+    operationId: 'pauseAgent', tags: ['agents'], summary: 'Pause an agent\'s queue fleet-wide (admins): running jobs finish, no new one starts',
+    request: { params: z.object({ name: z.string() }) },
+    responses: answers({ 202: jsonAnswer('paused', z.record(z.unknown())) }, 404),
+  },
+  'POST /v1/agents/:name/resume': {
+    operationId: 'resumeAgent', tags: ['agents'], summary: 'Resume an agent\'s queue',
+    request: { params: z.object({ name: z.string() }) },
+    responses: answers({ 202: jsonAnswer('resumed', z.record(z.unknown())) }, 404),
   },
 } satisfies Record<RouteKey, Operation>;

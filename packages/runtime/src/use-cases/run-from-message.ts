@@ -48,7 +48,7 @@ export function messageKey(trigger: Pick<MessageTrigger, 'name'>, id: string): s
  * @throws BatonError INVALID_JSON, PAYLOAD_TOO_LARGE, and what `postEvent` or `submitRun` throw;
  * see {@link isPermanent} for which are worth a redelivery.
  */
-export async function runFromMessage(deps: EventDeps & Pick<UseCaseDeps, 'agents' | 'runtime'>, trigger: MessageTrigger, message: TriggerMessage): Promise<{ runs: string[] }> {
+export async function runFromMessage(deps: EventDeps & Pick<UseCaseDeps, 'agents' | 'runtime' | 'templatePauses'>, trigger: MessageTrigger, message: TriggerMessage): Promise<{ runs: string[] }> {
   if (message.body.byteLength > MAX_MESSAGE_BYTES) {
     throw new BatonError('PAYLOAD_TOO_LARGE', `the message is ${message.body.byteLength} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit`);
   }

@@ -18,12 +18,12 @@ export interface RunView {
   /** A sub-workflow's run: the run and the step that started it. */
   parentRunId?: string;
   parentStepKey?: string;
+  /** The model tokens its steps spent, every attempt included (absent: none reported). */
+  usage?: TokenUsage;
   /** A fork's origin: the run it was forked from and the step it re-ran from. */
   forkedFrom?: { id: string; step: string; links: { self: string } };
   /** Who paused a paused run (a principal's subject, or `template:<name>`). */
   pausedBy?: string;
-  /** The model tokens its steps spent, every attempt included (absent: none reported). */
-  usage?: TokenUsage;
   steps: StepView[];
 }
 
@@ -157,9 +157,9 @@ export function toRunView(run: RunRow, steps: StepRow[]): RunView {
     ...present<Pick<RunView, 'output' | 'error'>>({ output: run.output, error: run.error }),
     createdAt: iso(run.created_at)!,
     ...present<Pick<RunView, 'startedAt' | 'finishedAt'>>({ startedAt: iso(run.started_at), finishedAt: iso(run.finished_at) }),
+    ...present<Pick<RunView, 'usage'>>({ usage: run.usage as TokenUsage | null }),
     ...(run.forked_from ? { forkedFrom: { id: run.forked_from, step: run.forked_from_step!, links: { self: `/v1/runs/${run.forked_from}` } } } : {}),
     ...(run.status === 'paused' && run.paused_by ? { pausedBy: run.paused_by } : {}),
-    ...present<Pick<RunView, 'usage'>>({ usage: run.usage as TokenUsage | null }),
     steps: orderSteps(steps, run.definition).map(toStepView),
   };
 }

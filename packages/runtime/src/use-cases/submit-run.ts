@@ -5,7 +5,7 @@ import type { SubmitResult } from '../admission';
 import { bodyHash } from './canonical-json';
 import { checkInput, checkWorkflow } from './check-workflow';
 import { catalogTemplates, checkSubWorkflows } from './sub-workflow-refs';
-import { templateSubmission, type TemplateRunDeps, type TemplateSubmission } from './template-runs';
+import { templateSubmission, type TemplateSubmission } from './template-runs';
 import type { UseCaseDeps } from './use-case-deps';
 
 /**
@@ -44,7 +44,7 @@ export interface SubmitRunInput {
  * IDEMPOTENCY_CONFLICT (the key was used with another submission), UNAVAILABLE
  */
 export async function submitRun(
-  deps: Pick<UseCaseDeps, 'runtime' | 'agents' | 'readDefinition' | 'limits' | 'templateCatalog'> & Pick<TemplateRunDeps, 'templatePauses'>,
+  deps: Pick<UseCaseDeps, 'runtime' | 'agents' | 'readDefinition' | 'limits' | 'templateCatalog' | 'templatePauses'>,
   principal: Principal,
   submission: SubmitRunInput,
 ): Promise<SubmitResult> {
