@@ -33,8 +33,8 @@ const { 'import-x/resolver': _defaultResolver, ...importSettings } = importX.fla
 
 const tests = ['**/*.test.ts', '**/test-*.ts', '**/*.test-helper.ts'];
 // Root files (this config, jest's, scripts/) are tooling: the root's devDependencies serve them;
-// a workspace's own scripts/ (the client's type generator) are served by its devDependencies.
-const tooling = ['*.mjs', '*.ts', '.*.mjs', 'scripts/**', 'scripts/**/.*', 'packages/*/scripts/**'];
+// a workspace's own scripts/ (the client's type generator) and a Vite config are served by its devDependencies.
+const tooling = ['*.mjs', '*.ts', '.*.mjs', 'scripts/**', 'scripts/**/.*', '**/vite.config.ts', 'packages/*/scripts/**'];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'bench/**', '**/*.js'] },
@@ -48,11 +48,11 @@ export default tseslint.config(
   },
   {
     // The import graph: no cycles, no undeclared dependencies, the direction of ARCHITECTURE.md.
-    files: ['**/*.ts', '**/*.mjs'],
+    files: ['**/*.ts', '**/*.tsx', '**/*.mjs'],
     plugins: { 'import-x': importX },
     settings: {
       ...importSettings,
-      'import-x/resolver-next': [createTypeScriptImportResolver({ project: ['tsconfig.json', 'scripts/tsconfig.json'], noWarnOnMultipleProjects: true })],
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: ['tsconfig.json', 'scripts/tsconfig.json', 'apps/console/tsconfig.json'], noWarnOnMultipleProjects: true })],
     },
     rules: {
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
@@ -70,7 +70,7 @@ export default tseslint.config(
   {
     // Logging, metrics and tracing libraries live behind core's ports, in packages/telemetry only.
     // (The purity rule below replaces this one for engine, workflow and core, and bans them too.)
-    files: ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts'],
+    files: ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts', 'apps/*/src/**/*.tsx'],
     ignores: ['packages/telemetry/src/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['winston', 'prom-client', '@opentelemetry/*'], message: 'only @baton/telemetry imports these; take a Logger, Meter or Tracer (@baton/core)' }] }],

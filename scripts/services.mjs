@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // Makes sure the services the tests and `npm start` need are up, here or on a fresh Debian machine:
-// Redis on 127.0.0.1:6379 and Postgres on 127.0.0.1:5432 (and RabbitMQ on 5672 with --rabbitmq).
+// Redis on 127.0.0.1:6379 and Postgres on 127.0.0.1:5432 (and, with --brokers, RabbitMQ on 5672
+// and NATS with JetStream on 4222: the bus tests need them, `npm start` does not).
 // With --tools it also installs the programs some tests run: Chromium (the Bull Board browser test)
 // and promtool (the Prometheus rules test), with apt-get when missing.
 // A service whose URL is set in the environment (REDIS_URL, DATABASE_URL, RABBITMQ_URL) is someone
 // else's and left alone. Starts what is down (installing it with apt-get when missing), then waits
 // until each accepts connections. Idempotent; well under a second when everything is up.
 //
-// Usage: node scripts/services.mjs [--rabbitmq] [--tools]
-import { spawnSync } from 'node:child_process';
+// Usage: node scripts/services.mjs [--brokers] [--tools]
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -86,6 +87,7 @@ const probePostgres = () =>
   });
 
 const probeRabbit = () => probe(5672, undefined, () => undefined);
+const probeNats = () => probe(4222, undefined, () => undefined);
 
 // ---- commands ----------------------------------------------------------------------------------
 
@@ -202,6 +204,23 @@ async function rabbitmq() {
   console.log(`rabbitmq: ${installed}started`);
 }
 
+async function nats() {
+  if (process.env.BATON_TEST_NATS_URL) return console.log('nats: BATON_TEST_NATS_URL is set, left alone');
+  if ((await probeNats()).up) return console.log('nats: already running');
+  let installed = '';
+  if (!has('nats-server')) {
+    aptInstall('nats-server');
+    installed = 'installed and ';
+  }
+  if (!(await probeNats()).up) {
+    const store = join(tmpdir(), 'baton-nats-jetstream');
+    const child = spawn(has('nats-server') ? 'nats-server' : '/usr/sbin/nats-server', ['-a', HOST, '-p', '4222', '-js', '-sd', store], { detached: true, stdio: 'ignore' });
+    child.unref();
+  }
+  await waitFor('nats', probeNats);
+  console.log(`nats: ${installed}started`);
+}
+
 /** Programs the tests run, by the path they run them at, and the Debian package of each. */
 const TOOLS = [
   ['/usr/bin/chromium', 'chromium'],
@@ -223,7 +242,8 @@ function tools() {
 
 try {
   if (process.argv.includes('--tools')) tools();
-  await Promise.all([redis(), postgres(), ...(process.argv.includes('--rabbitmq') ? [rabbitmq()] : [])]);
+  const brokers = process.argv.includes('--brokers') || process.argv.includes('--rabbitmq');
+  await Promise.all([redis(), postgres(), ...(brokers ? [rabbitmq(), nats()] : [])]);
 } catch (error) {
   console.error(`services: ${error.message}`);
   process.exit(1);

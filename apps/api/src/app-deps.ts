@@ -63,4 +63,6 @@ export interface AppDeps {
   agentPauses?: UseCaseDeps['agentPauses'];
   /** Live run events for `GET /v1/runs/:id/events` (one Redis subscriber per process); absent, that route answers NOT_CONFIGURED. */
   runEvents?: RunEventHub;
+  /** The web console's build, served at `/console`. @defaultValue `apps/console/dist` (`DEFAULT_CONSOLE_DIR`) */
+  consoleDir?: string;
 }

@@ -2,6 +2,7 @@ import express from 'express';
 import type { AppDeps } from './app-deps';
 import { authenticate } from './auth-middleware';
 import { BOARD_PATH, bullBoard, type BoardQueues } from './bull-board';
+import { CONSOLE_PATH, DEFAULT_CONSOLE_DIR, consoleRoutes } from './console-routes';
 import { limitByAddress } from './rate-limit';
 import { guard } from './route-permissions';
 import { adminKeyAuthenticator, openAuthenticator } from '@baton/auth';
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps): express.Express {
   if (limits) app.use(limitByAddress(limits));
   // After the address limit: unlike the health checks, /openapi.json is no load balancer's.
   app.use(docsRoutes());
+  app.use(CONSOLE_PATH, mountedRoute(`${CONSOLE_PATH}/*`), consoleRoutes(deps.consoleDir ?? DEFAULT_CONSOLE_DIR, guard('USE /console')));
   app.use(jsonBody(config.bodyLimit));
   // The use cases' dependencies: the routes are adapters of those use cases.
   const cases: UseCaseDeps = {

@@ -27,6 +27,8 @@ export const ROUTE_PERMISSIONS = {
   'GET /v1/runs': 'run.read',
   'GET /v1/runs/:id': 'run.read',
   'GET /v1/runs/:id/history': 'run.read',
+  'GET /v1/runs/:id/definition': 'run.read',
+  'GET /v1/runs/:id/steps/:key': 'run.read',
   'GET /v1/runs/:id/events': 'run.read',
   'POST /v1/runs/:id/cancel': 'run.cancel',
   'POST /v1/runs/:id/retry': 'run.retry',
@@ -64,6 +66,8 @@ export const ROUTE_PERMISSIONS = {
   // Agent2Agent: the JSON-RPC methods ask more of the caller's role (SendMessage run.submit, CancelTask run.cancel).
   'GET /a2a/:template/.well-known/agent-card.json': 'template.read',
   'POST /a2a/:template': 'run.read',
+  // The web console's static files: no data in them; its calls to /v1 carry the key.
+  'USE /console': PUBLIC,
 } as const satisfies Record<string, Action | typeof PUBLIC>;
 
 export type RouteKey = keyof typeof ROUTE_PERMISSIONS;

@@ -102,7 +102,10 @@ describe.each(tagged('invalid-workflow'))('invalid workflow example at $where', 
 
 describe.each(tagged('submit'))('submission example at $where', ({ block, agents }) => {
   test('has a valid workflow and input', () => {
-    const body = JSON.parse(block.text) as Record<string, unknown>;
+    // A JSON body, or a YAML one (`application/yaml`): parseWorkflow reads both.
+    const read = parseWorkflow(block.text);
+    const body = (read.ok ? read.definition : {}) as Record<string, unknown>;
+    expect(read.ok).toBe(true);
     expect(Object.keys(body).filter((k) => !['workflow', 'input', 'priority'].includes(k))).toEqual([]);
     expect(check(body.workflow, agents)).toEqual([]);
     const parsed = parseWorkflow(body.workflow);

@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'SIGNAL_NOT_FOUND'
   | 'BULK_OPERATION_NOT_FOUND'
   | 'AGENT_NOT_FOUND'
+  | 'STEP_NOT_FOUND'
   // 408: the request did not arrive in time.
   | 'REQUEST_TIMEOUT'
   // 409: the resource is not in a state that allows it.

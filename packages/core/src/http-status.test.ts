@@ -14,6 +14,7 @@ describe('httpStatusOf', () => {
     ['PAYLOAD_NOT_FOUND', 404],
     ['SECRET_NOT_FOUND', 404],
     ['API_KEY_NOT_FOUND', 404],
+    ['STEP_NOT_FOUND', 404],
     ['REQUEST_TIMEOUT', 408],
     ['IDEMPOTENCY_CONFLICT', 409],
     ['RUN_FINISHED', 409],

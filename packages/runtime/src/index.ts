@@ -18,6 +18,8 @@ export { checkInput, checkWorkflow, type CheckDeps, type CheckLimits, type Check
 export type { UseCaseDeps } from './use-cases/use-case-deps';
 export { submitRun, type SubmitRunInput } from './use-cases/submit-run';
 export { getRun } from './use-cases/get-run';
+export { getRunDefinition, type RunDefinitionView } from './use-cases/get-run-definition';
+export { getRunStep, type StepDetailView } from './use-cases/get-run-step';
 export {
   getRunHistory, historyEnded, readHistory, toHistorySlice, MAX_HISTORY_PAGE, type HistorySlice, type RunEventView, type RunHistory, type RunHistoryInput,
 } from './use-cases/run-history';

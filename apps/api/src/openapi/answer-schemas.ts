@@ -49,6 +49,18 @@ export const StepAnswer = z.object({
   childRunId: z.string().optional(),
 }).openapi('Step') satisfies z.ZodType<StepView>;
 
+export const StepDetailAnswer = StepAnswer.omit({ attemptLog: true }).extend({
+  input: json('the evaluated input of its latest attempt (a secret as its `«secret:NAME»` marker); absent before it was queued').optional(),
+}).openapi('StepDetail');
+
+export const RunDefinitionAnswer = z.object({
+  id: z.string(),
+  workflow: z.string().describe("the definition's name"),
+  template: z.string().optional(),
+  version: z.number().int().optional(),
+  definition: z.record(z.unknown()).describe('the workflow definition the run recorded (docs/workflows.md)'),
+}).openapi('RunDefinition');
+
 export const RunAnswer = z.object({
   id: z.string(),
   status: z.string().describe('queued, running, succeeded, failed or cancelled'),

@@ -48,6 +48,12 @@ const definitionBody = (description: string) => ({
 // Every setting of a patch may also be null (removes it).
 const SettingsPatch = z.object(Object.fromEntries(Object.entries(runtimeSettingsSchema.shape).map(([k, v]) => [k, (v as z.ZodTypeAny).nullable()]))).strict()
   .describe('an RFC 7386 JSON merge patch of the settings: null removes a setting or a map entry');
+/** A JSON body that may also come as YAML (docs/api.md, A YAML body): the same fields, or only the workflow. */
+const jsonOrYamlBody = (schema: z.ZodTypeAny, description: string) => ({
+  description,
+  required: true,
+  content: { 'application/json': { schema }, 'application/yaml': { schema: z.string().describe('a YAML document: these fields, or only a workflow definition') } },
+});
 
 const RunId = z.object({ id: z.string().describe('the run id') });
 const TemplateName = z.object({ name: z.string().describe("the template's name") });
@@ -89,9 +95,13 @@ export const OPERATIONS = {
     operationId: 'queueDashboard', tags: ['operations'], summary: 'Bull Board over the agent queues (operators read, admins change)',
     responses: answers({ 200: { description: 'HTML', content: { 'text/html': { schema: z.string() } } } }),
   },
+  'USE /console': {
+    operationId: 'console', tags: ['operations'], summary: 'The web console (static files; its calls to /v1 carry the key)', security: [],
+    responses: { 200: { description: 'HTML, or a file of the console', content: { 'text/html': { schema: z.string() } } }, 404: jsonAnswer('no such file, or the console is not built', A.ErrorAnswer) },
+  },
   'POST /v1/runs': {
     operationId: 'submitRun', tags: ['runs'], summary: 'Submit a run of a workflow or a template',
-    request: { headers: IdempotencyKey, body: jsonBody(SubmitBody, 'a `workflow` definition or a `template` name (with `version`), the `input`, a `priority` 1..10') },
+    request: { headers: IdempotencyKey, body: jsonOrYamlBody(SubmitBody, 'a `workflow` definition or a `template` name (with `version`), the `input`, a `priority` 1..10') },
     responses: answers({ 202: jsonAnswer('queued', A.RunSubmitted), 200: jsonAnswer('the run this idempotency key made before', A.RunSubmitted) }, 400, 404, 409, 413, 415),
   },
   'GET /v1/runs': {
@@ -103,6 +113,16 @@ export const OPERATIONS = {
     operationId: 'getRun', tags: ['runs'], summary: 'A run and its steps',
     request: { params: RunId },
     responses: answers({ 200: jsonAnswer('the run', A.RunAnswer) }, 404),
+  },
+  'GET /v1/runs/:id/definition': {
+    operationId: 'getRunDefinition', tags: ['runs'], summary: 'The workflow definition the run recorded (to draw its graph)',
+    request: { params: RunId },
+    responses: answers({ 200: jsonAnswer('the definition', A.RunDefinitionAnswer) }, 404),
+  },
+  'GET /v1/runs/:id/steps/:key': {
+    operationId: 'getRunStep', tags: ['runs'], summary: 'One entry of a run, with its input',
+    request: { params: RunId.extend({ key: z.string().describe('the entry\'s key, URL-encoded (`each%5B3%5D`)') }) },
+    responses: answers({ 200: jsonAnswer('the entry', A.StepDetailAnswer) }, 404),
   },
   'GET /v1/runs/:id/history': {
     operationId: 'getRunHistory', tags: ['runs'], summary: "A page of the run's events",
@@ -151,7 +171,7 @@ export const OPERATIONS = {
   },
   'POST /v1/workflows/validate': {
     operationId: 'validateWorkflow', tags: ['workflows'], summary: 'The checks of a submission, recording nothing',
-    request: { body: jsonBody(ValidateBody) },
+    request: { body: jsonOrYamlBody(ValidateBody, 'the `workflow` to check') },
     responses: answers({ 200: jsonAnswer('valid', A.Valid) }, 400, 413, 415),
   },
   'POST /v1/events': {

@@ -1,11 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { RunStatus } from '@baton/engine';
-import { cancelRun, forkRun, getRun, listRuns, pauseRun, rerunRun, resumeRun, retryRun, submitRun, type UseCaseDeps } from '@baton/runtime';
+import { cancelRun, forkRun, getRun, getRunDefinition, getRunStep, listRuns, pauseRun, rerunRun, resumeRun, retryRun, submitRun, type UseCaseDeps } from '@baton/runtime';
 import { principalOf } from '../auth-middleware';
 import { guard } from '../route-permissions';
 import { parseRequest } from '../parse-request';
 import { allowQuery } from '../query-params';
+import { submissionOf } from '../yaml-submission';
 
 export const RUN_STATUSES = ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
 
@@ -51,7 +52,7 @@ export function runRoutes(deps: UseCaseDeps): Router {
   });
 
   router.post('/v1/runs', guard('POST /v1/runs'), allowQuery(), async (req, res) => {
-    const body = parseRequest(SubmitBody, req.body, 'request body');
+    const body = parseRequest(SubmitBody, await submissionOf(req.body, deps), 'request body');
     const run = await submitRun(deps, principalOf(req), { ...body, idempotencyKey: req.get('idempotency-key'), requestId: req.requestId, traceparent: req.traceparent });
     req.log = req.log.child({ runId: run.id });
     res.setHeader('Location', links(run.id).self);
@@ -64,6 +65,14 @@ export function runRoutes(deps: UseCaseDeps): Router {
 
   router.get('/v1/runs/:id', guard('GET /v1/runs/:id'), allowQuery(), async (req, res) => {
     res.json(await getRun(deps, principalOf(req), { id: req.params.id }));
+  });
+
+  router.get('/v1/runs/:id/definition', guard('GET /v1/runs/:id/definition'), allowQuery(), async (req, res) => {
+    res.json(await getRunDefinition(deps, principalOf(req), { id: req.params.id }));
+  });
+
+  router.get('/v1/runs/:id/steps/:key', guard('GET /v1/runs/:id/steps/:key'), allowQuery(), async (req, res) => {
+    res.json(await getRunStep(deps, principalOf(req), { id: req.params.id, key: req.params.key }));
   });
 
   router.post('/v1/runs/:id/retry', guard('POST /v1/runs/:id/retry'), allowQuery(), async (req, res) => {

@@ -5,6 +5,7 @@ import { principalOf } from '../auth-middleware';
 import { guard } from '../route-permissions';
 import { parseRequest } from '../parse-request';
 import { allowQuery } from '../query-params';
+import { submissionOf } from '../yaml-submission';
 
 export const ValidateBody = z
   .object({ workflow: z.unknown().refine((w) => w !== undefined, 'required') }, {
@@ -18,7 +19,7 @@ export function workflowRoutes(deps: UseCaseDeps): Router {
 
   /** The same checks as a submission, without recording anything: 200 or a 400 listing every problem. */
   router.post('/v1/workflows/validate', guard('POST /v1/workflows/validate'), allowQuery(), async (req, res) => {
-    const body = parseRequest(ValidateBody, req.body, 'request body');
+    const body = parseRequest(ValidateBody, await submissionOf(req.body, deps), 'request body');
     res.json(await validateWorkflow(deps, principalOf(req), body));
   });
 

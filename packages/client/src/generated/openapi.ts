@@ -120,6 +120,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/console": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The web console (static files; its calls to /v1 carry the key) */
+        get: operations["console"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/runs": {
         parameters: {
             query?: never;
@@ -147,6 +164,40 @@ export interface paths {
         };
         /** A run and its steps */
         get: operations["getRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs/{id}/definition": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workflow definition the run recorded (to draw its graph) */
+        get: operations["getRunDefinition"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs/{id}/steps/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One entry of a run, with its input */
+        get: operations["getRunStep"];
         put?: never;
         post?: never;
         delete?: never;
@@ -808,6 +859,47 @@ export interface components {
             parentStepKey?: string;
             steps: components["schemas"]["Step"][];
         };
+        RunDefinition: {
+            id: string;
+            /** @description the definition's name */
+            workflow: string;
+            template?: string;
+            version?: number;
+            /** @description the workflow definition the run recorded (docs/workflows.md) */
+            definition: {
+                [key: string]: unknown;
+            };
+        };
+        StepDetail: {
+            /** @description the step's id in the definition */
+            id: string;
+            /** @description identifies the execution: the id, `each[3]` for a forEach item, `a>handoff:1` for a hand-off hop */
+            key: string;
+            status: string;
+            agent?: string;
+            attempts: number;
+            /** @description the step's output, or `{ "$ref": "/v1/payloads/<id>" }` past the response budget */
+            output?: unknown;
+            /** @description why the step failed */
+            error?: unknown;
+            reason?: string;
+            /** Format: date-time */
+            startedAt?: string;
+            /** Format: date-time */
+            finishedAt?: string;
+            waitingFor?: {
+                agent: string;
+                reason: string;
+            };
+            waitingForSignal?: {
+                signal: string;
+                /** Format: date-time */
+                timeoutAt?: string;
+            };
+            childRunId?: string;
+            /** @description the evaluated input of its latest attempt (a secret as its `«secret:NAME»` marker); absent before it was queued */
+            input?: unknown;
+        };
         RunEvent: {
             /** @description the event's sequence number in the run (the SSE `id:`) */
             seq: number;
@@ -1369,6 +1461,35 @@ export interface operations {
             };
         };
     };
+    console: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML, or a file of the console */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description no such file, or the console is not built */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listRuns: {
         parameters: {
             query?: {
@@ -1467,6 +1588,7 @@ export interface operations {
                     input?: unknown;
                     priority?: number;
                 };
+                "application/yaml": string;
             };
         };
         responses: {
@@ -1590,6 +1712,144 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Run"];
+                };
+            };
+            /** @description no or bad credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role may not do this (or an agent outside the caller's allow-list) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found (another tenant's resource too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate limited: see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency (Redis, Postgres) is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRunDefinition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the definition */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDefinition"];
+                };
+            };
+            /** @description no or bad credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role may not do this (or an agent outside the caller's allow-list) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found (another tenant's resource too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate limited: see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency (Redis, Postgres) is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRunStep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the run id */
+                id: string;
+                /** @description the entry's key, URL-encoded (`each%5B3%5D`) */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the entry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepDetail"];
                 };
             };
             /** @description no or bad credentials */
@@ -2283,11 +2543,13 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description the `workflow` to check */
         requestBody: {
             content: {
                 "application/json": {
                     workflow: unknown;
                 };
+                "application/yaml": string;
             };
         };
         responses: {

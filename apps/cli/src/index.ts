@@ -1,0 +1,2 @@
+export { createProgram } from './program';
+export { loadCliConfig, configPath, type CliConfig } from './cli-config';

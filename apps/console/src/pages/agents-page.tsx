@@ -1,0 +1,63 @@
+import { useState } from 'react';
+import { formatDuration, formatTime } from '../format';
+import { StatusBadge } from '../status';
+import { useLoad } from '../use-api';
+
+const WINDOWS = ['15m', '1h', '24h', '7d'];
+const p95 = (p: { p95?: number | null }) => formatDuration(p.p95);
+const percent = (rate: number | null) => (rate === null ? '—' : `${(rate * 100).toFixed(rate === 1 ? 0 : 1)} %`);
+
+/** Live workers per agent (`/v1/agents`) and what they did in a window (`/v1/stats`), refreshed every 5 s. */
+export function AgentsPage() {
+  const [window, setWindow] = useState('1h');
+  const agents = useLoad((api) => api.listAgents(), [], 5000);
+  const stats = useLoad((api) => api.stats(window), [window], 5000);
+  const byAgent = new Map(stats.data?.agents.map((a) => [a.agent, a]));
+  return (
+    <section>
+      <div className="page-head">
+        <h1>Agents</h1>
+        <label>Window{' '}
+          <select value={window} onChange={(e) => setWindow(e.target.value)}>{WINDOWS.map((w) => <option key={w}>{w}</option>)}</select>
+        </label>
+      </div>
+      {(agents.error ?? stats.error) && <p className="error" role="alert">{(agents.error ?? stats.error)!.message}</p>}
+      <table className="table">
+        <thead>
+          <tr><th>Agent</th><th>Status</th><th>Workers</th><th>Steps</th><th>Success</th><th>Throughput</th><th>p95 duration</th><th>p95 queue wait</th><th>Last seen</th></tr>
+        </thead>
+        <tbody>
+          {agents.data?.map((a) => {
+            const s = byAgent.get(a.name);
+            return (
+              <tr key={a.name}>
+                <td><strong>{a.name}</strong><br /><small className="muted">{a.description}</small></td>
+                <td><StatusBadge status={a.workers > 0 ? 'online' : 'offline'} /></td>
+                <td>{a.workers}</td>
+                <td>{s?.count ?? 0}</td>
+                <td>{s ? percent(s.successRate) : '—'}</td>
+                <td>{s ? `${s.throughputPerMinute} / min` : '—'}</td>
+                <td>{s ? p95(s.durationMs) : '—'}</td>
+                <td>{s ? p95(s.queueWaitMs) : '—'}</td>
+                <td>{formatTime(a.lastSeenAt)}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <h2>Workflows</h2>
+      <table className="table">
+        <thead><tr><th>Workflow</th><th>Runs</th><th>Success</th><th>Throughput</th><th>p95 duration</th><th>p95 queue wait</th></tr></thead>
+        <tbody>
+          {stats.data?.templates.map((t) => (
+            <tr key={`${t.kind}:${t.template}`}>
+              <td>{t.template} <small className="muted">{t.kind}</small></td>
+              <td>{t.count}</td><td>{percent(t.successRate)}</td><td>{t.throughputPerMinute} / min</td><td>{p95(t.durationMs)}</td><td>{p95(t.queueWaitMs)}</td>
+            </tr>
+          ))}
+          {stats.data && stats.data.templates.length === 0 && <tr><td colSpan={6} className="muted">No run finished in the last {window}.</td></tr>}
+        </tbody>
+      </table>
+    </section>
+  );
+}
