@@ -84,7 +84,7 @@ async function startProcesses(opts, testDb, prefix) {
   }
   started = true;
   log(`baton: api on :${port} and ${opts.workers} worker(s) ready in ${Math.round(performance.now() - t0)} ms`);
-  return { api, workers, http, port };
+  return { api, workers, http, port, adminKey };
 }
 
 /**

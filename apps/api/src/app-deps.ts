@@ -1,4 +1,4 @@
-import type { AgentDirectory, ReadinessReport, RunQueries, StatsQueries, UseCaseDeps } from '@baton/runtime';
+import type { AgentDirectory, BulkOperationDeps, ReadinessReport, RunQueries, StatsQueries, UseCaseDeps } from '@baton/runtime';
 import type { Logger, Metrics } from '@baton/telemetry';
 import type { SecretDeps, SettingsDeps } from '@baton/runtime';
 import type { Authenticator } from '@baton/auth';
@@ -55,6 +55,8 @@ export interface AppDeps {
   rateLimits?: RateLimits;
   /** The agent queues Bull Board shows at `/admin/queues`; none when absent. */
   boardQueues?: BoardQueues;
+  /** `/v1/bulk-operations`: the operations' rows and this process's runner; absent, those routes answer NOT_CONFIGURED. */
+  bulkOperations?: BulkOperationDeps;
   /** Paused templates (`template_pauses`); absent, the template pause routes answer TEMPLATE_NOT_FOUND. */
   templatePauses?: UseCaseDeps['templatePauses'];
   /** Paused agents (queue pause + `agent_pauses`); absent, the agent pause routes answer NOT_CONFIGURED and `GET /v1/agents` shows none paused. */

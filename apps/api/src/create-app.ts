@@ -24,6 +24,7 @@ import { runEventRoutes } from './routes/run-events';
 import { secretRoutes } from './routes/secrets';
 import { settingsRoutes } from './routes/settings';
 import { signalRoutes } from './routes/signals';
+import { bulkOperationRoutes } from './routes/bulk-operations';
 import { templatePauseRoutes, templateRoutes } from './routes/templates';
 import { eventRoutes } from './routes/events';
 import { scheduleRoutes } from './routes/schedules';
@@ -85,6 +86,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(payloadRoutes(cases));
   app.use(workflowRoutes(cases));
   app.use(signalRoutes(cases));
+  app.use(bulkOperationRoutes(deps.bulkOperations));
   app.use(agentRoutes({ ...cases, directory: deps.agents }));
   app.use(secretRoutes(deps.secrets));
   app.use(settingsRoutes(deps.settings));

@@ -37,6 +37,8 @@ export const ROUTE_PERMISSIONS = {
   'POST /v1/runs/:id/rerun': 'run.retry',
   'POST /v1/runs/:id/fork': 'run.retry',
   'POST /v1/runs/:id/signals/:name': 'run.submit',
+  'POST /v1/bulk-operations': 'run.retry',
+  'GET /v1/bulk-operations/:id': 'run.read',
   'GET /v1/payloads/:id': 'run.read',
   'POST /v1/workflows/validate': 'workflow.validate',
   'GET /v1/agents': 'agent.read',

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { KyselyAgentRepository, KyselyRunQueries, KyselyRunStore, KyselySettingsStore, KyselyStatsQueries, createDb, type Db } from '@baton/db';
 import { AgentRegistry, BullmqCronSchedules, BullmqStepQueue, RedisFleetStore, createRedis, publishSettingsChanged, redisReady, subscribeSettingsChanges } from '@baton/queue';
 import { BatonError, Resources } from '@baton/core';
-import { AgentPauses, LiveSettings, Runtime, configuredLimits, createBullmqDispatcher, migrateWhenReachable, toHistorySlice } from '@baton/runtime';
+import { AgentPauses, BulkOperationRunner, LiveSettings, Runtime, applyBulkAction, configuredLimits, createBullmqDispatcher, migrateWhenReachable, toHistorySlice } from '@baton/runtime';
 import { TemplateCatalog, syncAllSchedules, syncSchedule, type ScheduleFire } from '@baton/runtime';
 import { openTemplateChangeChannel } from './template-change-channel';
 import { loadTemplatesDir } from './templates-dir';
@@ -11,7 +11,7 @@ import { createLogger, createMetrics, processTracer, type Logger } from '@baton/
 import type { Config } from './config';
 import { KyselySecretStore, KyselyTemplateStore } from '@baton/db';
 import { SecretCipher } from '@baton/runtime';
-import { KyselyAgentPauses, KyselyRunLinks, KyselyTemplatePauses } from '@baton/db';
+import { KyselyAgentPauses, KyselyBulkOperations, KyselyRunLinks, KyselyTemplatePauses } from '@baton/db';
 import { storedChildWorkflows } from '@baton/runtime';
 import { createApp } from './create-app';
 import { createHttpServer } from './http-server';
@@ -141,6 +141,14 @@ export async function startApi(
         return page && toHistorySlice(page);
       },
     }), (h) => h.close(), 'run events');
+    // Bulk operations: this process starts a new one at once, and takes over one no process runs.
+    const bulkOperations = new KyselyBulkOperations(db.kysely);
+    const bulkRunner = res.own(new BulkOperationRunner({
+      store: bulkOperations,
+      act: (principal, action, id) => applyBulkAction({ runtime, queries }, principal, action, id),
+      logger,
+    }), (r) => r.close(), 'bulk operations');
+    bulkRunner.start();
     const templates = await startTemplates(config, db, redis, res, logger, waitMs);
     const rateLimits = new RedisRateLimits({
       connection: redis,
@@ -165,6 +173,7 @@ export async function startApi(
     res.own(subscribeSettingsChanges(redis, config.queuePrefix, () => void live.refresh(), (err) => redisError('settings channel error', { error: err.message })), (c) => c.close(), 'settings channel');
     const templatePauses = new KyselyTemplatePauses(db.kysely);
     const app = createApp({
+      bulkOperations: { bulkOperations, bulkRunner },
       runtime,
       queries,
       runLinks,

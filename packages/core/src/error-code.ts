@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'API_KEY_NOT_FOUND'
   | 'SECRET_NOT_FOUND'
   | 'SIGNAL_NOT_FOUND'
+  | 'BULK_OPERATION_NOT_FOUND'
   | 'AGENT_NOT_FOUND'
   | 'STEP_NOT_FOUND'
   // 408: the request did not arrive in time.

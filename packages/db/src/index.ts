@@ -21,5 +21,6 @@ export { KyselyTemplateStore, type NewTemplateVersion, type TemplateSummary, typ
 export { KyselyEventsMirrorStore, type MirrorCursor, type MirrorEventRow } from './kysely-events-mirror-store';
 export { SessionLock } from './session-lock';
 export { deleteFinishedRuns } from './run-retention';
+export { KyselyBulkOperations, type BulkOperationRecord, type BulkRunScan } from './kysely-bulk-operations';
 export { BackupRestoreError, restoreBackup, writeBackup, type BackupHeader } from './backup';
 export { KyselySettingsStore, type AuditEvent, type StoredSettings } from './kysely-settings-store';

@@ -298,6 +298,43 @@ const migrations: Record<string, Migration> = {
       `.execute(db);
     },
   },
+  '0023_bulk_operations': {
+    // A bulk operation's row is its source of truth: the runner resumes from `cursor` after a restart.
+    async up(db: Kysely<unknown>) {
+      await sql`
+        CREATE TABLE bulk_operations (
+          id uuid PRIMARY KEY,
+          tenant text NOT NULL,
+          action text NOT NULL,
+          filter jsonb NOT NULL,
+          status text NOT NULL,
+          cursor_created_at timestamptz,
+          cursor_id uuid,
+          matched integer NOT NULL,
+          done integer NOT NULL DEFAULT 0,
+          failed integer NOT NULL DEFAULT 0,
+          created_by text NOT NULL,
+          created_at timestamptz NOT NULL,
+          updated_at timestamptz NOT NULL,
+          finished_at timestamptz
+        );
+        CREATE INDEX bulk_operations_unfinished ON bulk_operations (created_at) WHERE status = 'running';
+        -- Fair-share pools: every key of a workflow name (every tenant) shares total slots, and
+        -- waiting runs are admitted by start-time fair queuing over keys (pass, vtime).
+        CREATE TABLE concurrency_pools (
+          name text PRIMARY KEY,
+          total integer NOT NULL,
+          running integer NOT NULL DEFAULT 0,
+          vtime double precision NOT NULL DEFAULT 0
+        );
+        ALTER TABLE concurrency_slots
+          ADD COLUMN pool text,
+          ADD COLUMN weight integer NOT NULL DEFAULT 1,
+          ADD COLUMN pass double precision NOT NULL DEFAULT 0;
+        CREATE INDEX concurrency_slots_pool ON concurrency_slots (pool, pass) WHERE pool IS NOT NULL;
+      `.execute(db);
+    },
+  },
   '0025_settings': {
     // The deployment's runtime settings (one row, a JSON object), and the audit trail of who
     // changed what (settings now; any admin action later).

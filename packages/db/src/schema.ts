@@ -169,6 +169,17 @@ export interface ConcurrencySlotsTable {
   key: string;
   max_running: number;
   running: number;
+  pool: ColumnType<string | null, string | null | undefined, string | null>;
+  weight: ColumnType<number, number | undefined, number>;
+  pass: ColumnType<number, number | undefined, number>;
+}
+
+/** A fair-share pool: `total` slots shared by every key whose slot names it. */
+export interface ConcurrencyPoolsTable {
+  name: string;
+  total: number;
+  running: number;
+  vtime: number;
 }
 
 /** A run with a concurrency key: holding a slot, or waiting for one (oldest first); deleted when it finishes. */
@@ -234,7 +245,27 @@ export interface AgentPausesTable {
   paused_at: Timestamp;
 }
 
+/** A bulk operation (`/v1/bulk-operations`): its filter, cursor and counts; the runner's source of truth. */
+export interface BulkOperationsTable {
+  id: string;
+  tenant: string;
+  action: string;
+  filter: ColumnType<unknown, string, string>;
+  status: string;
+  cursor_created_at: Date | null;
+  cursor_id: string | null;
+  matched: number;
+  done: ColumnType<number, number | undefined, number>;
+  failed: ColumnType<number, number | undefined, number>;
+  created_by: string;
+  created_at: Date;
+  updated_at: Date;
+  finished_at: Date | null;
+}
+
 export interface Database {
+  bulk_operations: BulkOperationsTable;
+  concurrency_pools: ConcurrencyPoolsTable;
   events_mirror: EventsMirrorTable;
   events_mirror_state: EventsMirrorStateTable;
   settings: SettingsTable;

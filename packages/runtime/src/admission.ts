@@ -5,6 +5,7 @@ import type { CompiledWorkflow, WorkflowDefinition } from '@baton/workflow';
 import type { PayloadStore } from './payload-store';
 import type { RunStore } from './run-store';
 import { stepToRow } from './state-rows';
+import type { ConcurrencySlot } from './concurrency-slot';
 
 /** A run to record: what `Runtime.submit` was asked for. */
 export interface SubmitRequest {
@@ -28,7 +29,7 @@ export interface SubmitRequest {
    * The run's concurrency slot (`<workflow>/<value of concurrency.key>`) and its limit: without a
    * free slot it is recorded waiting, with no steps, and starts when a holder of its key finishes.
    */
-  concurrency?: { key: string; limit: number };
+  concurrency?: ConcurrencySlot;
   /** A sub-workflow's child: the parent step attempt that starts it, linked in the admission's transaction. */
   parent?: { runId: string; key: string; attempt: number; depth: number };
   /** Admit the run paused by this (`template:<name>` for a paused template): its first steps are held until it is resumed. */
@@ -88,7 +89,7 @@ export async function admit(
     const admitted = batch.filter((a) => (holderOf(a)?.runId ?? a.state.id) === a.state.id);
     const slotClaims = admitted.flatMap(({ request, state }) =>
       request.concurrency && !FINAL_RUN_STATUSES.has(state.status)
-        ? [{ runId: state.id, tenant: request.tenant, key: request.concurrency.key, limit: request.concurrency.limit, createdAt: state.createdAt }]
+        ? [{ runId: state.id, tenant: request.tenant, key: request.concurrency.key, limit: request.concurrency.limit, pool: request.concurrency.pool, createdAt: state.createdAt }]
         : []);
     const granted = await tx.takeSlots(slotClaims);
     // A run without a slot is recorded as it was before the engine saw it: run.submitted starts it later.

@@ -57,5 +57,7 @@ export { within } from './within';
 export { EventsMirror, type EventsMirrorOptions, type EventsMirrorStore, type MirroredEvent } from './events-mirror';
 export { MAX_MESSAGE_BYTES, isPermanent, messageKey, runFromMessage, type MessageTrigger, type TriggerMessage } from './use-cases/run-from-message';
 export { sweepFinishedRuns, type RetentionDeps, type RetentionOptions } from './retention';
+export { BULK_ACTIONS, BulkOperationRunner, type BulkAction, type BulkFilter, type BulkOperation, type BulkOperationStore, type BulkOperationRunnerOptions } from './bulk-operations';
+export { applyBulkAction, getBulkOperation, startBulkOperation, type BulkOperationDeps, type BulkOperationView } from './use-cases/bulk-operations';
 export { getSettings, patchSettings, type SettingsDeps, type SettingsView } from './use-cases/settings';
 export { LiveSettings, type LiveSettingsOptions } from './live-settings';

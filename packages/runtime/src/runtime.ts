@@ -107,7 +107,7 @@ export class Runtime {
     const id = randomUUID();
     const now = new Date();
     const state = initialRun({ id, input: request.input ?? {}, priority: request.priority ?? 5, now, allowedAgents: request.allowedAgents });
-    request.concurrency ??= await concurrencySlot(compiled, id, state.input);
+    request.concurrency ??= await concurrencySlot(compiled, request.tenant, id, state.input);
     const options = { limits: this.options.limits };
     const commands: Command[] = [];
     if (request.pausedBy !== undefined) {

@@ -26,4 +26,14 @@ describe('a workflow\'s concurrency', () => {
     expect(problems(5).map((p) => p.path)).toEqual(['concurrency']);
     expect(problems({ key: 5, limit: 2 }).map((p) => p.path)).toEqual(['concurrency.key']);
   });
+
+  test('a fair-share pool: total and weights by tenant and by key; weights without total, or out of range, are refused', () => {
+    expect(problems({ key: 'k', limit: 5, total: 50, weights: { tenants: { gold: 3 }, keys: { vip: 2 } } })).toEqual([]);
+    expect(problems({ key: 'k', limit: 5, weights: { tenants: { gold: 3 } } })).toEqual([{ path: 'concurrency.weights', message: 'weights apply only with total' }]);
+    expect(problems({ key: 'k', limit: 5, total: 0 }).map((p) => p.path)).toEqual(['concurrency.total']);
+    expect(problems({ key: 'k', limit: 5, total: 9, weights: { tenants: { gold: 0 } } }).map((p) => p.path)).toEqual(['concurrency.weights.tenants.gold']);
+    expect(problems({ key: 'k', limit: 5, total: 9, weights: { colours: {} } }).map((p) => p.path)).toEqual(['concurrency.weights.colours']);
+    const many = Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`k${i}`, 1]));
+    expect(problems({ key: 'k', limit: 5, total: 9, weights: { keys: many } }).map((p) => p.path)).toEqual(['concurrency.weights.keys']);
+  });
 });

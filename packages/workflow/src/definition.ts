@@ -57,12 +57,24 @@ export const stepSchema = z
   })
   .strict();
 
+/** Shares of a fair-share pool, by tenant or by key value: a weight of 3 admits 3 runs for 1 of weight 1. */
+const weightTableSchema = z
+  .record(z.string().min(1).max(1000), z.number().int().min(1).max(1000))
+  .refine((table) => Object.keys(table).length <= 1000, 'at most 1000 weights');
+
 /**
  * At most `limit` runs of this workflow per tenant and per value of `key` (a `{{ … }}` template
  * over `$input`) hold a slot at once; the others wait in `queued` and start in submission order.
+ * With `total`, the runs of this workflow's name hold at most `total` slots together (every key,
+ * every tenant), and waiting runs are admitted in weighted round-robin over (tenant, key) by `weights`.
  */
 const runConcurrencySchema = z
-  .object({ key: z.string().min(1).max(1000), limit: z.number().int().min(1).max(10_000) })
+  .object({
+    key: z.string().min(1).max(1000),
+    limit: z.number().int().min(1).max(10_000),
+    total: z.number().int().min(1).max(100_000).optional(),
+    weights: z.object({ tenants: weightTableSchema.optional(), keys: weightTableSchema.optional() }).strict().optional(),
+  })
   .strict();
 
 /** The most tokens a run's budget may name: past `Number.MAX_SAFE_INTEGER` sums would lose precision. */

@@ -109,6 +109,19 @@ export const RunHistoryAnswer = z.object({
 }).openapi('RunHistory') satisfies z.ZodType<RunHistory>;
 
 export const RunChanged = z.object({ id: z.string(), status: z.string() }).openapi('RunChanged');
+export const BulkOperationStarted = z.object({ id: z.string() }).openapi('BulkOperationStarted');
+export const BulkOperationAnswer = z.object({
+  id: z.string(),
+  action: z.enum(['cancel', 'retry', 'pause', 'resume']),
+  status: z.enum(['running', 'succeeded']),
+  filter: z.record(z.unknown()).describe('the filter as given'),
+  matched: z.number().int().describe('runs matched when created; done + failed once succeeded'),
+  done: z.number().int(),
+  failed: z.number().int().describe('runs the action no longer fitted when their turn came'),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  finishedAt: z.string().optional(),
+}).openapi('BulkOperation');
 export const SignalSent = z.object({ id: z.string(), signal: z.string() }).openapi('SignalSent');
 export const Valid = z.object({ valid: z.literal(true) });
 export const EventPosted = z.object({ runs: z.array(z.string()).describe('the runs started, one per template whose `on` lists the type') }).openapi('EventPosted');

@@ -5,6 +5,7 @@ import { CreateApiKeyBody, TenantQuery } from '../routes/api-keys';
 import { EventBody } from '../routes/events';
 import { EventsQuery, HistoryQuery } from '../routes/run-events';
 import { ForkBody, ListRunsQuery, RerunBody, SubmitBody } from '../routes/runs';
+import { StartBulkOperationBody } from '../routes/bulk-operations';
 import { PutSecretBody } from '../routes/secrets';
 import { StatsQuery } from '../routes/stats';
 import { DiffQuery, ListTemplatesQuery } from '../routes/templates';
@@ -152,6 +153,16 @@ export const OPERATIONS = {
       body: { description: 'any JSON value (no body: null)', required: false, content: { 'application/json': { schema: z.unknown() } } },
     },
     responses: answers({ 202: jsonAnswer('delivered', A.SignalSent) }, 404, 409, 415),
+  },
+  'POST /v1/bulk-operations': {
+    operationId: 'startBulkOperation', tags: ['runs'], summary: 'Cancel, retry, pause or resume every run of the tenant a filter matches, in batches',
+    request: { body: jsonBody(StartBulkOperationBody) },
+    responses: answers({ 202: jsonAnswer('recorded; GET it for progress', A.BulkOperationStarted) }, 400),
+  },
+  'GET /v1/bulk-operations/:id': {
+    operationId: 'getBulkOperation', tags: ['runs'], summary: 'A bulk operation and its progress',
+    request: { params: z.object({ id: z.string().describe('the bulk operation id') }) },
+    responses: answers({ 200: jsonAnswer('the operation', A.BulkOperationAnswer) }, 404),
   },
   'GET /v1/payloads/:id': {
     operationId: 'getPayload', tags: ['runs'], summary: 'A value too large to return inline (the target of a `$ref` link)',
