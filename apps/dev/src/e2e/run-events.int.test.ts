@@ -43,7 +43,7 @@ describe('run events (SSE and history)', () => {
 
   beforeAll(async () => {
     baton = await BatonHarness.start({
-      env: { BATON_ADMIN_KEY: ADMIN, BATON_KEY_PEPPER: 'pepper-for-the-run-events-test-0123456789', BATON_SSE_HEARTBEAT_MS: '200', BATON_SSE_MAX_BUFFER_BYTES: String(16 * 1024 * 1024) },
+      env: { BATON_ADMIN_KEY: ADMIN, BATON_KEY_PEPPER: 'pepper-for-the-run-events-test-0123456789', BATON_SSE_HEARTBEAT_MS: '200', BATON_SSE_MAX_BUFFER_BYTES: String(64 * 1024 * 1024) },
     });
     second = await startApi(loadConfig(baton.env), createLogger({ level: 'error', service: 'api-2', silent: true }));
   });
@@ -145,8 +145,8 @@ describe('run events (SSE and history)', () => {
   });
 
   it('each api process holds ONE subscription, whatever its number of streams; a client that stops reading is dropped while one that reads gets everything', async () => {
-    // 60 steps that fail with 100 KB messages: about 12 MB of events, beyond what the kernel buffers for a client that reads nothing.
-    const big = 'x'.repeat(100_000);
+    // 60 steps that fail with 250 KB messages: about 15 MB of events, well beyond what the kernel buffers for a client that reads nothing (loopback autotuning reaches several MB).
+    const big = 'x'.repeat(250_000);
     const steps = [{ id: 'gate', agent: 'delay', input: { ms: 1000 } },
       ...Array.from({ length: 60 }, (_, i) => ({ id: `f${i}`, agent: 'fail', needs: ['gate'], input: { message: '{{ $input.big }}' } }))];
     const id = await submit({ name: 'flood', steps }, { big });
