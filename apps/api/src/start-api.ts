@@ -7,7 +7,7 @@ import { AgentPauses, BulkOperationRunner, LiveSettings, Runtime, applyBulkActio
 import { TemplateCatalog, syncAllSchedules, syncSchedule, type ScheduleFire } from '@baton/runtime';
 import { openTemplateChangeChannel } from './template-change-channel';
 import { loadTemplatesDir } from './templates-dir';
-import { createLogger, createMetrics, processTracer, type Logger } from '@baton/telemetry';
+import { createLogger, createMetrics, followLogLevel, processTracer, type Logger } from '@baton/telemetry';
 import type { Config } from './config';
 import { KyselySecretStore, KyselyTemplateStore } from '@baton/db';
 import { SecretCipher } from '@baton/runtime';
@@ -158,15 +158,13 @@ export async function startApi(
     });
     // Runtime settings: read now, again on every change any instance announces, and every 30 s.
     const settingsStore = new KyselySettingsStore(db.kysely);
-    let levelSet = false;
+    const applyLogLevel = followLogLevel(logger, config.logLevel);
     const live = res.own(new LiveSettings({
       read: () => settingsStore.read(),
       logger,
       apply: (s) => {
         rateLimits.configure({ perMinute: s.rateLimitPerMinute, byKey: s.rateLimitsByKey });
-        // Unset again, the level goes back to LOG_LEVEL; never set, the logger keeps its own.
-        if (s.logLevel !== undefined || levelSet) logger.setLevel?.(s.logLevel ?? config.logLevel);
-        levelSet = s.logLevel !== undefined;
+        applyLogLevel(s.logLevel);
       },
     }), (l) => l.close(), 'settings');
     await live.refresh();

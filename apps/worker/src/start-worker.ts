@@ -5,7 +5,7 @@ import { KyselyAgentPauses, KyselyAgentRepository, KyselyRunLinks, KyselySetting
 import { TemplateCatalog, fireSchedule, type ScheduleFire } from '@baton/runtime';
 import { AgentRegistry, BullmqCronSchedules, BullmqSchedule, BullmqStepConsumer, BullmqStepQueue, RedisFleetStore, createRedis, subscribeCancel, subscribeSettingsChanges } from '@baton/queue';
 import { AgentPauses, LiveSettings, Reconciler, Runtime, configuredLimits, sweepFinishedRuns, createBullmqDispatcher, migrateWhenReachable, readinessCheck, storedChildWorkflows, whenReachable } from '@baton/runtime';
-import { createLogger, createMetrics, processTracer, type Logger } from '@baton/telemetry';
+import { createLogger, createMetrics, followLogLevel, processTracer, type Logger } from '@baton/telemetry';
 import type { WorkerConfig } from './config';
 import { SecretCipher, SecretResolver } from '@baton/runtime';
 import { serveMetrics } from './metrics-server';
@@ -139,14 +139,13 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     // Runtime settings: read now, again on every change the api announces, and every 30 s; each
     // overrides its variable (BATON_AGENT_CONCURRENCY, WORKER_CONCURRENCY, BATON_RETENTION_DAYS, LOG_LEVEL).
     let consumer: BullmqStepConsumer | undefined = undefined; // applied to once it consumes
-    let levelSet = false;
+    const applyLogLevel = followLogLevel(logger, config.logLevel);
     const settingsStore = new KyselySettingsStore(db.kysely);
     const live = res.own(new LiveSettings({
       read: () => settingsStore.read(),
       logger,
       apply: async (s) => {
-        if (s.logLevel !== undefined || levelSet) logger.setLevel?.(s.logLevel ?? config.logLevel);
-        levelSet = s.logLevel !== undefined;
+        applyLogLevel(s.logLevel);
         consumer?.setConcurrency(s.workerConcurrency ?? {});
         await queue.setAgentConcurrency(Object.fromEntries(served.map((a) => [a.name, s.agentConcurrency?.[a.name] ?? config.agentConcurrency?.[a.name]])));
       },

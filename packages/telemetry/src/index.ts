@@ -1,4 +1,4 @@
-export { createLogger, defaultLogFormat, type CreateLoggerOptions, type LogFormat, type Logger } from './logger';
+export { createLogger, defaultLogFormat, followLogLevel, type CreateLoggerOptions, type LogFormat, type Logger } from './logger';
 export { redact, redactText, REDACTED } from './redact';
 export { OtelTracer, activeTraceparent, nameRequestSpan } from './otel-tracer';
 export { processTracer, startTracing, stopTracing, useOtelTracer, type TracingOptions } from './tracing';

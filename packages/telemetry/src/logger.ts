@@ -71,3 +71,15 @@ function wrap(logger: winston.Logger): Logger {
     },
   };
 }
+
+/**
+ * Applies a runtime setting's log level to `logger`: a level set wins, and once unset again the
+ * logger goes back to `configured` (LOG_LEVEL); never set, the logger keeps the level it was made with.
+ */
+export function followLogLevel(logger: Logger, configured: string): (level: string | undefined) => void {
+  let overridden = false;
+  return (level) => {
+    if (level !== undefined || overridden) logger.setLevel?.(level ?? configured);
+    overridden = level !== undefined;
+  };
+}
