@@ -56,7 +56,7 @@ export async function checkScenario(ctx, runs, { expect = 'succeeded', replays =
   // Effects: each succeeded run's once; repeated deliveries counted, and allowed only as `replays` says.
   let effects = 0;
   let replayed = 0;
-  let unexplained = 0;
+  const unexplained = [];
   let stalled = 0;
   for (const id of ids) {
     const arrivals = ledger.arrivals(`${id}:effect`);
@@ -67,10 +67,10 @@ export async function checkScenario(ctx, runs, { expect = 'succeeded', replays =
       if (replays === 'any' || (replays === 'struck' && struck.has(arrivals[i - 1].pid))) continue;
       // A live worker that failed to renew the lock (starved past WORKER_LOCK_MS): the documented false positive, counted apart.
       if ([...fleet.lockLost].some((job) => job.startsWith(`${id}__effect__`))) stalled++;
-      else unexplained++;
+      else unexplained.push(`run ${id}: delivery ${i + 1} from pid ${arrivals[i].pid} after one from ${arrivals[i - 1].pid ?? 'an unknown process'}`);
     }
   }
-  if (unexplained) failures.push(`${unexplained} effect(s) delivered again while the worker that ran it was alive and the stores intact`);
+  if (unexplained.length) failures.push(`${unexplained.length} effect(s) delivered again while the worker that ran it was alive and the stores intact (struck: ${[...struck].join(', ') || 'none'}), e.g. ${unexplained[0]}`);
   const t = client.tally;
   if (t.s5xx.length) failures.push(`${t.s5xx.length} 5xx answer(s) to valid requests: ${t.s5xx[0]}`);
   if (t.s503Outside) failures.push(`${t.s503Outside} 503 answer(s) outside an outage`);

@@ -81,6 +81,7 @@ async function main() {
   const logDir = mkdtempSync(join(tmpdir(), 'baton-faults-'));
   print(`process logs: ${logDir}`);
   const fleet = new Fleet(env, logDir);
+  fleet.beforeStrike = () => ledger.rememberSenders();
   cleanup.push(() => fleet.stop());
   const t0 = Date.now();
   await fleet.start();

@@ -76,10 +76,22 @@ export class Fleet {
     this.workers[i] = this.#watch(new Child(`worker ${i + 1}`, [join(ROOT, 'apps/worker/dist/main.js')], { cwd: ROOT, env: this.env }));
   }
 
+  /** Called with the process about to be struck already stopped (the ledger records who holds its connections). */
+  beforeStrike = () => undefined;
+
   /** Sends `signal` to a process the suite means to stop (its exit is no crash). */
   signal(child, signal) {
-    if (signal !== 'SIGCONT' && signal !== 'SIGSTOP') this.#killed.add(child);
+    if (signal === 'SIGCONT') {
+      child.proc.kill(signal);
+      return;
+    }
+    if (signal !== 'SIGSTOP') this.#killed.add(child);
+    // Stopped first, so it opens no connection between beforeStrike and its death.
+    child.proc.kill('SIGSTOP');
+    this.beforeStrike(child);
+    if (signal === 'SIGSTOP') return;
     child.proc.kill(signal);
+    if (signal !== 'SIGKILL') child.proc.kill('SIGCONT'); // a pending SIGTERM is handled as it resumes
   }
 
   workerByPid(pid) {

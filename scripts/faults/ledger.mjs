@@ -2,33 +2,48 @@
 // once per Idempotency-Key (as an idempotent receiver would) and counts the deliveries of each key,
 // so a step run twice shows up as a replay. `?holdMs=N` answers N ms late: the step is mid-effect
 // meanwhile, which is when the suite strikes. Each arrival remembers which process sent it.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import http from 'node:http';
+import { promisify } from 'node:util';
 
-/** The pid of the process whose TCP socket has local port `port` on loopback (`ss`, as root). */
-function pidOfPort(port) {
-  return new Promise((resolve) => {
-    execFile('ss', ['-tnpH', 'state', 'established', `( sport = :${port} )`], (err, stdout) => {
-      resolve(err ? undefined : Number(/pid=(\d+)/.exec(stdout)?.[1]) || undefined);
-    });
-  });
+const run = promisify(execFile);
+const SS_ARGS = (port) => ['-tnpH', 'state', 'established', `( dport = :${port} )`];
+
+/** `ss` output → the pid behind each client socket to the ledger, by its local port. */
+function pidsByPort(stdout) {
+  const pids = new Map();
+  for (const line of stdout.split('\n')) {
+    const port = /^\S+\s+\S+\s+\S+:(\d+)\s/.exec(line)?.[1];
+    const pid = /pid=(\d+)/.exec(line)?.[1];
+    if (port && pid) pids.set(Number(port), Number(pid));
+  }
+  return pids;
 }
 
 export class Ledger {
   /** key → { arrivals: [{ at, pid }] } */
   entries = new Map();
   #waiters = new Set();
+  /** Client socket's local port → the pid that held it, as `ss` last saw it (never forgotten: a killed process's ports stay known). */
+  #pidByPort = new Map();
+  #lookup = Promise.resolve();
+  #nextLookup;
 
   async start() {
+    await run('ss', ['-V']).catch(() => {
+      throw new Error('the fault suite needs `ss` (iproute2) to tell which process sent each effect');
+    });
     this.server = http.createServer((req, res) => void this.#handle(req, res));
-    // Looked up as the connection opens (workers keep theirs alive): a process killed right after
-    // its request still has its pid known.
+    // Looked up as the connection opens (workers keep theirs alive), by one `ss` that starts after
+    // it; a process struck before that lookup ran is known from `rememberSenders`, taken before the strike.
     this.server.on('connection', (socket) => {
-      socket.pid = pidOfPort(socket.remotePort);
+      const port = socket.remotePort;
+      socket.pid = this.#refresh().then(() => this.#pidByPort.get(port));
     });
     this.server.keepAliveTimeout = 60_000;
     await new Promise((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${this.server.address().port}`;
+    this.port = this.server.address().port;
+    this.url = `http://127.0.0.1:${this.port}`;
     return this;
   }
 
@@ -68,6 +83,43 @@ export class Ledger {
         this.#waiters.add(done);
       });
     }
+  }
+
+  /**
+   * Records now, synchronously, which process holds each connection to the ledger. The fleet calls
+   * it with the process it strikes already stopped, so that process's last connections are known
+   * even if it dies before their lookup runs (its sockets vanish with it).
+   */
+  rememberSenders() {
+    try {
+      for (const [port, pid] of pidsByPort(execFileSync('ss', SS_ARGS(this.port), { encoding: 'utf8' }))) this.#pidByPort.set(port, pid);
+    } catch {
+      // no ss: arrivals stay unattributed, and a replay after one fails the checks
+    }
+  }
+
+  /** Resolves once every arrival so far has its sender looked up. */
+  async settled() {
+    await this.#refresh();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /** Resolves after one `ss` run that started after the call (concurrent callers share it). */
+  #refresh() {
+    this.#nextLookup ??= this.#lookup.then(async () => {
+      this.#nextLookup = undefined;
+      for (let tries = 0; tries < 3; tries++) {
+        try {
+          const { stdout } = await run('ss', SS_ARGS(this.port));
+          for (const [port, pid] of pidsByPort(stdout)) this.#pidByPort.set(port, pid);
+          return;
+        } catch {
+          // a spawn failing on a loaded machine: try again
+        }
+      }
+    });
+    this.#lookup = this.#nextLookup;
+    return this.#nextLookup;
   }
 
   arrivals(key) {

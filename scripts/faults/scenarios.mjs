@@ -35,10 +35,16 @@ export const scenarios = [
       const hold = 4000;
       const runs = await client.submitMany(30, () => effectFlow(ledger, hold));
       await ledger.until(() => inFlight(ledger, runs, hold).length > 0 && arrived(ledger, runs, 1) >= 20, 30_000, 'effects in flight');
-      const [pid, lost] = inFlight(ledger, runs, hold)[0];
+      const [pid] = inFlight(ledger, runs, hold)[0];
       const killedAt = Date.now();
       ctx.struck.add(pid);
       fleet.signal(fleet.workerByPid(pid), 'SIGKILL');
+      // Its effects in flight, those whose sender was still being looked up at the kill included.
+      await ledger.settled();
+      const lost = runs.filter((r) => {
+        const last = ledger.arrivals(`${r.id}:effect`).filter((a) => a.at <= killedAt).at(-1);
+        return last?.pid === pid && killedAt - last.at < hold - 300;
+      });
       // Measured before the killed worker is restarted: the live ones must take its steps over.
       await ledger.until(() => lost.every((r) => ledger.arrivals(`${r.id}:effect`).length >= 2), 30_000, 'the killed worker\'s steps running again');
       const recovery = lost.map((r) => ledger.arrivals(`${r.id}:effect`)[1].at - killedAt);
@@ -192,7 +198,8 @@ export const scenarios = [
       const before = await ctx.resources();
       // A step running for (nearly) the whole soak on a worker that is never killed: it must run once.
       const long = await client.submit(effectFlow(ledger, Math.max(10_000, (seconds - 10) * 1000), 'long'));
-      await ledger.until(() => ledger.arrivals(`${long.id}:effect`).length > 0, 120_000, 'the long step started');
+      // Its sender known (looked up after it arrived): that worker is never the one killed.
+      await ledger.until(() => ledger.arrivals(`${long.id}:effect`)[0]?.pid !== undefined, 120_000, 'the long step started');
       const longPid = ledger.arrivals(`${long.id}:effect`)[0].pid;
       const runs = [];
       const pending = [];
