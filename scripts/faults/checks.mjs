@@ -28,8 +28,8 @@ export async function finalStates(pool, ids, timeoutMs) {
 
 /**
  * The scenario's invariants over its runs. `replays`: which repeated deliveries of an effect are
- * allowed — `none`; `struck` (only after a delivery from a process the scenario killed or stopped:
- * an agent killed mid-effect); `any` (Redis or Postgres lost track of running steps).
+ * allowed — `none`; `struck` (only from, or after a delivery from, a process the scenario killed or
+ * stopped: an agent killed or paused mid-effect); `any` (Redis or Postgres lost track of running steps).
  * Answers { failures: string[], figures: {…} }.
  */
 export async function checkScenario(ctx, runs, { expect = 'succeeded', replays = 'none', timeoutMs = 120_000 } = {}) {
@@ -64,7 +64,8 @@ export async function checkScenario(ctx, runs, { expect = 'succeeded', replays =
     if (arrivals.length > 0) effects++;
     for (let i = 1; i < arrivals.length; i++) {
       replayed++;
-      if (replays === 'any' || (replays === 'struck' && struck.has(arrivals[i - 1].pid))) continue;
+      // A struck process's delivery, or the one after it: a stopped one's late execution is both.
+      if (replays === 'any' || (replays === 'struck' && (struck.has(arrivals[i - 1].pid) || struck.has(arrivals[i].pid)))) continue;
       // A live worker that failed to renew the lock (starved past WORKER_LOCK_MS): the documented false positive, counted apart.
       if ([...fleet.lockLost].some((job) => job.startsWith(`${id}__effect__`))) stalled++;
       else unexplained.push(`run ${id}: delivery ${i + 1} from pid ${arrivals[i].pid} after one from ${arrivals[i - 1].pid ?? 'an unknown process'}`);

@@ -76,6 +76,10 @@ async function main() {
     BATON_RATE_LIMIT_PER_MINUTE: '0',
     BATON_HTTP_ALLOW: '127.0.0.1',
     BATON_AGENT_CONFIG: JSON.stringify({ http: { timeoutMs: 600_000 } }),
+    // 20 jobs at once per worker (60 in the fleet), not 100: on 2 cores shared with five node
+    // processes, Redis and Postgres, a worker holding 100 at once falls seconds behind its own work and
+    // its 5 s locks lapse (the 1,000 burst re-ran hundreds of live workers' steps); see README, Reliability.
+    WORKER_CONCURRENCY: '20',
     ...Object.fromEntries((process.env.FAULTS_ENV ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
   };
   const logDir = mkdtempSync(join(tmpdir(), 'baton-faults-'));
