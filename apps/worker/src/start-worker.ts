@@ -85,7 +85,8 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     });
     const served = agents.agents;
 
-    const db = res.own(createDb({ url: config.databaseUrl, poolSize: config.dbPoolSize, synchronousCommit: config.synchronousCommit, onError: (err) => logger.warn('postgres pool error', { error: err.message }) }), (d) => d.destroy());
+    // A transaction of this worker lasts milliseconds: one idle for twice the job lock belongs to a stalled process, whose jobs are run elsewhere by now.
+    const db = res.own(createDb({ url: config.databaseUrl, poolSize: config.dbPoolSize, synchronousCommit: config.synchronousCommit, idleInTransactionTimeoutMs: 2 * config.lockMs, onError: (err) => logger.warn('postgres pool error', { error: err.message }) }), (d) => d.destroy());
     await migrateWhenReachable(db, config.databaseUrl, logger);
     const redis = res.own(createRedis(config.redisUrl, 'worker', { onError: (err) => logger.warn('redis error', { error: err.message }) }), (r) => r.quit());
     // The jobs a step's result enqueues continue the trace of that step, which is still running.

@@ -80,3 +80,33 @@ test('an idle connection ended by Postgres is reported once and replaced', async
     await db.destroy();
   }
 });
+
+test('a transaction left idle past idleInTransactionTimeoutMs is ended by Postgres: its row locks go to the next writer', async () => {
+  const errors: Error[] = [];
+  const stalled = createDb({ url: database.url, poolSize: 1, idleInTransactionTimeoutMs: 300, onError: (err) => errors.push(err) });
+  const other = createDb({ url: database.url, poolSize: 1 });
+  await sql`CREATE TABLE IF NOT EXISTS idle_tx (id int PRIMARY KEY, n int NOT NULL)`.execute(other.kysely);
+  await sql`INSERT INTO idle_tx VALUES (1, 0) ON CONFLICT DO NOTHING`.execute(other.kysely);
+  let locked!: () => void;
+  const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+  try {
+    // A process that takes a row lock and then stops talking (as one SIGSTOPped mid-transaction does).
+    const tx = stalled.kysely.transaction().execute(async (trx) => {
+      await sql`SELECT n FROM idle_tx WHERE id = 1 FOR UPDATE`.execute(trx);
+      locked();
+      await new Promise((r) => setTimeout(r, 3000));
+      await sql`UPDATE idle_tx SET n = n + 100 WHERE id = 1`.execute(trx);
+    });
+    await lockTaken;
+    const started = Date.now();
+    await sql`UPDATE idle_tx SET n = n + 1 WHERE id = 1`.execute(other.kysely);
+    // Not blocked for the stalled transaction's 3 s: Postgres ended it after 0.3 s idle.
+    expect(Date.now() - started).toBeLessThan(2500);
+    await expect(tx).rejects.toThrow();
+    expect(errors.map((e) => e.message).join()).toMatch(/idle-in-transaction timeout|Connection terminated/);
+    expect((await sql<{ n: number }>`SELECT n FROM idle_tx WHERE id = 1`.execute(other.kysely)).rows).toEqual([{ n: 1 }]);
+  } finally {
+    await stalled.destroy();
+    await other.destroy();
+  }
+});

@@ -22,6 +22,13 @@ export interface DbOptions {
    * used the connection fails with its own error, and the pool replaces it by itself.
    */
   onError?: (err: Error) => void;
+  /**
+   * Postgres ends a session left idle inside a transaction this long (`idle_in_transaction_session_timeout`),
+   * releasing its row locks: a process stopped or starved mid-transaction (SIGSTOP, a debugger) would
+   * otherwise block every other writer of those rows, the repair of its own lost steps included,
+   * for as long as it stalls. Its commit then fails, as after a crash. @defaultValue none
+   */
+  idleInTransactionTimeoutMs?: number;
 }
 
 export interface Db {
@@ -37,6 +44,7 @@ export function createDb(options: DbOptions): Db {
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
     ...(options.synchronousCommit === false ? { options: '-c synchronous_commit=off' } : {}),
+    ...(options.idleInTransactionTimeoutMs ? { idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs } : {}),
   });
   // pg emits 'error' on a client whose connection breaks between queries, and pg-pool listens only
   // while the client is idle: a checked-out client (kysely's connections and transactions) without
