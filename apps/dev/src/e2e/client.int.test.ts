@@ -136,7 +136,7 @@ describe('@baton/client', () => {
   describe("operators' controls", () => {
     const twoSteps = (name: string) => ({
       name, steps: [
-        { id: 'slow', agent: 'delay', input: { ms: 1500, value: 'slow-done' } },
+        { id: 'slow', agent: 'delay', input: { ms: 3000, value: 'slow-done' } },
         { id: 'after', agent: 'echo', needs: ['slow'], input: { got: '{{ $steps.slow.output }}' } },
       ],
     });
