@@ -29,6 +29,9 @@
 //                        submitter API key and sends it on every request, through the rate limiter)
 //                        or `open` (no credentials and BATON_RATE_LIMIT_PER_MINUTE=0: no limiter); the difference
 //                        between two runs is what auth and rate limiting cost
+//   --cpu-prof DIR       run the api and workers under `node --cpu-prof`, writing api.cpuprofile and
+//                        worker-N.cpuprofile to DIR when they stop (`node scripts/bench/top-self.mjs FILE`
+//                        lists the top self-time functions)
 //   --save               write the JSON to bench/results/<YYYY-MM-DD>.json; --out FILE elsewhere
 //
 // Environment: BENCH_TRACING=1 runs Baton with tracing on: a local OTLP sink (otlp-sink.mjs) in this
@@ -83,7 +86,7 @@ const SCENARIOS = ['raw', 'burst', 'paced', 'fanout', 'wide', 'payload'];
 function parseArgs(argv) {
   const o = {
     workers: 1, concurrency: 100, rawConcurrency: 50, only: SCENARIOS, runs: 2000, rate: 100, pacedSeconds: 20, soak: false, items: 5000,
-    dagRuns: 200, dagWidth: 48, payloadMb: 10, payloadGenerated: true, budget: undefined, env: {}, save: false, out: undefined,
+    dagRuns: 200, dagWidth: 48, payloadMb: 10, payloadGenerated: true, budget: undefined, env: {}, save: false, out: undefined, cpuProf: undefined,
     tracing: process.env.BENCH_TRACING === '1', auth: 'key',
   };
   const num = (name, v) => {
@@ -129,11 +132,12 @@ function parseArgs(argv) {
         if (!['key', 'open'].includes(o.auth)) throw new Error(`--auth needs key or open, got ${JSON.stringify(o.auth)}`);
         break;
       }
+      case '--cpu-prof': o.cpuProf = val(); break;
       case '--save': o.save = true; break;
       case '--out': o.out = val(); break;
       case '-h':
       case '--help':
-        process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(0, 33).map((l) => l.slice(3)).join('\n') + '\n');
+        process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(0, 36).map((l) => l.slice(3)).join('\n') + '\n');
         process.exit(0);
         break;
       default:

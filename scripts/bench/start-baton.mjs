@@ -44,11 +44,13 @@ async function startProcesses(opts, testDb, prefix) {
   const onExit = (c) => {
     if (started && !state.stopping) log(`!! ${c.label} exited unexpectedly (${c.exitCode})\n${c.describe()}`);
   };
-  const api = new Child('api', [join(ROOT, 'apps/api/dist/main.js')], { cwd: ROOT, env, onExit });
+  // --cpu-prof: V8 writes the profile when the process exits, which teardown's SIGTERM lets it do.
+  const profiled = (name) => (opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
+  const api = new Child('api', [...profiled('api'), join(ROOT, 'apps/api/dist/main.js')], { cwd: ROOT, env, onExit });
   state.children.push(api);
   const workers = [];
   for (let i = 0; i < opts.workers; i++) {
-    const w = new Child(`worker ${i + 1}`, [join(ROOT, 'apps/worker/dist/main.js')], {
+    const w = new Child(`worker ${i + 1}`, [...profiled(`worker-${i + 1}`), join(ROOT, 'apps/worker/dist/main.js')], {
       cwd: ROOT,
       env: { ...env, WORKER_CONCURRENCY: String(opts.concurrency), SHUTDOWN_GRACE_MS: '2000', ...opts.env },
       onExit,
