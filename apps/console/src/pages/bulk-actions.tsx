@@ -40,7 +40,7 @@ export function BulkActions({ status, name, nameIsTemplate }: { status: string; 
   };
 
   return (
-    <div className="bulk" aria-label="Bulk action">
+    <div className="bulk" role="group" aria-label="Bulk actions">
       <label htmlFor={`${ids}-action`}>For every run of this filter</label>
       <select id={`${ids}-action`} value={action} onChange={(e) => { setAction(e.target.value as BulkAction); setConfirming(false); }} aria-label="Bulk action">
         {BULK_ACTIONS.map((a) => <option key={a} value={a}>{a}</option>)}
