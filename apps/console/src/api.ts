@@ -1,14 +1,12 @@
 // The console's data layer: @baton/client, and what the console adds to it (logging out on a 401).
-import { BatonApiError, BatonClient, type components, type ListRunsFilter, type RunEvent, type RunStatus } from '@baton/client';
+import {
+  BatonApiError, BatonClient, type BulkAction, type components, type ForkRequest, type ListRunsFilter, type RerunRequest, type RunEvent, type StartBulkOperationRequest,
+} from '@baton/client';
 import type { Session } from './session';
 
 export { BatonApiError };
-// Until the client's types carry them (h/opscli).
-export type Run = components['schemas']['Run'] & { forkedFrom?: { id: string; step: string }; pausedBy?: string };
-export type Agent = components['schemas']['AgentList']['items'][number] & { paused?: { by: string; reason?: string; at: string } };
-export type Template = components['schemas']['Template'] & { paused?: { by: string; at: string } };
 export type {
-  RunEvent, RunPage, RunStatus, RunSummary, Stats, Step, TemplateDiff, TemplatePage, TemplateSummary,
+  Agent, BulkAction, BulkFilter, BulkOperation, RerunRequest, Run, RunEvent, RunPage, RunStatus, RunSummary, Stats, Step, Template, TemplateDiff, TemplatePage, TemplateSummary,
 } from '@baton/client';
 export type RunDefinition = components['schemas']['RunDefinition'];
 export type StepDetail = components['schemas']['StepDetail'];
@@ -16,12 +14,7 @@ export type StepDetail = components['schemas']['StepDetail'];
 export interface StepDefinition { id: string; agent?: string; workflow?: string; needs?: string[]; forEach?: string; handoffs?: string[] }
 
 export const RUN_STATUSES = ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'] as const;
-export const BULK_ACTIONS = ['cancel', 'retry', 'pause', 'resume'] as const;
-export type BulkAction = (typeof BULK_ACTIONS)[number];
-export type BulkOperation = components['schemas']['BulkOperation'];
-export interface BulkFilter { status?: RunStatus[]; workflow?: string; template?: string; createdAfter?: string; createdBefore?: string }
-/** Re-run or fork from a step (its id), with an edited input for it. */
-export interface FromStep { fromStep: string; input?: unknown }
+export const BULK_ACTIONS = ['cancel', 'retry', 'pause', 'resume'] as const satisfies readonly BulkAction[];
 
 const segment = encodeURIComponent;
 
@@ -58,24 +51,24 @@ export class Api {
   }
 
   listRuns(filter: ListRunsFilter) { return this.watch(this.client.list(filter)); }
-  getRun(id: string) { return this.watch(this.client.get(id)) as Promise<Run>; }
+  getRun(id: string) { return this.watch(this.client.get(id)); }
   cancelRun(id: string) { return this.watch(this.client.cancel(id)); }
   retryRun(id: string) { return this.watch(this.client.retry(id), 'run.retry'); }
   submitRun(body: { template?: string; version?: number; workflow?: unknown; input?: unknown }) { return this.watch(this.client.submit(body)); }
-  async pauseRun(id: string) { return (await this.watch(this.client.request<{ id: string; status: string }>('POST', `/v1/runs/${segment(id)}/pause`), 'run.retry')).body; }
-  async resumeRun(id: string) { return (await this.watch(this.client.request<{ id: string; status: string }>('POST', `/v1/runs/${segment(id)}/resume`), 'run.retry')).body; }
-  async rerunRun(id: string, body: FromStep) { return (await this.watch(this.client.request<{ id: string; status: string }>('POST', `/v1/runs/${segment(id)}/rerun`, { body }), 'run.retry')).body; }
-  async forkRun(id: string, body: FromStep & { version?: number }) { return (await this.watch(this.client.request<{ id: string }>('POST', `/v1/runs/${segment(id)}/fork`, { body }), 'run.retry')).body; }
-  async pauseTemplate(name: string) { return (await this.watch(this.client.request<{ name: string; paused: true }>('POST', `/v1/templates/${segment(name)}/pause`), 'template.write')).body; }
-  async resumeTemplate(name: string) { return (await this.watch(this.client.request<{ name: string; paused: false; resumedRuns: number }>('POST', `/v1/templates/${segment(name)}/resume`), 'template.write')).body; }
-  async pauseAgent(name: string) { return (await this.watch(this.client.request<{ name: string; paused: true }>('POST', `/v1/agents/${segment(name)}/pause`), 'admin.manage')).body; }
-  async resumeAgent(name: string) { return (await this.watch(this.client.request<{ name: string; paused: false }>('POST', `/v1/agents/${segment(name)}/resume`), 'admin.manage')).body; }
-  async startBulkOperation(body: { action: BulkAction; filter: BulkFilter }) { return (await this.watch(this.client.request<{ id: string }>('POST', '/v1/bulk-operations', { body }), 'run.retry')).body; }
-  async getBulkOperation(id: string) { return (await this.watch(this.client.request<BulkOperation>('GET', `/v1/bulk-operations/${segment(id)}`))).body; }
+  pauseRun(id: string) { return this.watch(this.client.pause(id), 'run.retry'); }
+  resumeRun(id: string) { return this.watch(this.client.resume(id), 'run.retry'); }
+  rerunRun(id: string, request: RerunRequest) { return this.watch(this.client.rerun(id, request), 'run.retry'); }
+  forkRun(id: string, request: ForkRequest) { return this.watch(this.client.fork(id, request), 'run.retry'); }
+  pauseTemplate(name: string) { return this.watch(this.client.templates.pause(name), 'template.write'); }
+  resumeTemplate(name: string) { return this.watch(this.client.templates.resume(name), 'template.write'); }
+  pauseAgent(name: string) { return this.watch(this.client.pauseAgent(name), 'admin.manage'); }
+  resumeAgent(name: string) { return this.watch(this.client.resumeAgent(name), 'admin.manage'); }
+  startBulkOperation(request: StartBulkOperationRequest) { return this.watch(this.client.bulkOperations.start(request), 'run.retry'); }
+  getBulkOperation(id: string) { return this.watch(this.client.bulkOperations.get(id)); }
   listTemplates() { return this.watch(this.client.templates.list({ limit: 200 })); }
-  getTemplate(name: string, version?: number) { return this.watch(this.client.templates.get(name, version)) as Promise<Template>; }
+  getTemplate(name: string, version?: number) { return this.watch(this.client.templates.get(name, version)); }
   diffTemplate(name: string, from: number, to: number) { return this.watch(this.client.templates.diff(name, from, to)); }
-  listAgents() { return this.watch(this.client.agents()) as Promise<Agent[]>; }
+  listAgents() { return this.watch(this.client.agents()); }
   stats(window: string) { return this.watch(this.client.stats({ window })); }
   // Routes the client has no method for: through its `request`.
   async getRunDefinition(id: string) { return (await this.watch(this.client.request<RunDefinition>('GET', `/v1/runs/${segment(id)}/definition`))).body; }

@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import type { FromStep, Run, Step } from '../api';
+import type { RerunRequest, Run, Step } from '../api';
 import { json } from '../format';
 import { OperatorButton } from '../operator-button';
 import { useAction } from '../use-action';
@@ -31,7 +31,7 @@ export function FromThisStep({ run, entry, input, onRerun, onForked }: {
   };
 
   /** The request's body, or undefined (with the reason shown) when the edited input is not JSON. */
-  const body = (): FromStep | undefined => {
+  const body = (): RerunRequest | undefined => {
     setInvalid(undefined);
     if (!editing) return { fromStep: entry.id };
     try {
