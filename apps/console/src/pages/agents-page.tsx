@@ -77,7 +77,7 @@ function AgentPause({ agent, onChange }: { agent: Agent; onChange: () => void })
     onChange();
   };
   return (
-    <div className="stack" data-testid={`agent-queue-${agent.name}`}>
+    <div className="queue-cell" data-testid={`agent-queue-${agent.name}`}>
       <StatusBadge status={paused ? 'paused' : 'active'} />
       {paused && (
         <small>

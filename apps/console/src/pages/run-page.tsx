@@ -6,7 +6,7 @@ import { Link, navigate } from '../router';
 import { preloadLayout } from '../graph-layout';
 import { RunGraph } from '../run-graph';
 import { runGraph } from '../run-graph-model';
-import { StatusBadge } from '../status';
+import { StatusBadge, statusIcon } from '../status';
 import { useAction } from '../use-action';
 import { useApi } from '../use-api';
 import { Problems } from './problems';
@@ -126,7 +126,7 @@ export function RunPage({ id }: { id: string }) {
       {action.error && <Problems error={action.error} />}
       {run.status === 'paused' && (
         <p className="notice" role="status" data-testid="paused-notice">
-          ⏸ Paused{run.pausedBy && <> by <PausedBy by={run.pausedBy} /></>}{pausedSince && <> since {formatTime(pausedSince)}</>}.
+          <span aria-hidden="true">{statusIcon('paused')}</span> Paused{run.pausedBy && <> by <PausedBy by={run.pausedBy} /></>}{pausedSince && <> since {formatTime(pausedSince)}</>}.
           {' '}It starts no new step until it is resumed; steps already running finish.
         </p>
       )}

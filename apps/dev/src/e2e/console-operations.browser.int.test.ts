@@ -114,6 +114,7 @@ it('re-runs from a middle step with an edited input, checked before it is sent, 
   const editor = panel().getByLabel('Input for shape (JSON)');
   // Prefilled with the input the step was given.
   expect(JSON.parse(await editor.inputValue())).toEqual({ shaped: 'original' });
+  await page.screenshot({ path: join(ARTIFACTS, 'console-rerun-step.png'), fullPage: true });
 
   await editor.fill('{ "shaped": ');
   await panel().getByRole('button', { name: 'Re-run from this step' }).click();
@@ -178,6 +179,7 @@ it('pauses and resumes a template, showing its paused state and who paused it', 
   await page.locator('.template-pause .badge', { hasText: 'paused' }).waitFor();
   expect(await page.getByTestId('template-paused').textContent()).toMatch(/Paused by admin-key since .+\d/);
   expect((await call('GET', '/v1/templates/console-nightly')).body.paused).toMatchObject({ by: 'admin-key' });
+  await page.screenshot({ path: join(ARTIFACTS, 'console-template-paused.png'), fullPage: true });
 
   // The state is the api's: a fresh page shows it, and a run of the paused template is held.
   await page.reload();
