@@ -24,7 +24,6 @@ export function TemplatePage({ name }: { name: string }) {
       <p className="crumbs"><Link to="/templates">Templates</Link> /</p>
       <div className="page-head">
         <h1>{name}</h1>
-        <TemplatePause name={name} paused={latest.data.paused} onChange={latest.reload} />
         <label>
           Version{' '}
           <select value={shown} onChange={(e) => setVersion(Number(e.target.value))}>
@@ -32,6 +31,7 @@ export function TemplatePage({ name }: { name: string }) {
           </select>
         </label>
       </div>
+      <TemplatePause name={name} paused={latest.data.paused} onChange={latest.reload} />
       {current.data?.description && <p className="muted">{current.data.description}</p>}
       <div className="two-columns">
         <div className="card stack">
@@ -65,15 +65,15 @@ function TemplatePause({ name, paused, onChange }: { name: string; paused?: { by
     onChange();
   };
   return (
-    <div className="template-pause stack">
-      <div className="actions">
-        <StatusBadge status={paused ? 'paused' : 'active'} />
-        <OperatorButton needs="template.write" className={paused ? 'primary' : undefined} disabled={action.busy} onClick={toggle}>
-          {paused ? 'Resume template' : 'Pause template'}
-        </OperatorButton>
-      </div>
-      {paused && <p className="muted small" data-testid="template-paused">New runs are admitted paused. Paused by <strong>{paused.by}</strong> since {formatTime(paused.at)}.</p>}
-      {resumed !== undefined && <p className="muted small" role="status">Resumed: {resumed} run{resumed === 1 ? '' : 's'} its pause held started again.</p>}
+    <div className="template-pause">
+      <StatusBadge status={paused ? 'paused' : 'active'} />
+      {paused
+        ? <span data-testid="template-paused">New runs are admitted paused. Paused by <strong>{paused.by}</strong> since {formatTime(paused.at)}.</span>
+        : <span className="muted">New runs start at once.</span>}
+      <OperatorButton needs="template.write" className={paused ? 'primary' : undefined} disabled={action.busy} onClick={toggle}>
+        {paused ? 'Resume template' : 'Pause template'}
+      </OperatorButton>
+      {resumed !== undefined && <span className="muted" role="status">Resumed: {resumed} run{resumed === 1 ? '' : 's'} its pause held started again.</span>}
       {action.error && <Problems error={action.error} />}
     </div>
   );
