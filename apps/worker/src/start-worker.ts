@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { AgentCatalog, builtinAgents, loadAgentModule, type Agent } from '@baton/agents';
-import { Resources } from '@baton/core';
+import { Resources, type Meter } from '@baton/core';
 import { KyselyAgentPauses, KyselyAgentRepository, KyselyRunLinks, KyselySettingsStore, KyselyTemplatePauses, deleteFinishedRuns, KyselyRunStore, KyselySecretStore, KyselyTemplateStore, createDb, type Db } from '@baton/db';
-import { TemplateCatalog, fireSchedule, type ScheduleFire } from '@baton/runtime';
-import { AgentRegistry, BullmqCronSchedules, BullmqSchedule, BullmqStepConsumer, BullmqStepQueue, RedisFleetStore, createRedis, subscribeCancel, subscribeSettingsChanges } from '@baton/queue';
+import { CachedAgentDirectory, TemplateCatalog, fireSchedule, type ScheduleFire } from '@baton/runtime';
+import { AgentRegistry, BullmqCronSchedules, BullmqSchedule, BullmqStepConsumer, BullmqStepQueue, RedisFleetStore, agentRegistryChannel, createRedis, subscribeCancel, subscribeChannel, subscribeSettingsChanges } from '@baton/queue';
 import { AgentPauses, LiveSettings, Reconciler, Runtime, configuredLimits, sweepFinishedRuns, createBullmqDispatcher, migrateWhenReachable, readinessCheck, storedChildWorkflows, whenReachable } from '@baton/runtime';
 import { createLogger, createMetrics, followLogLevel, processTracer, type Logger } from '@baton/telemetry';
 import type { WorkerConfig } from './config';
@@ -29,13 +29,19 @@ export interface RunningWorker {
  * is one job of `system.cron`, and one worker of the fleet takes it and starts the tick's run
  * (its idempotency key is the template and the tick, so a tick taken twice makes one run).
  */
-function startScheduleFires(w: { runtime: Runtime; db: Db; redis: ReturnType<typeof createRedis>; registry: AgentRegistry; prefix: string; res: Resources; logger: Logger }): void {
-  const repo = new KyselyAgentRepository();
+function startScheduleFires(w: { runtime: Runtime; db: Db; redis: ReturnType<typeof createRedis>; registry: AgentRegistry; prefix: string; res: Resources; logger: Logger; meter: Meter }): void {
+  // The agents are read again whenever the registry says it changed (else after their ttl); no
+  // template's latest version is kept here (this process does not hear template changes).
+  const agents = new CachedAgentDirectory({ registry: w.registry, recorded: () => new KyselyAgentRepository().names(w.db.kysely), meter: w.meter });
+  w.res.own(subscribeChannel(w.redis, {
+    channel: agentRegistryChannel(w.prefix), connectionName: 'baton-registry-changes',
+    onMessage: () => agents.forget(), onSubscribed: () => agents.forget(), onError: (err) => w.logger.warn('registry channel error', { error: err.message }),
+  }), (s) => s.close());
   const deps = {
     runtime: w.runtime,
-    templateCatalog: new TemplateCatalog({ store: new KyselyTemplateStore(w.db.kysely) }),
+    templateCatalog: new TemplateCatalog({ store: new KyselyTemplateStore(w.db.kysely), meter: w.meter }),
     templatePauses: new KyselyTemplatePauses(w.db.kysely),
-    agents: { known: async () => new Set([...(await repo.names(w.db.kysely)), ...(await w.registry.known())]) },
+    agents,
   };
   const cron = w.res.own(new BullmqCronSchedules<ScheduleFire>({ connection: w.redis, prefix: w.prefix, onError: (err) => w.logger.warn('schedule fire failed', { error: err.message }) }), (c) => c.close());
   cron.consume(async ({ data, tick }) => {
@@ -101,7 +107,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       fleet: { store: new RedisFleetStore(redis, config.queuePrefix), serve: 'own', onError: (err) => logger.warn('metrics flush failed', { error: String(err) }) },
     }), (m) => m.close());
     const runtime = res.own(new Runtime({ store: new KyselyRunStore(db.kysely), dispatcher, logger, tracer: processTracer(), payloadThresholdBytes: config.payloadThresholdBytes, limits: configuredLimits(config.limits), onRunFinished: (r) => metrics.runs.inc({ status: r.status }),
-      subWorkflows: { workflows: storedChildWorkflows(new KyselyTemplateStore(db.kysely)), links: new KyselyRunLinks(db.kysely), maxDepth: config.limits.maxSubworkflowDepth },
+      subWorkflows: { workflows: storedChildWorkflows(new KyselyTemplateStore(db.kysely), { meter: metrics.meter }), links: new KyselyRunLinks(db.kysely), maxDepth: config.limits.maxSubworkflowDepth },
     }), (r) => r.drain());
     const agentPauses = new AgentPauses({ records: new KyselyAgentPauses(db.kysely), queue });
     const steps = new StepProcessor({
@@ -177,7 +183,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       const days = live.settings.retentionDays ?? config.retentionDays;
       if (days > 0) await sweepFinishedRuns({ deleteFinishedRuns: (before, limit) => deleteFinishedRuns(db.kysely, before, limit), logger }, { days });
     });
-    startScheduleFires({ runtime, db, redis, registry, prefix: config.queuePrefix, res, logger });
+    startScheduleFires({ runtime, db, redis, registry, prefix: config.queuePrefix, res, logger, meter: metrics.meter });
     const metricsServer = config.metricsPort === undefined
       ? undefined
       : await serveMetrics({ port: config.metricsPort, host: config.metricsHost, source: metrics.registry, readiness: readinessCheck(redis, db), logger });
