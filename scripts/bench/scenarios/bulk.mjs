@@ -55,6 +55,10 @@ export async function bulk(ctx) {
     db_span_ms: await dbSpan(ctx.pool, name),
     ...(Object.keys(errors).length ? { errors } : {}),
   };
+  if (wait.counts.failed) {
+    const { rows } = await ctx.pool.query(`SELECT error FROM runs WHERE workflow_name = $1 AND status = 'failed' LIMIT 1`, [name]);
+    r.check = `${wait.counts.failed} runs failed, e.g. ${JSON.stringify(rows[0]?.error).slice(0, 200)}`;
+  }
   if (admitted < n) r.check = `${n - admitted} of ${n} runs were not admitted: ${JSON.stringify(errors).slice(0, 200)}`;
   if (wait.timedOut) await cancelUnfinished(ctx.pool, ctx.baton.http, name);
   return r;

@@ -22,7 +22,9 @@ export async function submitRuns(deps: SubmitRunsDeps, principal: Principal, sub
     throw new BatonError('VALIDATION_FAILED', `a batch holds at most ${MAX_BATCH_RUNS} runs`, [{ path: 'runs', message: `${submissions.length} runs; at most ${MAX_BATCH_RUNS}` }]);
   }
   const batchDeps = onceEach(deps);
-  const checked = await Promise.all(submissions.map((s) => checkSubmission(batchDeps, principal, s).catch(ownError)));
+  // One after another, as single submissions would be: the first naming a template reads it, the rest reuse that.
+  const checked: Array<SubmitRequest | BatonError> = [];
+  for (const s of submissions) checked.push(await checkSubmission(batchDeps, principal, s).catch(ownError));
   const requests = checked.filter((c): c is SubmitRequest => !(c instanceof BatonError));
   const recorded = await deps.runtime.submitMany(requests);
   let next = 0;
