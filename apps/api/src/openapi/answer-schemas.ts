@@ -1,7 +1,7 @@
 import { runtimeSettingsSchema } from '@baton/config';
 import { z } from './zod';
 import type {
-  ApiKeySummary, SettingsView, RunEventView, RunHistory, RunPage, RunSummary, RunView, ScheduleView, SecretSummary, Stats, StepView, TemplateDiff, TemplatePage, TemplateView,
+  ApiKeySummary, BulkOperationView, SettingsView, RunEventView, RunHistory, RunPage, RunSummary, RunView, ScheduleView, SecretSummary, Stats, StepView, TemplateDiff, TemplatePage, TemplateView,
 } from '@baton/runtime';
 
 // What the api answers, described for the OpenAPI document. Each schema `satisfies` the type the
@@ -31,6 +31,12 @@ export const BatchSubmitted = z.object({
   ])).describe('one per run, in the order sent: the run, or the error that refused it alone (paths under `runs[i]`)'),
 }).openapi('BatchSubmitted');
 
+const TokenUsageAnswer = z.object({
+  promptTokens: z.number().int(),
+  completionTokens: z.number().int(),
+  totalTokens: z.number().int(),
+}).describe('the model tokens spent, every attempt included (absent: none reported)').openapi('TokenUsage');
+
 const AttemptLogEntry = z.object({
   attempt: z.number().int(),
   worker: z.string().optional(),
@@ -54,6 +60,7 @@ export const StepAnswer = z.object({
   waitingFor: z.object({ agent: z.string(), reason: z.string() }).optional(),
   waitingForSignal: z.object({ signal: z.string(), timeoutAt: DATE_TIME.optional() }).optional(),
   childRunId: z.string().optional(),
+  usage: TokenUsageAnswer.optional(),
 }).openapi('Step') satisfies z.ZodType<StepView>;
 
 export const StepDetailAnswer = StepAnswer.omit({ attemptLog: true }).extend({
@@ -70,7 +77,7 @@ export const RunDefinitionAnswer = z.object({
 
 export const RunAnswer = z.object({
   id: z.string(),
-  status: z.string().describe('queued, running, succeeded, failed or cancelled'),
+  status: z.string().describe('queued, running, paused, succeeded, failed or cancelled'),
   template: z.string().optional(),
   version: z.number().int().optional(),
   workflow: z.string().describe("the definition's name"),
@@ -82,6 +89,10 @@ export const RunAnswer = z.object({
   finishedAt: DATE_TIME.optional(),
   parentRunId: z.string().optional(),
   parentStepKey: z.string().optional(),
+  usage: TokenUsageAnswer.optional(),
+  forkedFrom: z.object({ id: z.string(), step: z.string().describe('the step it re-ran from'), links: z.object({ self: z.string() }) })
+    .optional().describe("a fork's origin"),
+  pausedBy: z.string().optional().describe('who paused a paused run: a principal\'s subject, or `template:<name>`'),
   steps: z.array(StepAnswer),
 }).openapi('Run') satisfies z.ZodType<Omit<RunView, 'input'>>; // zod infers `unknown` fields optional
 
@@ -115,20 +126,34 @@ export const RunHistoryAnswer = z.object({
   nextCursor: z.number().int().optional().describe('pass as `after` for the next page; absent on the last'),
 }).openapi('RunHistory') satisfies z.ZodType<RunHistory>;
 
-export const RunChanged = z.object({ id: z.string(), status: z.string() }).openapi('RunChanged');
+export const RunChanged = z.object({ id: z.string(), status: z.string().describe("the run's status after the change") }).openapi('RunChanged');
+export const TemplatePaused = z.object({ name: z.string(), paused: z.literal(true) }).openapi('TemplatePaused');
+export const TemplateResumed = z.object({
+  name: z.string(),
+  paused: z.literal(false),
+  resumedRuns: z.number().int().describe('the runs its pause held, resumed now'),
+}).openapi('TemplateResumed');
+export const AgentPaused = z.object({ name: z.string(), paused: z.literal(true) }).openapi('AgentPaused');
+export const AgentResumed = z.object({ name: z.string(), paused: z.literal(false) }).openapi('AgentResumed');
 export const BulkOperationStarted = z.object({ id: z.string() }).openapi('BulkOperationStarted');
 export const BulkOperationAnswer = z.object({
   id: z.string(),
   action: z.enum(['cancel', 'retry', 'pause', 'resume']),
   status: z.enum(['running', 'succeeded']),
-  filter: z.record(z.unknown()).describe('the filter as given'),
+  filter: z.object({
+    status: z.array(z.string()).optional(),
+    workflow: z.string().optional(),
+    template: z.string().optional(),
+    createdAfter: z.string().optional(),
+    createdBefore: z.string().optional(),
+  }).describe('the filter as given'),
   matched: z.number().int().describe('runs matched when created; done + failed once succeeded'),
   done: z.number().int(),
   failed: z.number().int().describe('runs the action no longer fitted when their turn came'),
   createdBy: z.string(),
   createdAt: z.string(),
   finishedAt: z.string().optional(),
-}).openapi('BulkOperation');
+}).openapi('BulkOperation') satisfies z.ZodType<BulkOperationView>;
 export const SignalSent = z.object({ id: z.string(), signal: z.string() }).openapi('SignalSent');
 export const Valid = z.object({ valid: z.literal(true) });
 export const EventPosted = z.object({ runs: z.array(z.string()).describe('the runs started, one per template whose `on` lists the type') }).openapi('EventPosted');
@@ -139,6 +164,11 @@ export const AgentsAnswer = z.object({
     description: z.string().optional(),
     workers: z.number().int().describe('live workers serving the agent'),
     lastSeenAt: DATE_TIME.nullable(),
+    paused: z.object({
+      by: z.string().describe('a principal\'s subject, or `auto` (the failure-rate trip)'),
+      reason: z.string().optional(),
+      at: DATE_TIME,
+    }).optional().describe('present while the agent is paused fleet-wide'),
   })),
 }).openapi('AgentList');
 

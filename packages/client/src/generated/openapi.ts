@@ -823,6 +823,12 @@ export interface components {
             /** @description pass as `cursor` for the next page; absent on the last */
             nextCursor?: string;
         };
+        /** @description the model tokens spent, every attempt included (absent: none reported) */
+        TokenUsage: {
+            promptTokens: number;
+            completionTokens: number;
+            totalTokens: number;
+        };
         Step: {
             /** @description the step's id in the definition */
             id: string;
@@ -860,10 +866,11 @@ export interface components {
                 timeoutAt?: string;
             };
             childRunId?: string;
+            usage?: components["schemas"]["TokenUsage"];
         };
         Run: {
             id: string;
-            /** @description queued, running, succeeded, failed or cancelled */
+            /** @description queued, running, paused, succeeded, failed or cancelled */
             status: string;
             template?: string;
             version?: number;
@@ -883,6 +890,18 @@ export interface components {
             finishedAt?: string;
             parentRunId?: string;
             parentStepKey?: string;
+            usage?: components["schemas"]["TokenUsage"];
+            /** @description a fork's origin */
+            forkedFrom?: {
+                id: string;
+                /** @description the step it re-ran from */
+                step: string;
+                links: {
+                    self: string;
+                };
+            };
+            /** @description who paused a paused run: a principal's subject, or `template:<name>` */
+            pausedBy?: string;
             steps: components["schemas"]["Step"][];
         };
         RunDefinition: {
@@ -923,6 +942,7 @@ export interface components {
                 timeoutAt?: string;
             };
             childRunId?: string;
+            usage?: components["schemas"]["TokenUsage"];
             /** @description the evaluated input of its latest attempt (a secret as its `«secret:NAME»` marker); absent before it was queued */
             input?: unknown;
         };
@@ -947,6 +967,7 @@ export interface components {
         };
         RunChanged: {
             id: string;
+            /** @description the run's status after the change */
             status: string;
         };
         SignalSent: {
@@ -964,7 +985,11 @@ export interface components {
             status: "running" | "succeeded";
             /** @description the filter as given */
             filter: {
-                [key: string]: unknown;
+                status?: string[];
+                workflow?: string;
+                template?: string;
+                createdAfter?: string;
+                createdBefore?: string;
             };
             /** @description runs matched when created; done + failed once succeeded */
             matched: number;
@@ -987,6 +1012,14 @@ export interface components {
                 workers: number;
                 /** Format: date-time */
                 lastSeenAt: string | null;
+                /** @description present while the agent is paused fleet-wide */
+                paused?: {
+                    /** @description a principal's subject, or `auto` (the failure-rate trip) */
+                    by: string;
+                    reason?: string;
+                    /** Format: date-time */
+                    at: string;
+                };
             }[];
         };
         Stats: {
@@ -1137,6 +1170,28 @@ export interface components {
             updatedBy?: string;
             /** Format: date-time */
             updatedAt?: string;
+        };
+        TemplatePaused: {
+            name: string;
+            /** @enum {boolean} */
+            paused: true;
+        };
+        TemplateResumed: {
+            name: string;
+            /** @enum {boolean} */
+            paused: false;
+            /** @description the runs its pause held, resumed now */
+            resumedRuns: number;
+        };
+        AgentPaused: {
+            name: string;
+            /** @enum {boolean} */
+            paused: true;
+        };
+        AgentResumed: {
+            name: string;
+            /** @enum {boolean} */
+            paused: false;
         };
     };
     responses: never;
@@ -4329,15 +4384,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description paused (pausing twice changes nothing) */
+            /** @description paused (pausing twice changes nothing); `status` is the run's now */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["RunChanged"];
                 };
             };
             /** @description no or bad credentials */
@@ -4408,15 +4461,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description resumed */
+            /** @description resumed; `status` is the run's now */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["RunChanged"];
                 };
             };
             /** @description no or bad credentials */
@@ -4500,9 +4551,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["RunChanged"];
                 };
             };
             /** @description invalid input: every problem in `details` */
@@ -4712,15 +4761,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description paused */
+            /** @description paused (pausing twice changes nothing) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["TemplatePaused"];
                 };
             };
             /** @description no or bad credentials */
@@ -4782,15 +4829,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description resumed */
+            /** @description resumed, with the runs its pause held */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["TemplateResumed"];
                 };
             };
             /** @description no or bad credentials */
@@ -4851,15 +4896,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description paused */
+            /** @description paused (pausing twice changes nothing) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AgentPaused"];
                 };
             };
             /** @description no or bad credentials */
@@ -4926,9 +4969,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AgentResumed"];
                 };
             };
             /** @description no or bad credentials */
