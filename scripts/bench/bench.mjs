@@ -8,8 +8,9 @@
 //   --workers N          worker processes (default 1)
 //   --concurrency C      WORKER_CONCURRENCY of each Baton worker (default 100, the worker default)
 //   --raw-concurrency C  concurrency of the raw BullMQ baseline (default 50, as issue 4 defines it)
-//   --only a,b,…         scenarios to run: raw, burst, paced, fanout, wide, payload (default all;
-//                        burst and paced also run their raw baseline, for the ratios)
+//   --only a,b,…         scenarios to run: raw, burst, paced, fanout, wide, payload, scale (default
+//                        all; burst, paced and scale also run their raw baseline, for the ratios;
+//                        scale starts one more worker process and runs the burst again, last)
 //   --runs N             burst runs, and raw burst chains (default 2000)
 //   --rate R             paced runs (and raw chains) per second (default 100)
 //   --paced-seconds S    paced duration, Baton and raw (default 20)
@@ -29,6 +30,9 @@
 //                        submitter API key and sends it on every request, through the rate limiter)
 //                        or `open` (no credentials and BATON_RATE_LIMIT_PER_MINUTE=0: no limiter); the difference
 //                        between two runs is what auth and rate limiting cost
+//   --cpu-prof DIR       run the api and workers under `node --cpu-prof`, writing api.cpuprofile and
+//                        worker-N.cpuprofile to DIR when they stop (`node scripts/bench/top-self.mjs FILE`
+//                        lists the top self-time functions)
 //   --save               write the JSON to bench/results/<YYYY-MM-DD>.json; --out FILE elsewhere
 //
 // Environment: BENCH_TRACING=1 runs Baton with tracing on: a local OTLP sink (otlp-sink.mjs) in this
@@ -78,12 +82,12 @@ import { assertAlive, batonCpuMeter, startBaton } from './start-baton.mjs';
 import { round } from './stats.mjs';
 import { installCleanupHandlers, state, teardown } from './teardown.mjs';
 
-const SCENARIOS = ['raw', 'burst', 'paced', 'fanout', 'wide', 'payload'];
+const SCENARIOS = ['raw', 'burst', 'paced', 'fanout', 'wide', 'payload', 'scale'];
 
 function parseArgs(argv) {
   const o = {
     workers: 1, concurrency: 100, rawConcurrency: 50, only: SCENARIOS, runs: 2000, rate: 100, pacedSeconds: 20, soak: false, items: 5000,
-    dagRuns: 200, dagWidth: 48, payloadMb: 10, payloadGenerated: true, budget: undefined, env: {}, save: false, out: undefined,
+    dagRuns: 200, dagWidth: 48, payloadMb: 10, payloadGenerated: true, budget: undefined, env: {}, save: false, out: undefined, cpuProf: undefined,
     tracing: process.env.BENCH_TRACING === '1', auth: 'key',
   };
   const num = (name, v) => {
@@ -129,11 +133,12 @@ function parseArgs(argv) {
         if (!['key', 'open'].includes(o.auth)) throw new Error(`--auth needs key or open, got ${JSON.stringify(o.auth)}`);
         break;
       }
+      case '--cpu-prof': o.cpuProf = val(); break;
       case '--save': o.save = true; break;
       case '--out': o.out = val(); break;
       case '-h':
       case '--help':
-        process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(0, 33).map((l) => l.slice(3)).join('\n') + '\n');
+        process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(0, 36).map((l) => l.slice(3)).join('\n') + '\n');
         process.exit(0);
         break;
       default:
@@ -172,7 +177,7 @@ async function main() {
 
   // 1. the baseline, before Baton's processes exist, so nothing else shares the box
   const rawModes = [];
-  if (selected('raw') || selected('burst')) rawModes.push('burst');
+  if (selected('raw') || selected('burst') || selected('scale')) rawModes.push('burst');
   if (selected('raw') || selected('paced')) rawModes.push('paced');
   for (const mode of rawModes) {
     try {
@@ -185,7 +190,7 @@ async function main() {
   }
 
   // 2. Baton
-  const batonScenarios = ['burst', 'paced', 'fanout', 'wide', 'payload'].filter(selected);
+  const batonScenarios = ['burst', 'paced', 'fanout', 'wide', 'payload', 'scale'].filter(selected);
   let sink;
   if (batonScenarios.length) {
     if (opts.tracing) {
@@ -203,8 +208,8 @@ async function main() {
     if (baton) {
       const meter = await batonCpuMeter(baton, redis);
       const ctx = { opts, pool: baton.pool, redis, baton, timeoutMs: scenarioTimeout, mark: () => undefined };
-      const scenarios = { burst, paced, fanout, wide, payload };
-      const minSeconds = { burst: 20, paced: (opts.soak ? opts.soakSeconds : opts.pacedSeconds) + 15, fanout: 15, wide: 15, payload: 15 };
+      const scenarios = { burst, paced, fanout, wide, payload, scale: (c) => burst(c, 'bench-burst-scale') };
+      const minSeconds = { burst: 20, paced: (opts.soak ? opts.soakSeconds : opts.pacedSeconds) + 15, fanout: 15, wide: 15, payload: 15, scale: 30 };
       for (const name of batonScenarios) {
         if (remainingMs() < minSeconds[name] * 1000) {
           results.baton[name] = { skipped: `time budget: ${Math.round(remainingMs() / 1000)} s left of --budget ${opts.budget}` };
@@ -218,6 +223,14 @@ async function main() {
           continue;
         }
         log(`--- ${name}`);
+        if (name === 'scale') {
+          try {
+            await baton.addWorker();
+          } catch (err) {
+            results.baton[name] = { error: `a worker more did not start: ${err.message}` };
+            continue;
+          }
+        }
         const before = await meter.snapshot();
         let after;
         // a scenario marks the end of its measured window, so its read-back queries stay out of the CPU figures
@@ -225,7 +238,7 @@ async function main() {
           after ??= meter.snapshot();
         };
         try {
-          results.baton[name] = await scenarios[name](ctx);
+          results.baton[name] = { ...(await scenarios[name](ctx)), workers: baton.workers.length };
         } catch (err) {
           log(`${name} failed: ${err.stack ?? err}`);
           results.baton[name] = { error: err.message };
@@ -239,7 +252,7 @@ async function main() {
 
   // 3. report
   const report = buildReport(results, opts);
-  const { ratios, targets, noisy } = report;
+  const { ratios, targets, noisy, cpuPerRun } = report;
   const out = {
     date: new Date().toISOString(),
     git,
@@ -248,6 +261,7 @@ async function main() {
     raw: results.raw,
     baton: results.baton,
     ratios,
+    cpu_ms_per_run: cpuPerRun,
     targets,
     ...(sink ? { tracing_sink: sink.counts } : {}),
     ...(noisy.length ? { noise_warning: `CPU used by processes outside the benchmark (share of all CPU used): ${noisy.join(', ')}` } : {}),

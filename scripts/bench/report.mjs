@@ -9,6 +9,7 @@ export function buildReport(res, opts) {
   const b = res.baton ?? {};
   const ratios = {
     burst_steps: ratio(b.burst?.steps_per_s, raw.burst?.steps_per_s),
+    scale_steps: ratio(b.scale?.steps_per_s, raw.burst?.steps_per_s),
     paced_p50: ratio(b.paced?.run_latency_ms?.p50, raw.paced?.chain_latency_ms?.p50),
     paced_p95: ratio(b.paced?.run_latency_ms?.p95, raw.paced?.chain_latency_ms?.p95),
     paced_p99: ratio(b.paced?.run_latency_ms?.p99, raw.paced?.chain_latency_ms?.p99),
@@ -30,6 +31,15 @@ export function buildReport(res, opts) {
     const cell = (name) => (g[name] ? `${g[name].cpu_s.toFixed(2)}s ${Math.round(g[name].share_pct)}%` : '');
     cpuRows.push([scenario, `${r.cpu.wall_s.toFixed(1)} s`, cell('raw'), cell('api'), cell('workers'), cell('redis'), cell('postgres'), cell('bench'), cell('other'), `${r.cpu.machine_busy_pct}%`]);
   };
+  // CPU milliseconds per run (or per raw chain) of each group that does the work; the bench client is left out.
+  const perRun = (r, n, groups) => {
+    if (!r?.cpu || !n) return undefined;
+    const ms = Object.fromEntries(groups.map((g) => [g, round((1000 * (r.cpu.groups[g]?.cpu_s ?? 0)) / n, 2)]));
+    return { ...ms, total: round(Object.values(ms).reduce((x, y) => x + y, 0), 2) };
+  };
+  const fmtPerRun = (ms) => Object.entries(ms).map(([g, v]) => `${g} ${v}`).join(' · ');
+  const BATON_GROUPS = ['api', 'workers', 'redis', 'postgres'];
+  const cpuPerRun = {};
   const note = (scenario, r) => {
     if (r?.skipped) rows.push([scenario, 'skipped', r.skipped, '', '']);
     if (r?.error) rows.push([scenario, 'ERROR', String(r.error).split('\n')[0].slice(0, 160), '', '']);
@@ -44,6 +54,8 @@ export function buildReport(res, opts) {
     const r = raw.burst;
     note('raw burst', r);
     rows.push(['raw burst', 'steps/s', `${r.steps_per_s} (${r.completed_chains} chains × 3 in ${round(r.wall_ms / 1000, 2)} s)`, '1×', '']);
+    cpuPerRun.raw_burst = perRun(r, r.completed_chains, ['raw', 'redis']);
+    if (cpuPerRun.raw_burst) rows.push(['raw burst', 'CPU ms per chain', fmtPerRun(cpuPerRun.raw_burst), '', '']);
     cpuRow('raw burst', r);
   }
   if (raw.paced) {
@@ -59,18 +71,25 @@ export function buildReport(res, opts) {
     cpuRow('raw paced', r);
   }
   if (b.setup?.error) rows.push(['baton', 'SETUP FAILED', String(b.setup.error).split('\n')[0].slice(0, 200), '', '']);
-  if (b.burst) {
-    const r = b.burst;
-    note('burst', r);
+  const burstRows = (key, label, r) => {
+    note(label, r);
     if (r.steps_per_s !== undefined) {
-      rows.push(['burst', 'durable steps/s', `${r.steps_per_s} (${r.status?.succeeded ?? 0} runs × 3 in ${round(r.wall_ms / 1000, 2)} s)`, fmtX(ratios.burst_steps), t('burst_ratio', ratios.burst_steps, ratios.burst_steps >= 0.5, '≥ 0.5×')]);
-      rows.push(['burst', 'runs/s', r.runs_per_s, '', '']);
-      rows.push(['burst', 'submit rate (runs/s accepted)', `${r.submit.submit_rate_per_s} (HTTP p50 ${fmtMs(r.submit.http_ms.p50)}, p99 ${fmtMs(r.submit.http_ms.p99)})`, '', '']);
-      if (r.drain_after_last_accept_ms !== null) rows.push(['burst', 'last accepted → all succeeded', fmtMs(r.drain_after_last_accept_ms), '', '']);
-      if (r.step_queue_wait_ms?.n) rows.push(['burst', 'step queue wait p50/p99', `${fmtMs(r.step_queue_wait_ms.p50)} / ${fmtMs(r.step_queue_wait_ms.p99)}`, '', '']);
+      const ratioKey = `${key}_steps`;
+      rows.push([label, 'durable steps/s', `${r.steps_per_s} (${r.status?.succeeded ?? 0} runs × 3 in ${round(r.wall_ms / 1000, 2)} s)`, fmtX(ratios[ratioKey]), t(`${key}_ratio`, ratios[ratioKey], ratios[ratioKey] >= 0.5, '≥ 0.5×')]);
+      rows.push([label, 'runs/s', r.runs_per_s, '', '']);
+      rows.push([label, 'submit rate (runs/s accepted)', `${r.submit.submit_rate_per_s} (HTTP p50 ${fmtMs(r.submit.http_ms.p50)}, p99 ${fmtMs(r.submit.http_ms.p99)})`, '', '']);
+      if (r.drain_after_last_accept_ms !== null) rows.push([label, 'last accepted → all succeeded', fmtMs(r.drain_after_last_accept_ms), '', '']);
+      if (r.step_queue_wait_ms?.n) rows.push([label, 'step queue wait p50/p99', `${fmtMs(r.step_queue_wait_ms.p50)} / ${fmtMs(r.step_queue_wait_ms.p99)}`, '', '']);
+      cpuPerRun[key] = perRun(r, r.status?.succeeded, BATON_GROUPS);
+      if (cpuPerRun[key]) {
+        const total = cpuPerRun[key].total;
+        rows.push([label, 'CPU ms per durable run', fmtPerRun(cpuPerRun[key]), cpuPerRun.raw_burst ? fmtX(round(total / cpuPerRun.raw_burst.total, 2)) : '', t(`${key}_cpu_per_run`, total, total <= 1.2, '≤ 1.2 ms')]);
+      }
+      if (r.lock_waits) rows.push([label, 'Postgres lock waits', `${r.lock_waits.waits_per_s}/s (${r.lock_waits.waits} waits; waiting backends mean ${r.lock_waits.waiting_backends_mean}, max ${r.lock_waits.waiting_backends_max})`, '', '']);
     }
-    cpuRow('burst', r);
-  }
+    cpuRow(label, r);
+  };
+  if (b.burst) burstRows('burst', 'burst', b.burst);
   if (b.paced) {
     const r = b.paced;
     note('paced', r);
@@ -117,8 +136,9 @@ export function buildReport(res, opts) {
     }
     cpuRow('payload', r);
   }
+  if (b.scale) burstRows('scale', `burst, ${b.scale.workers ?? '+1'} workers`, b.scale);
   const noisy = cpuRows.length ? Object.entries({ ...res.raw, ...res.baton }).filter(([, r]) => r?.cpu?.groups?.other?.share_pct > 15).map(([k, r]) => `${k} ${Math.round(r.cpu.groups.other.share_pct)}%`) : [];
-  return { rows, cpuRows, ratios, targets, noisy };
+  return { rows, cpuRows, ratios, targets, noisy, cpuPerRun };
 }
 
 /** The header line, the figures table, the CPU table and the noise warning, as printed. */

@@ -19,7 +19,7 @@ export async function startBaton(opts) {
   state.pool = new pg.Pool({ connectionString: state.testDb.url, max: 3 });
   state.prefixes.push(prefix);
   const procs = await startProcesses(opts, state.testDb, prefix);
-  return { ...procs, pool: state.pool, dbName: state.testDb.name };
+  return { ...procs, pool: state.pool, dbName: state.testDb.name, dbUrl: state.testDb.url };
 }
 
 async function startProcesses(opts, testDb, prefix) {
@@ -44,18 +44,22 @@ async function startProcesses(opts, testDb, prefix) {
   const onExit = (c) => {
     if (started && !state.stopping) log(`!! ${c.label} exited unexpectedly (${c.exitCode})\n${c.describe()}`);
   };
-  const api = new Child('api', [join(ROOT, 'apps/api/dist/main.js')], { cwd: ROOT, env, onExit });
+  // --cpu-prof: V8 writes the profile when the process exits, which teardown's SIGTERM lets it do.
+  const profiled = (name) => (opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
+  const api = new Child('api', [...profiled('api'), join(ROOT, 'apps/api/dist/main.js')], { cwd: ROOT, env, onExit });
   state.children.push(api);
   const workers = [];
-  for (let i = 0; i < opts.workers; i++) {
-    const w = new Child(`worker ${i + 1}`, [join(ROOT, 'apps/worker/dist/main.js')], {
+  const startWorker = () => {
+    const i = workers.length;
+    const w = new Child(`worker ${i + 1}`, [...profiled(`worker-${i + 1}`), join(ROOT, 'apps/worker/dist/main.js')], {
       cwd: ROOT,
       env: { ...env, WORKER_CONCURRENCY: String(opts.concurrency), SHUTDOWN_GRACE_MS: '2000', ...opts.env },
       onExit,
     });
     state.children.push(w);
     workers.push(w);
-  }
+  };
+  for (let i = 0; i < opts.workers; i++) startWorker();
   const http = new HttpClient(`http://127.0.0.1:${port}`, IN_FLIGHT);
   state.http = http;
   const t0 = performance.now();
@@ -73,18 +77,27 @@ async function startProcesses(opts, testDb, prefix) {
     await sleep(200);
   }
   if (adminKey) await useSubmitterKey(http, adminKey);
-  for (;;) {
-    alive();
-    if (performance.now() - t0 > 45_000) throw new Error(`echo not served by ${opts.workers} worker(s) within 45 s (GET /v1/agents: ${last})\n${workers.map((w) => w.describe()).join('\n')}`);
-    const r = await http.get('/v1/agents', { timeoutMs: 2000 }).catch((e) => ({ status: e.message }));
-    last = `${r.status} ${JSON.stringify(r.body)}`.slice(0, 300);
-    const echo = r.status === 200 ? r.body?.items?.find((a) => a.name === 'echo') : undefined;
-    if (echo && echo.workers >= opts.workers) break;
-    await sleep(200);
-  }
+  const echoServed = async (count, since) => {
+    for (;;) {
+      alive();
+      if (performance.now() - since > 45_000) throw new Error(`echo not served by ${count} worker(s) within 45 s (GET /v1/agents: ${last})\n${workers.map((w) => w.describe()).join('\n')}`);
+      const r = await http.get('/v1/agents', { timeoutMs: 2000 }).catch((e) => ({ status: e.message }));
+      last = `${r.status} ${JSON.stringify(r.body)}`.slice(0, 300);
+      const echo = r.status === 200 ? r.body?.items?.find((a) => a.name === 'echo') : undefined;
+      if (echo && echo.workers >= count) return;
+      await sleep(200);
+    }
+  };
+  await echoServed(opts.workers, t0);
   started = true;
   log(`baton: api on :${port} and ${opts.workers} worker(s) ready in ${Math.round(performance.now() - t0)} ms`);
-  return { api, workers, http, port, adminKey };
+  /** One more worker process, resolved when the api sees it serve `echo`. */
+  const addWorker = async () => {
+    startWorker();
+    await echoServed(workers.length, performance.now());
+    log(`baton: worker ${workers.length} ready`);
+  };
+  return { api, workers, http, port, adminKey, addWorker };
 }
 
 /**

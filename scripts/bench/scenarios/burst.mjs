@@ -1,16 +1,17 @@
 // Burst: --runs 3-step chains submitted as fast as the api accepts them; durable steps per second.
 import { log } from '../env.mjs';
+import { sampleLockWaits } from '../lock-waits.mjs';
 import { round } from '../stats.mjs';
 import { chainWorkflow } from '../workflows.mjs';
 import { dbSpan, latencyFigures } from './latency-figures.mjs';
 import { newSubmitStats, submitBurst, submitSummary } from './submit.mjs';
 import { cancelUnfinished, waitRuns } from './wait-runs.mjs';
 
-export async function burst(ctx) {
-  const name = 'bench-burst';
+export async function burst(ctx, name = 'bench-burst') {
   const wf = chainWorkflow(name);
   const n = ctx.opts.runs;
   const stats = newSubmitStats();
+  const locks = sampleLockWaits(ctx.baton.dbUrl, ctx.baton.dbName);
   const t0 = performance.now();
   let submitted = false;
   let submitMs;
@@ -25,6 +26,7 @@ export async function burst(ctx) {
   const wallMs = wait.doneAt - t0;
   const ok = wait.counts.succeeded ?? 0;
   ctx.mark(end);
+  const lockWaits = await locks.stop();
   const r = {
     runs: n,
     steps_per_run: 3,
@@ -38,6 +40,7 @@ export async function burst(ctx) {
     // how long the last runs took to finish once the api had accepted them all: near 0 means the
     // api's acceptance rate, not the workers, bounded the burst
     drain_after_last_accept_ms: submitMs === undefined ? null : round(wait.doneAt - t0 - submitMs, 1),
+    lock_waits: lockWaits,
   };
   if (wait.timedOut) await cancelUnfinished(ctx.pool, ctx.baton.http, name);
   else Object.assign(r, { step_queue_wait_ms: (await latencyFigures(ctx.pool, name)).step_queue_wait_ms });
