@@ -20,8 +20,8 @@ describe('AgentSlots', () => {
     expect(a && b).toBeDefined();
     expect(slots.tryEager('echo')).toBeUndefined();
     expect(lent).toEqual([1, 2]);
-    b!.released();
-    b!.released(); // once only
+    b!.executed();
+    b!.executed(); // once only
     expect(lent).toEqual([1, 2, 1]);
   });
 

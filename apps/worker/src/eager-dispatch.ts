@@ -6,15 +6,16 @@ import type { RuntimeLogger, StepDispatcher } from '@baton/runtime';
 export interface SlotOwner {
   /** Jobs of the agent that may run at once here, eager ones included; 0 for an agent not consumed. */
   limit(agent: string): number;
-  /** How many of those eager runs hold now (BullMQ takes that many fewer). */
+  /** How many eager runs of the agent execute now (BullMQ takes that many fewer). */
   lend(agent: string, slots: number): void;
 }
 
 /**
  * The agents' slots of one worker. A slot is *executing* from a job's start to its agent's end; the
  * recording of the result that follows holds none (the successor that result makes ready may take
- * it). Eager runs take a slot only while fewer than the limit execute, and never the last one:
- * BullMQ keeps at least one, so queued work always moves.
+ * it). An eager run takes a slot only while fewer than the limit execute, and BullMQ takes as many
+ * fewer jobs as eager runs execute, so the agents executing at once stay within the limit. Eager
+ * runs never hold the last slot: BullMQ keeps at least one, so queued work always moves.
  */
 export class AgentSlots {
   private owner?: SlotOwner;
@@ -28,43 +29,36 @@ export class AgentSlots {
 
   /** A BullMQ job starts executing; the answer ends it (once, however often called). */
   begin(agent: string): () => void {
+    return this.take(agent, false);
+  }
+
+  /**
+   * Takes a slot for an eager run of `agent` when one is free, else undefined: `executed` ends its
+   * execution (once, however often called), and gives the slot back to BullMQ.
+   */
+  tryEager(agent: string): { executed: () => void } | undefined {
+    const limit = this.owner?.limit(agent) ?? 0;
+    if ((this.executing.get(agent) ?? 0) >= limit || (this.eager.get(agent) ?? 0) >= limit - 1) return undefined;
+    return { executed: this.take(agent, true) };
+  }
+
+  private take(agent: string, eager: boolean): () => void {
     this.add(this.executing, agent, 1);
+    if (eager) this.owner!.lend(agent, this.add(this.eager, agent, 1));
     let done = false;
     return () => {
       if (done) return;
       done = true;
       this.add(this.executing, agent, -1);
+      if (eager) this.owner?.lend(agent, this.add(this.eager, agent, -1));
     };
   }
 
-  /**
-   * Takes a slot for an eager run of `agent` when one is free, else undefined: `executed` ends its
-   * execution, `released` gives the slot back to BullMQ once the whole run (its result recorded) is over.
-   */
-  tryEager(agent: string): { executed: () => void; released: () => void } | undefined {
-    const limit = this.owner?.limit(agent) ?? 0;
-    const eager = this.eager.get(agent) ?? 0;
-    if ((this.executing.get(agent) ?? 0) >= limit || eager >= limit - 1) return undefined;
-    const executed = this.begin(agent);
-    this.add(this.eager, agent, 1);
-    this.owner!.lend(agent, eager + 1);
-    let released = false;
-    return {
-      executed,
-      released: () => {
-        executed();
-        if (released) return;
-        released = true;
-        this.add(this.eager, agent, -1);
-        this.owner?.lend(agent, this.eager.get(agent) ?? 0);
-      },
-    };
-  }
-
-  private add(counts: Map<string, number>, agent: string, n: number): void {
+  private add(counts: Map<string, number>, agent: string, n: number): number {
     const next = (counts.get(agent) ?? 0) + n;
     if (next === 0) counts.delete(agent);
     else counts.set(agent, next);
+    return next;
   }
 }
 
@@ -136,7 +130,7 @@ export class EagerDispatch implements StepDispatcher {
     // The reconciler's re-enqueues go to the queue: any worker of the fleet may take them.
     if (origin !== 'commit') return this.options.queue.enqueue(jobs, origin);
     const later: typeof jobs = [];
-    const now: Array<{ queued: (typeof jobs)[number]; slot: NonNullable<ReturnType<AgentSlots['tryEager']>>; depth: number }> = [];
+    const now: Array<{ queued: (typeof jobs)[number]; slot: { executed: () => void }; depth: number }> = [];
     for (const queued of jobs) {
       const depth = (this.chains.get(queued.job.runId)?.depth ?? 0) + 1;
       const jobId = stepJobId(queued.job.runId, queued.job.key, queued.job.attempt);
@@ -173,7 +167,7 @@ export class EagerDispatch implements StepDispatcher {
     await this.renew();
   }
 
-  private async start(batch: Array<{ queued: { job: StepJob; priority: number; delayMs: number }; slot: { executed: () => void; released: () => void }; depth: number }>): Promise<void> {
+  private async start(batch: Array<{ queued: { job: StepJob; priority: number; delayMs: number }; slot: { executed: () => void }; depth: number }>): Promise<void> {
     const byAgent = new Map<string, typeof batch>();
     for (const b of batch) byAgent.set(b.queued.job.agent, [...(byAgent.get(b.queued.job.agent) ?? []), b]);
     const refused: Array<{ job: StepJob; priority: number; delayMs: number }> = [];
@@ -182,13 +176,13 @@ export class EagerDispatch implements StepDispatcher {
       try {
         taken = await this.options.leases.take(agent, group.map((b) => ({ agent, jobId: stepJobId(b.queued.job.runId, b.queued.job.key, b.queued.job.attempt), priority: b.queued.priority })), this.options.workerId);
       } catch (err) {
-        for (const b of group) b.slot.released();
+        for (const b of group) b.slot.executed();
         throw err; // the runtime logs it; the reconciler enqueues what neither Redis nor a lease holds
       }
       group.forEach((b, i) => {
         if (taken[i]) this.launch(b.queued, b.slot, b.depth);
         else {
-          b.slot.released();
+          b.slot.executed();
           refused.push(b.queued);
         }
       });
@@ -196,7 +190,7 @@ export class EagerDispatch implements StepDispatcher {
     if (refused.length > 0) await this.options.queue.enqueue(refused);
   }
 
-  private launch(queued: { job: StepJob }, slot: { executed: () => void; released: () => void }, depth: number): void {
+  private launch(queued: { job: StepJob }, slot: { executed: () => void }, depth: number): void {
     const job = this.options.traceparentFor ? { ...queued.job, traceparent: this.options.traceparentFor(queued.job) } : queued.job;
     const jobId = stepJobId(job.runId, job.key, job.attempt);
     const run: EagerRun = { agent: job.agent, jobId, runId: job.runId, depth };
@@ -215,7 +209,7 @@ export class EagerDispatch implements StepDispatcher {
         else this.chains.delete(job.runId);
         // Dropped with the next renewal; until then the lease only says the attempt is still held.
         this.finished.push({ agent: job.agent, jobId });
-        slot.released();
+        slot.executed();
         this.inFlight.delete(work);
       });
     this.inFlight.add(work);

@@ -78,7 +78,7 @@ export class BullmqStepConsumer {
   }
 
   /**
-   * Tells how many of the agent's slots eager runs hold now: BullMQ takes that many fewer jobs (it
+   * Tells how many eager runs of the agent execute now: BullMQ takes that many fewer jobs (it
    * keeps one slot at least, which is why eager runs never take the last one).
    */
   lend(agent: string, slots: number): void {
