@@ -30,7 +30,7 @@ export class Output {
 type Style = keyof typeof STYLES;
 const STYLES = { bold: '1', dim: '2', red: '31', green: '32', yellow: '33', cyan: '36' };
 const STATUS_STYLE: Record<string, Style> = {
-  succeeded: 'green', failed: 'red', cancelled: 'red', timedOut: 'red', running: 'yellow', queued: 'cyan', waiting: 'cyan', retrying: 'yellow', skipped: 'dim', pending: 'dim',
+  succeeded: 'green', failed: 'red', cancelled: 'red', timedOut: 'red', running: 'yellow', paused: 'yellow', queued: 'cyan', waiting: 'cyan', retrying: 'yellow', skipped: 'dim', pending: 'dim',
 };
 
 /** Aligns columns of text (their width ignores colour codes). */

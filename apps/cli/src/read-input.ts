@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 
-/** `--input` and a signal's payload: JSON text, or `@file` (JSON or YAML). */
+/** `--input` and a signal's payload: JSON text, `@file` or `-` (standard input), JSON or YAML. */
 export function readValue(value: string, what: string): unknown {
-  if (value.startsWith('@')) {
-    const path = value.slice(1);
+  if (value.startsWith('@') || value === '-') {
+    const path = value === '-' ? 'standard input' : value.slice(1);
     let text: string;
     try {
-      text = readFileSync(path, 'utf8');
+      text = readFileSync(value === '-' ? 0 : path, 'utf8');
     } catch (err) {
       throw new UsageError(`${what}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
@@ -20,8 +20,14 @@ export function readValue(value: string, what: string): unknown {
   try {
     return JSON.parse(value) as unknown;
   } catch {
-    throw new UsageError(`${what}: not JSON (give JSON text, or @file)`);
+    throw new UsageError(`${what}: not JSON (give JSON text, @file, or - for standard input)`);
   }
+}
+
+/** A whole number from `min`, or a UsageError naming `what`. */
+export function wholeNumber(value: string, what: string, min = 1): number {
+  if (!/^\d{1,9}$/.test(value) || Number(value) < min) throw new UsageError(`${what}: a whole number from ${min}`);
+  return Number(value);
 }
 
 /** A mistake in the command line or its files, shown without a stack. */

@@ -1,8 +1,9 @@
 import { BatonApiError, errorOf } from './baton-api-error';
 import { runEvents, type RunEventsOptions } from './run-events';
 import type {
-  Agent, ApiKey, ApiKeyCreated, CreateApiKeyRequest, EventPosted, ListRunsFilter, Run, RunChanged, RunEvent, RunHistory, RunPage, RunSubmitted,
-  RunSummary, Schedule, Secret, SignalSent, Stats, Template, TemplateDiff, TemplatePage, TemplateSummary, SubmitRunRequest,
+  Agent, AgentPaused, AgentResumed, ApiKey, ApiKeyCreated, BulkOperation, BulkOperationStarted, CreateApiKeyRequest, EventPosted, ForkRequest, ListRunsFilter,
+  RerunRequest, Run, RunChanged, RunEvent, RunHistory, RunPage, RunSubmitted, RunSummary, Schedule, Secret, SignalSent, StartBulkOperationRequest, Stats,
+  Template, TemplateDiff, TemplatePage, TemplatePaused, TemplateResumed, TemplateSummary, SubmitRunRequest,
 } from './types';
 
 /** Options of {@link BatonClient}. */
@@ -35,6 +36,12 @@ export interface RequestOptions extends CallOptions {
   headers?: Record<string, string>;
 }
 
+/** How {@link BatonClient.waitFor} and `bulkOperations.waitFor` poll. */
+export interface WaitOptions extends CallOptions {
+  /** Between two polls. @defaultValue 250 */
+  intervalMs?: number;
+}
+
 /** An answer: its status and its body (parsed JSON, else text; undefined when empty). */
 export interface ApiAnswer<T> {
   status: number;
@@ -43,6 +50,16 @@ export interface ApiAnswer<T> {
 
 const FINAL_STATUSES = new Set(['succeeded', 'failed', 'cancelled']);
 const segment = encodeURIComponent;
+
+/** Calls `read` every `intervalMs` until `done` holds for its answer. */
+async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, options: WaitOptions): Promise<T> {
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250));
+    options.signal?.throwIfAborted();
+  }
+}
 
 /**
  * A typed client of Baton's HTTP API (v1). Every method rejects with {@link BatonApiError} on
@@ -116,6 +133,35 @@ export class BatonClient {
     return (await this.request<RunChanged>('POST', `/v1/runs/${segment(id)}/retry`, options)).body;
   }
 
+  /**
+   * `POST /v1/runs/:id/pause`: the run starts no new step until resumed; running steps finish. Pausing
+   * twice changes nothing. The answer's `status` is the run's now. @throws BatonApiError RUN_FINISHED
+   */
+  async pause(id: string, options?: CallOptions): Promise<RunChanged> {
+    return (await this.request<RunChanged>('POST', `/v1/runs/${segment(id)}/pause`, options)).body;
+  }
+
+  /** `POST /v1/runs/:id/resume`: a paused run goes on where it stopped. @throws BatonApiError RUN_FINISHED */
+  async resume(id: string, options?: CallOptions): Promise<RunChanged> {
+    return (await this.request<RunChanged>('POST', `/v1/runs/${segment(id)}/resume`, options)).body;
+  }
+
+  /**
+   * `POST /v1/runs/:id/rerun`: a finished run again from `fromStep` (with `input`, when given) and
+   * everything downstream; upstream outputs kept. @throws BatonApiError RUN_NOT_FINISHED, VALIDATION_FAILED
+   */
+  async rerun(id: string, request: RerunRequest, options?: CallOptions): Promise<RunChanged> {
+    return (await this.request<RunChanged>('POST', `/v1/runs/${segment(id)}/rerun`, { ...options, body: request })).body;
+  }
+
+  /**
+   * `POST /v1/runs/:id/fork`: a new run (its `forkedFrom` names the origin) re-running from `fromStep`,
+   * upstream outputs copied; `version` runs another version of the run's template. @throws BatonApiError VALIDATION_FAILED
+   */
+  async fork(id: string, request: ForkRequest, options?: CallOptions): Promise<RunSubmitted> {
+    return (await this.request<RunSubmitted>('POST', `/v1/runs/${segment(id)}/fork`, { ...options, body: request })).body;
+  }
+
   /** `POST /v1/runs/:id/signals/:name`: `payload` (any JSON, null when absent) becomes the output of the step waiting for the signal. */
   async signal(id: string, name: string, payload: unknown = null, options?: CallOptions): Promise<SignalSent> {
     return (await this.request<SignalSent>('POST', `/v1/runs/${segment(id)}/signals/${segment(name)}`, { ...options, body: payload, contentType: 'application/json' })).body;
@@ -143,13 +189,8 @@ export class BatonClient {
   }
 
   /** Polls `GET /v1/runs/:id` until the run is final (succeeded, failed or cancelled). */
-  async waitFor(id: string, options: CallOptions & { intervalMs?: number } = {}): Promise<Run> {
-    for (;;) {
-      const run = await this.get(id, options);
-      if (FINAL_STATUSES.has(run.status)) return run;
-      await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250));
-      options.signal?.throwIfAborted();
-    }
+  async waitFor(id: string, options: WaitOptions = {}): Promise<Run> {
+    return poll(() => this.get(id, options), (run) => FINAL_STATUSES.has(run.status), options);
   }
 
   /** `POST /v1/workflows/validate`: the checks of a submission, recording nothing. @throws BatonApiError VALIDATION_FAILED with every problem in `details` */
@@ -177,6 +218,16 @@ export class BatonClient {
   /** `GET /v1/agents`: the agents live workers serve. */
   async agents(options?: CallOptions): Promise<Agent[]> {
     return (await this.request<{ items: Agent[] }>('GET', '/v1/agents', options)).body.items;
+  }
+
+  /** `POST /v1/agents/:name/pause` (admins): no worker takes a new step of the agent, for every tenant; running ones finish. @throws BatonApiError AGENT_NOT_FOUND */
+  async pauseAgent(name: string, options?: CallOptions): Promise<AgentPaused> {
+    return (await this.request<AgentPaused>('POST', `/v1/agents/${segment(name)}/pause`, options)).body;
+  }
+
+  /** `POST /v1/agents/:name/resume` (admins): paused by hand or by the auto-pause. @throws BatonApiError AGENT_NOT_FOUND */
+  async resumeAgent(name: string, options?: CallOptions): Promise<AgentResumed> {
+    return (await this.request<AgentResumed>('POST', `/v1/agents/${segment(name)}/resume`, options)).body;
   }
 
   /** `GET /v1/schedules`: templates with a cron schedule and their next fire time. */
@@ -209,6 +260,29 @@ export class BatonClient {
     /** `GET /v1/templates/:name/diff?from&to`: what changed from one version to another. */
     diff: async (name: string, from: number, to: number, options?: CallOptions): Promise<TemplateDiff> =>
       (await this.request<TemplateDiff>('GET', `/v1/templates/${segment(name)}/diff`, { ...options, query: { from, to } })).body,
+    /** `POST /v1/templates/:name/pause`: its new runs are admitted paused until it is resumed; runs already going are not touched. @throws BatonApiError TEMPLATE_NOT_FOUND */
+    pause: async (name: string, options?: CallOptions): Promise<TemplatePaused> =>
+      (await this.request<TemplatePaused>('POST', `/v1/templates/${segment(name)}/pause`, options)).body,
+    /** `POST /v1/templates/:name/resume`: new runs start at once again, and the runs its pause held are resumed (`resumedRuns`). @throws BatonApiError TEMPLATE_NOT_FOUND */
+    resume: async (name: string, options?: CallOptions): Promise<TemplateResumed> =>
+      (await this.request<TemplateResumed>('POST', `/v1/templates/${segment(name)}/resume`, options)).body,
+  };
+
+  // Bulk operations
+
+  readonly bulkOperations = {
+    /** `POST /v1/bulk-operations`: answered at once; the api applies `action` to the matched runs in batches. */
+    start: async (request: StartBulkOperationRequest, options?: CallOptions): Promise<BulkOperationStarted> =>
+      (await this.request<BulkOperationStarted>('POST', '/v1/bulk-operations', { ...options, body: request })).body,
+    /** `GET /v1/bulk-operations/:id`: the operation and its progress (`matched`, `done`, `failed`). @throws BatonApiError BULK_OPERATION_NOT_FOUND */
+    get: async (id: string, options?: CallOptions): Promise<BulkOperation> =>
+      (await this.request<BulkOperation>('GET', `/v1/bulk-operations/${segment(id)}`, options)).body,
+    /** Polls `get` until the operation has `succeeded` (every matched run taken); `onProgress` sees each poll. */
+    waitFor: async (id: string, options: WaitOptions & { onProgress?: (operation: BulkOperation) => void } = {}): Promise<BulkOperation> =>
+      poll(() => this.bulkOperations.get(id, options), (operation) => {
+        options.onProgress?.(operation);
+        return operation.status === 'succeeded';
+      }, options),
   };
 
   // API keys (admin)

@@ -13,6 +13,13 @@ export type RunEvent = Schemas['RunEvent'];
 export type RunHistory = Schemas['RunHistory'];
 export type RunSubmitted = Schemas['RunSubmitted'];
 export type RunChanged = Schemas['RunChanged'];
+export type TokenUsage = Schemas['TokenUsage'];
+export type TemplatePaused = Schemas['TemplatePaused'];
+export type TemplateResumed = Schemas['TemplateResumed'];
+export type AgentPaused = Schemas['AgentPaused'];
+export type AgentResumed = Schemas['AgentResumed'];
+export type BulkOperation = Schemas['BulkOperation'];
+export type BulkOperationStarted = Schemas['BulkOperationStarted'];
 export type SignalSent = Schemas['SignalSent'];
 export type EventPosted = Schemas['EventPosted'];
 export type Agent = Schemas['AgentList']['items'][number];
@@ -37,3 +44,13 @@ export type ListRunsFilter = Omit<Query<operations['listRuns']>, 'limit'> & { li
 export type CreateApiKeyRequest = JsonBody<operations['createApiKey']>;
 /** A run's status, as `list` filters on it. */
 export type RunStatus = NonNullable<ListRunsFilter['status']>;
+/** The body of `POST /v1/runs/:id/rerun`: the step to re-run from, and the input it runs with instead of its evaluated one. */
+export type RerunRequest = JsonBody<operations['rerunRun']>;
+/** The body of `POST /v1/runs/:id/fork`: as a re-run's, and the template `version` the fork runs. */
+export type ForkRequest = JsonBody<operations['forkRun']>;
+/** The body of `POST /v1/bulk-operations`: an action and which runs of the tenant it takes. */
+export type StartBulkOperationRequest = JsonBody<operations['startBulkOperation']>;
+/** What a bulk operation does to each run it matches. */
+export type BulkAction = StartBulkOperationRequest['action'];
+/** Which runs a bulk operation takes (an empty filter: every run the action applies to). */
+export type BulkFilter = StartBulkOperationRequest['filter'];

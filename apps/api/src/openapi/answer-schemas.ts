@@ -1,7 +1,7 @@
 import { runtimeSettingsSchema } from '@baton/config';
 import { z } from './zod';
 import type {
-  ApiKeySummary, SettingsView, RunEventView, RunHistory, RunPage, RunSummary, RunView, ScheduleView, SecretSummary, Stats, StepView, TemplateDiff, TemplatePage, TemplateView,
+  ApiKeySummary, BulkOperationView, SettingsView, RunEventView, RunHistory, RunPage, RunSummary, RunView, ScheduleView, SecretSummary, Stats, StepView, TemplateDiff, TemplatePage, TemplateView,
 } from '@baton/runtime';
 
 // What the api answers, described for the OpenAPI document. Each schema `satisfies` the type the
@@ -23,6 +23,12 @@ export const RunSubmitted = z.object({
   status: z.string(),
   links: z.object({ self: z.string(), events: z.string() }),
 }).openapi('RunSubmitted');
+
+const TokenUsageAnswer = z.object({
+  promptTokens: z.number().int(),
+  completionTokens: z.number().int(),
+  totalTokens: z.number().int(),
+}).describe('the model tokens spent, every attempt included (absent: none reported)').openapi('TokenUsage');
 
 const AttemptLogEntry = z.object({
   attempt: z.number().int(),
@@ -47,6 +53,7 @@ export const StepAnswer = z.object({
   waitingFor: z.object({ agent: z.string(), reason: z.string() }).optional(),
   waitingForSignal: z.object({ signal: z.string(), timeoutAt: DATE_TIME.optional() }).optional(),
   childRunId: z.string().optional(),
+  usage: TokenUsageAnswer.optional(),
 }).openapi('Step') satisfies z.ZodType<StepView>;
 
 export const StepDetailAnswer = StepAnswer.omit({ attemptLog: true }).extend({
@@ -63,7 +70,7 @@ export const RunDefinitionAnswer = z.object({
 
 export const RunAnswer = z.object({
   id: z.string(),
-  status: z.string().describe('queued, running, succeeded, failed or cancelled'),
+  status: z.string().describe('queued, running, paused, succeeded, failed or cancelled'),
   template: z.string().optional(),
   version: z.number().int().optional(),
   workflow: z.string().describe("the definition's name"),
@@ -75,6 +82,10 @@ export const RunAnswer = z.object({
   finishedAt: DATE_TIME.optional(),
   parentRunId: z.string().optional(),
   parentStepKey: z.string().optional(),
+  usage: TokenUsageAnswer.optional(),
+  forkedFrom: z.object({ id: z.string(), step: z.string().describe('the step it re-ran from'), links: z.object({ self: z.string() }) })
+    .optional().describe("a fork's origin"),
+  pausedBy: z.string().optional().describe('who paused a paused run: a principal\'s subject, or `template:<name>`'),
   steps: z.array(StepAnswer),
 }).openapi('Run') satisfies z.ZodType<Omit<RunView, 'input'>>; // zod infers `unknown` fields optional
 
@@ -108,20 +119,34 @@ export const RunHistoryAnswer = z.object({
   nextCursor: z.number().int().optional().describe('pass as `after` for the next page; absent on the last'),
 }).openapi('RunHistory') satisfies z.ZodType<RunHistory>;
 
-export const RunChanged = z.object({ id: z.string(), status: z.string() }).openapi('RunChanged');
+export const RunChanged = z.object({ id: z.string(), status: z.string().describe("the run's status after the change") }).openapi('RunChanged');
+export const TemplatePaused = z.object({ name: z.string(), paused: z.literal(true) }).openapi('TemplatePaused');
+export const TemplateResumed = z.object({
+  name: z.string(),
+  paused: z.literal(false),
+  resumedRuns: z.number().int().describe('the runs its pause held, resumed now'),
+}).openapi('TemplateResumed');
+export const AgentPaused = z.object({ name: z.string(), paused: z.literal(true) }).openapi('AgentPaused');
+export const AgentResumed = z.object({ name: z.string(), paused: z.literal(false) }).openapi('AgentResumed');
 export const BulkOperationStarted = z.object({ id: z.string() }).openapi('BulkOperationStarted');
 export const BulkOperationAnswer = z.object({
   id: z.string(),
   action: z.enum(['cancel', 'retry', 'pause', 'resume']),
   status: z.enum(['running', 'succeeded']),
-  filter: z.record(z.unknown()).describe('the filter as given'),
+  filter: z.object({
+    status: z.array(z.string()).optional(),
+    workflow: z.string().optional(),
+    template: z.string().optional(),
+    createdAfter: z.string().optional(),
+    createdBefore: z.string().optional(),
+  }).describe('the filter as given'),
   matched: z.number().int().describe('runs matched when created; done + failed once succeeded'),
   done: z.number().int(),
   failed: z.number().int().describe('runs the action no longer fitted when their turn came'),
   createdBy: z.string(),
   createdAt: z.string(),
   finishedAt: z.string().optional(),
-}).openapi('BulkOperation');
+}).openapi('BulkOperation') satisfies z.ZodType<BulkOperationView>;
 export const SignalSent = z.object({ id: z.string(), signal: z.string() }).openapi('SignalSent');
 export const Valid = z.object({ valid: z.literal(true) });
 export const EventPosted = z.object({ runs: z.array(z.string()).describe('the runs started, one per template whose `on` lists the type') }).openapi('EventPosted');
@@ -132,6 +157,11 @@ export const AgentsAnswer = z.object({
     description: z.string().optional(),
     workers: z.number().int().describe('live workers serving the agent'),
     lastSeenAt: DATE_TIME.nullable(),
+    paused: z.object({
+      by: z.string().describe('a principal\'s subject, or `auto` (the failure-rate trip)'),
+      reason: z.string().optional(),
+      at: DATE_TIME,
+    }).optional().describe('present while the agent is paused fleet-wide'),
   })),
 }).openapi('AgentList');
 
@@ -189,6 +219,8 @@ export const TemplateAnswer = z.object({
   definition: json('the workflow definition as it was put'),
   createdAt: DATE_TIME,
   createdBy: z.string().optional(),
+  paused: z.object({ by: z.string().describe("a principal's subject"), at: DATE_TIME })
+    .optional().describe('present while the template is paused: its new runs are admitted paused'),
 }).openapi('Template') satisfies z.ZodType<Omit<TemplateView, 'definition'>>;
 const JsonChangeAnswer = z.discriminatedUnion('op', [
   z.object({ op: z.literal('added'), path: z.string(), value: z.unknown() }),

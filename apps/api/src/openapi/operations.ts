@@ -279,17 +279,17 @@ export const OPERATIONS = {
   'POST /v1/runs/:id/pause': {
     operationId: 'pauseRun', tags: ['runs'], summary: 'Pause a run: it starts no new step; running steps finish and are recorded; timers keep their deadlines',
     request: { params: RunId },
-    responses: answers({ 202: jsonAnswer('paused (pausing twice changes nothing)', z.record(z.unknown())) }, 404, 409),
+    responses: answers({ 202: jsonAnswer('paused (pausing twice changes nothing); `status` is the run\'s now', A.RunChanged) }, 404, 409),
   },
   'POST /v1/runs/:id/resume': {
     operationId: 'resumeRun', tags: ['runs'], summary: 'Resume a paused run where it stopped',
     request: { params: RunId },
-    responses: answers({ 202: jsonAnswer('resumed', z.record(z.unknown())) }, 404, 409),
+    responses: answers({ 202: jsonAnswer('resumed; `status` is the run\'s now', A.RunChanged) }, 404, 409),
   },
   'POST /v1/runs/:id/rerun': {
     operationId: 'rerunRun', tags: ['runs'], summary: 'Re-run a finished run from a step (with an edited input, if given) and everything downstream; upstream outputs kept',
     request: { params: RunId, body: jsonBody(RerunBody) },
-    responses: answers({ 202: jsonAnswer('re-running', z.record(z.unknown())) }, 400, 404, 409, 413, 415),
+    responses: answers({ 202: jsonAnswer('re-running', A.RunChanged) }, 400, 404, 409, 413, 415),
   },
   'POST /v1/runs/:id/fork': {
     operationId: 'forkRun', tags: ['runs'], summary: 'A new run linked to its origin (forkedFrom), upstream outputs copied',
@@ -299,21 +299,21 @@ export const OPERATIONS = {
   'POST /v1/templates/:name/pause': {
     operationId: 'pauseTemplate', tags: ['templates'], summary: 'New runs of the template are admitted paused until it is resumed',
     request: { params: TemplateName },
-    responses: answers({ 202: jsonAnswer('paused', z.record(z.unknown())) }, 404),
+    responses: answers({ 202: jsonAnswer('paused (pausing twice changes nothing)', A.TemplatePaused) }, 404),
   },
   'POST /v1/templates/:name/resume': {
     operationId: 'resumeTemplate', tags: ['templates'], summary: 'Resume a template and the runs its pause held',
     request: { params: TemplateName },
-    responses: answers({ 202: jsonAnswer('resumed', z.record(z.unknown())) }, 404),
+    responses: answers({ 202: jsonAnswer('resumed, with the runs its pause held', A.TemplateResumed) }, 404),
   },
   'POST /v1/agents/:name/pause': {
     operationId: 'pauseAgent', tags: ['agents'], summary: 'Pause an agent\'s queue fleet-wide (admins): running jobs finish, no new one starts',
     request: { params: z.object({ name: z.string() }) },
-    responses: answers({ 202: jsonAnswer('paused', z.record(z.unknown())) }, 404),
+    responses: answers({ 202: jsonAnswer('paused (pausing twice changes nothing)', A.AgentPaused) }, 404),
   },
   'POST /v1/agents/:name/resume': {
     operationId: 'resumeAgent', tags: ['agents'], summary: 'Resume an agent\'s queue',
     request: { params: z.object({ name: z.string() }) },
-    responses: answers({ 202: jsonAnswer('resumed', z.record(z.unknown())) }, 404),
+    responses: answers({ 202: jsonAnswer('resumed', A.AgentResumed) }, 404),
   },
 } satisfies Record<RouteKey, Operation>;

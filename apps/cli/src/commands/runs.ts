@@ -7,7 +7,7 @@ import { duration, table } from '../output';
 /** `baton runs`, `show`, `cancel`, `retry`, `signal`. */
 export function runCommands(program: Command, context: () => Context): void {
   program.command('runs').description('list runs, newest first')
-    .option('-s, --status <status>', 'queued, running, succeeded, failed or cancelled')
+    .option('-s, --status <status>', 'queued, running, paused, succeeded, failed or cancelled')
     .option('-t, --template <name>', 'runs of this template')
     .option('-n, --limit <n>', 'how many (1 to 200)', '20')
     .option('--cursor <cursor>', 'the page after this cursor (nextCursor of --json)')
@@ -37,6 +37,9 @@ export function runCommands(program: Command, context: () => Context): void {
       out.line(`run ${out.paint('bold', run.id)}  ${out.status(run.status)}`);
       out.line(`workflow ${run.workflow}${run.template ? `  (template ${run.template}, version ${run.version})` : ''}`);
       out.line(`created ${run.createdAt}${run.startedAt && run.finishedAt ? `  took ${duration(Date.parse(run.finishedAt) - Date.parse(run.startedAt))}` : ''}`);
+      if (run.pausedBy) out.line(`paused by ${run.pausedBy}`);
+      if (run.forkedFrom) out.line(`forked from ${run.forkedFrom.id} at step ${run.forkedFrom.step}`);
+      if (run.usage) out.line(`tokens ${run.usage.totalTokens} (prompt ${run.usage.promptTokens}, completion ${run.usage.completionTokens})`);
       out.line('steps');
       for (const line of runTree(run, needs, out)) out.line(line);
       if (run.output !== undefined) out.line(`output ${JSON.stringify(run.output, null, 2)}`);
@@ -57,7 +60,7 @@ export function runCommands(program: Command, context: () => Context): void {
     else out.line(`run ${answer.id} ${out.status(answer.status)}`);
   });
 
-  program.command('signal <id> <name> [payload]').description('send a signal to the step waiting for it (payload: JSON or @file)')
+  program.command('signal <id> <name> [payload]').description('send a signal to the step waiting for it (payload: JSON, @file, or - for standard input)')
     .action(async (id: string, name: string, payload: string | undefined) => {
       const { client, out } = context();
       const answer = await client.signal(id, name, payload === undefined ? null : readValue(payload, 'payload'));

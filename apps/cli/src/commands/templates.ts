@@ -20,7 +20,7 @@ function nameOf(file: string, text: string): string {
   return basename(file, extname(file));
 }
 
-/** `baton templates push <dir>`: every workflow file of a folder (not its subfolders) as a template version. */
+/** `baton templates push <dir>`: every workflow file of a folder (not its subfolders) as a template version; `pause|resume <name>`. */
 export function templateCommands(program: Command, context: () => Context): void {
   const templates = program.command('templates').description('stored workflows');
   templates.command('push <dir>').description('store every *.yaml, *.yml and *.json file of a folder as a template (a new version when changed)')
@@ -52,5 +52,20 @@ export function templateCommands(program: Command, context: () => Context): void
       }
       if (out.json) out.data({ items: results });
       if (results.some((r) => r.error)) process.exitCode = 1;
+    });
+
+  templates.command('pause <name>').description('its new runs are admitted paused until it is resumed; runs already going are not touched')
+    .action(async (name: string) => {
+      const { client, out } = context();
+      const answer = await client.templates.pause(name);
+      if (out.json) out.data(answer);
+      else out.line(`template ${answer.name} ${out.paint('yellow', 'paused')}`);
+    });
+  templates.command('resume <name>').description('new runs start at once again, and the runs its pause held are resumed')
+    .action(async (name: string) => {
+      const { client, out } = context();
+      const answer = await client.templates.resume(name);
+      if (out.json) out.data(answer);
+      else out.line(`template ${answer.name} ${out.paint('green', 'resumed')}; ${answer.resumedRuns} held run${answer.resumedRuns === 1 ? '' : 's'} resumed`);
     });
 }

@@ -1,6 +1,7 @@
 // The built `baton` CLI (apps/cli/dist/main.js) against a live Baton (api and worker, real Redis and
 // Postgres): config, submission, --watch (piped, and on a terminal under tmux), validate, runs,
-// show, cancel, retry, signal, templates push, keys, errors and exit codes.
+// show, cancel, retry, signal, templates push, keys, the operators' controls (pause, resume,
+// rerun, fork, templates and agents pause|resume, bulk), errors and exit codes.
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,12 +20,13 @@ let dir: string;
 interface Result { code: number; stdout: string; stderr: string }
 
 /** Runs the built binary, as a script would (no terminal), with its own HOME and no config file unless given. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
+function cli(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<Result> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       env: { PATH: process.env.PATH!, HOME: join(dir, 'home'), BATON_URL: baton.url, BATON_API_KEY: ADMIN, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
+    child.stdin.end(stdin ?? '');
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -153,7 +155,7 @@ describe('baton run', () => {
   });
 
   it('refuses a bad --input and a missing file without calling the api (exit 2), and shows the api\'s problems', async () => {
-    expect(await cli(['run', file('x.yaml', HELLO), '--input', '{nope'])).toMatchObject({ code: 2, stderr: 'error: --input: not JSON (give JSON text, or @file)\n' });
+    expect(await cli(['run', file('x.yaml', HELLO), '--input', '{nope'])).toMatchObject({ code: 2, stderr: 'error: --input: not JSON (give JSON text, @file, or - for standard input)\n' });
     expect(await cli(['run', join(dir, 'missing.yaml')])).toMatchObject({ code: 2, stderr: `error: ${join(dir, 'missing.yaml')}: no such file\n` });
     const bad = await cli(['run', file('bad-input.yaml', 'name: typed\ninput: { type: object, required: [n], properties: { n: { type: integer } } }\nsteps:\n  - id: a\n    agent: echo\n'), '--input', '{"n":"x"}']);
     expect(bad.code).toBe(1);
@@ -292,6 +294,116 @@ steps:
     const retried = JSON.parse((await cli(['--json', 'retry', failed])).stdout) as { id: string };
     expect(retried.id).toBe(failed);
     expect((await settled(failed)).status).toBe('succeeded');
+  });
+});
+
+describe("operators' controls", () => {
+  const TWO_STEPS = { name: 'operated', steps: [
+    { id: 'slow', agent: 'delay', input: { ms: 1500, value: 'slow-done' } },
+    { id: 'after', agent: 'echo', needs: ['slow'], input: { got: '{{ $steps.slow.output }}' } },
+  ] };
+
+  it('pauses and resumes a run; show says who paused it', async () => {
+    // Held by a signal, so that it is still going however slowly the CLI starts.
+    const id = await submit({ name: 'gated', steps: [{ id: 'gate', agent: 'wait', input: { signal: 'go' } }, { id: 'after', agent: 'echo', needs: ['gate'], input: { n: 1 } }] });
+    await settled(id, 'running');
+    expect(await cli(['pause', id])).toMatchObject({ code: 0, stdout: `run ${id} paused\n` });
+    expect((await cli(['show', id])).stdout).toMatch(/^paused by admin-key$/m);
+    expect(JSON.parse((await cli(['--json', 'runs', '--status', 'paused', '--limit', '200'])).stdout).items).toEqual(expect.arrayContaining([expect.objectContaining({ id })]));
+    const resumed = await cli(['--json', 'resume', id]);
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toEqual({ id, status: 'running' });
+    await waitFor(async () => (await api('GET', `/v1/runs/${id}`)).steps[0].status === 'waiting', 10_000, 'never waiting');
+    expect((await cli(['signal', id, 'go'])).code).toBe(0);
+    expect((await settled(id)).status).toBe('succeeded');
+    const finished = await cli(['pause', id]);
+    expect(finished.code).toBe(1);
+    expect(finished.stderr).toMatch(/\(RUN_FINISHED, HTTP 409\)/);
+  });
+
+  it('re-runs a finished run from a step with an edited input (from a file and from standard input), and forks it', async () => {
+    const id = await submit(TWO_STEPS);
+    await settled(id);
+    const edited = file('edited.yaml', 'got: from-a-file\n');
+    expect(await cli(['rerun', id, '--from', 'after', '--input', `@${edited}`])).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^run ${id} \\w+ again from after\n$`)) });
+    await waitFor(async () => (await api('GET', `/v1/runs/${id}`)).output?.after?.got === 'from-a-file', 20_000, 'the re-run did not finish');
+    expect((await cli(['rerun', id, '--from', 'after', '--input', '-'], {}, '{"got":"from-stdin"}')).code).toBe(0);
+    await waitFor(async () => (await api('GET', `/v1/runs/${id}`)).output?.after?.got === 'from-stdin', 20_000, 'the second re-run did not finish');
+    const unknownStep = await cli(['rerun', id, '--from', 'nowhere']);
+    expect(unknownStep.code).toBe(1);
+    expect(unknownStep.stderr).toMatch(/\(VALIDATION_FAILED, HTTP 400\)\n {2}fromStep: no step with this id/);
+    expect(await cli(['rerun', id, '--from', 'after', '--input', '{nope'])).toMatchObject({ code: 2 });
+    expect((await cli(['rerun', id])).code).not.toBe(0); // --from is required
+
+    const forked = await cli(['fork', id, '--from', 'after']);
+    expect(forked.code).toBe(0);
+    const forkId = new RegExp(`^run ([0-9a-f-]{36}) \\w+: a fork of ${id} from after$`, 'm').exec(forked.stdout)?.[1];
+    expect(forkId).toBeDefined();
+    expect(await settled(forkId!)).toMatchObject({ status: 'succeeded', forkedFrom: { id, step: 'after' }, output: { after: { got: 'slow-done' } } });
+    expect((await cli(['show', forkId!])).stdout).toContain(`forked from ${id} at step after`);
+    const json = JSON.parse((await cli(['--json', 'fork', id, '--from', 'after', '--input', '{"got":"forked"}'])).stdout) as { id: string; links: { self: string } };
+    expect(json.links.self).toBe(`/v1/runs/${json.id}`);
+    expect((await settled(json.id)).output).toEqual({ after: { got: 'forked' } });
+    expect(await cli(['fork', id, '--from', 'after', '--version', 'two'])).toMatchObject({ code: 2, stderr: 'error: --version: a whole number from 1\n' });
+    const noTemplate = await cli(['fork', id, '--from', 'after', '--version', '2']);
+    expect(noTemplate.code).toBe(1);
+    expect(noTemplate.stderr).toContain('(VALIDATION_FAILED, HTTP 400)');
+  });
+
+  it('pauses a template (its new runs wait) and resumes it with the runs it held', async () => {
+    await api('PUT', '/v1/templates/held', { name: 'held', steps: [{ id: 'a', agent: 'echo', input: { n: 1 } }] });
+    expect(await cli(['templates', 'pause', 'held'])).toMatchObject({ code: 0, stdout: 'template held paused\n' });
+    const { id } = JSON.parse((await cli(['--json', 'run', 'held'])).stdout) as { id: string };
+    await settled(id, 'paused');
+    expect(await cli(['templates', 'resume', 'held'])).toMatchObject({ code: 0, stdout: 'template held resumed; 1 held run resumed\n' });
+    expect((await settled(id)).status).toBe('succeeded');
+    expect(JSON.parse((await cli(['--json', 'templates', 'resume', 'held'])).stdout)).toEqual({ name: 'held', paused: false, resumedRuns: 0 });
+    const missing = await cli(['templates', 'pause', 'no-such-template']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('(TEMPLATE_NOT_FOUND, HTTP 404)');
+  });
+
+  it('lists agents, pauses one fleet-wide and resumes it', async () => {
+    const listed = await cli(['agents']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^NAME\s+WORKERS\s+LAST SEEN\s+PAUSED$/m);
+    expect(listed.stdout).toMatch(/^echo\s+\d+\s+\S+/m);
+    expect(await cli(['agents', 'pause', 'transform'])).toMatchObject({ code: 0, stdout: 'agent transform paused\n' });
+    expect((await cli(['agents', 'list'])).stdout).toMatch(/^transform\s+\d+\s+\S+\s+paused by admin-key at \S+ \(paused by hand\)$/m);
+    const items = (JSON.parse((await cli(['--json', 'agents'])).stdout) as { items: Array<{ name: string; paused?: unknown }> }).items;
+    expect(items.find((a) => a.name === 'transform')?.paused).toMatchObject({ by: 'admin-key' });
+    expect(await cli(['agents', 'resume', 'transform'])).toMatchObject({ code: 0, stdout: 'agent transform resumed\n' });
+    expect((await cli(['agents'])).stdout).not.toMatch(/^transform.*paused/m);
+    const missing = await cli(['agents', 'pause', 'no-such-agent']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('(AGENT_NOT_FOUND, HTTP 404)');
+  });
+
+  it('bulk: starts an operation on the runs a filter matches, prints its progress, and --wait follows it to its end', async () => {
+    const parked = { name: 'parked', steps: [{ id: 'hold', agent: 'wait', input: { signal: 'go' } }] };
+    const ids = await Promise.all([1, 2, 3].map(() => submit(parked)));
+    for (const id of ids) await settled(id, 'running');
+    const paused = await cli(['bulk', 'pause', '--workflow', 'parked', '--status', 'running']);
+    expect(paused.code).toBe(0);
+    const opId = /^bulk pause ([0-9a-f-]{36}): \d\/3 runs done, 0 failed, (running|succeeded)$/.exec(paused.stdout.trim())?.[1];
+    expect(opId).toBeDefined();
+    for (const id of ids) await settled(id, 'paused');
+
+    const cancelled = await cli(['bulk', 'cancel', '--workflow', 'parked', '--status', 'paused,running', '--wait']);
+    expect(cancelled.code).toBe(0);
+    const lines = cancelled.stdout.trim().split('\n');
+    expect(lines.at(-1)).toMatch(/^bulk cancel [0-9a-f-]{36}: 3\/3 runs done, 0 failed, succeeded$/);
+    for (const id of ids) expect((await api('GET', `/v1/runs/${id}`)).status).toBe('cancelled');
+    const json = JSON.parse((await cli(['--json', 'bulk', 'cancel', '--workflow', 'parked', '--wait'])).stdout) as Record<string, unknown>;
+    expect(json).toMatchObject({ action: 'cancel', status: 'succeeded', filter: { workflow: 'parked' }, matched: 0, done: 0, failed: 0 });
+
+    expect(await cli(['bulk', 'cancel'])).toMatchObject({ code: 2, stderr: expect.stringContaining('or --all for every run') });
+    expect(await cli(['bulk', 'cancel', '--all', '--workflow', 'parked'])).toMatchObject({ code: 2, stderr: 'error: --all takes no filter\n' });
+    const badAction = await cli(['bulk', 'explode', '--workflow', 'parked']);
+    expect(badAction.code).toBe(1);
+    expect(badAction.stderr).toMatch(/\(VALIDATION_FAILED, HTTP 400\)\n {2}action: must be one of cancel, retry, pause, resume/);
+    const badTime = await cli(['bulk', 'retry', '--created-after', 'yesterday']);
+    expect(badTime.stderr).toMatch(/ {2}filter\.createdAfter: must be an ISO 8601 date-time/);
   });
 });
 

@@ -133,6 +133,72 @@ describe('@baton/client', () => {
     expect(rest.items.at(-1)!.type).toBe('run.succeeded');
   });
 
+  describe("operators' controls", () => {
+    const twoSteps = (name: string) => ({
+      name, steps: [
+        { id: 'slow', agent: 'delay', input: { ms: 3000, value: 'slow-done' } },
+        { id: 'after', agent: 'echo', needs: ['slow'], input: { got: '{{ $steps.slow.output }}' } },
+      ],
+    });
+
+    it('pauses and resumes a run, re-runs it from a step with an edited input, and forks it', async () => {
+      const { id } = await client.submit({ workflow: twoSteps('operated') });
+      expect(await client.pause(id)).toEqual({ id, status: 'paused' });
+      expect(await client.pause(id)).toEqual({ id, status: 'paused' });
+      expect(await client.get(id)).toMatchObject({ status: 'paused', pausedBy: expect.any(String) });
+      expect(await client.resume(id)).toEqual({ id, status: expect.any(String) });
+      const done = await client.waitFor(id);
+      expect(done).toMatchObject({ status: 'succeeded', output: { after: { got: 'slow-done' } } });
+      expect(await caught(client.pause(id))).toMatchObject({ status: 409, code: 'RUN_FINISHED' });
+
+      expect(await client.rerun(id, { fromStep: 'after', input: { got: 'edited' } })).toEqual({ id, status: expect.any(String) });
+      const rerun = await client.waitFor(id);
+      expect(rerun).toMatchObject({ status: 'succeeded', output: { after: { got: 'edited' } } });
+      expect(await caught(client.rerun(id, { fromStep: 'nowhere' }))).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+
+      const fork = await client.fork(id, { fromStep: 'after' });
+      expect(fork).toEqual({ id: expect.any(String), status: expect.any(String), links: { self: `/v1/runs/${fork.id}`, events: `/v1/runs/${fork.id}/events` } });
+      expect(fork.id).not.toBe(id);
+      const forked = await client.waitFor(fork.id);
+      expect(forked).toMatchObject({ status: 'succeeded', forkedFrom: { id, step: 'after', links: { self: `/v1/runs/${id}` } }, output: { after: { got: 'slow-done' } } });
+      expect(await caught(client.fork(id, { fromStep: 'after', version: 2 }))).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    });
+
+    it('pauses a template (its new runs wait) and resumes it with the runs it held', async () => {
+      await client.templates.put('held', echo('held'));
+      expect(await client.templates.pause('held')).toEqual({ name: 'held', paused: true });
+      const { id } = await client.submit({ template: 'held', input: { text: 'later' } });
+      await waitForStatus(id, (run) => run.status === 'paused');
+      expect(await client.templates.resume('held')).toEqual({ name: 'held', paused: false, resumedRuns: 1 });
+      expect(await client.waitFor(id)).toMatchObject({ status: 'succeeded', output: { a: { text: 'later' } } });
+      expect(await client.templates.resume('held')).toEqual({ name: 'held', paused: false, resumedRuns: 0 });
+      expect(await caught(client.templates.pause('no-such-template'))).toMatchObject({ status: 404, code: 'TEMPLATE_NOT_FOUND' });
+    });
+
+    it('pauses and resumes an agent fleet-wide; the agents list shows the pause', async () => {
+      expect(await client.pauseAgent('delay')).toEqual({ name: 'delay', paused: true });
+      expect((await client.agents()).find((a) => a.name === 'delay')).toMatchObject({ paused: { by: expect.any(String), reason: 'paused by hand', at: expect.any(String) } });
+      expect(await client.resumeAgent('delay')).toEqual({ name: 'delay', paused: false });
+      expect((await client.agents()).find((a) => a.name === 'delay')!.paused).toBeUndefined();
+      expect(await caught(client.pauseAgent('no-such-agent'))).toMatchObject({ status: 404, code: 'AGENT_NOT_FOUND' });
+    });
+
+    it('starts a bulk operation, reads its progress and waits for it', async () => {
+      await client.templates.put('bulk-held', { ...waiting, name: 'bulk-held' });
+      const ids = await Promise.all([1, 2, 3].map(async () => (await client.submit({ template: 'bulk-held' })).id));
+      for (const id of ids) await waitForStatus(id, (run) => run.status === 'running');
+      const { id } = await client.bulkOperations.start({ action: 'cancel', filter: { template: 'bulk-held', status: ['running'] } });
+      expect((await client.bulkOperations.get(id)).matched).toBe(3);
+      const seen: string[] = [];
+      const operation = await client.bulkOperations.waitFor(id, { intervalMs: 50, onProgress: (op) => seen.push(op.status) });
+      expect(operation).toMatchObject({ id, action: 'cancel', status: 'succeeded', filter: { template: 'bulk-held', status: ['running'] }, matched: 3, done: 3, failed: 0 });
+      expect(seen.at(-1)).toBe('succeeded');
+      for (const runId of ids) expect((await client.get(runId)).status).toBe('cancelled');
+      expect(await caught(client.bulkOperations.start({ action: 'explode' as 'cancel', filter: {} }))).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+      expect(await caught(client.bulkOperations.get('no-such-operation'))).toMatchObject({ status: 404, code: 'BULK_OPERATION_NOT_FOUND' });
+    });
+  });
+
   describe('events', () => {
     const slow = {
       name: 'slow', steps: [

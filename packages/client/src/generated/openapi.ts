@@ -797,6 +797,12 @@ export interface components {
             /** @description pass as `cursor` for the next page; absent on the last */
             nextCursor?: string;
         };
+        /** @description the model tokens spent, every attempt included (absent: none reported) */
+        TokenUsage: {
+            promptTokens: number;
+            completionTokens: number;
+            totalTokens: number;
+        };
         Step: {
             /** @description the step's id in the definition */
             id: string;
@@ -834,10 +840,11 @@ export interface components {
                 timeoutAt?: string;
             };
             childRunId?: string;
+            usage?: components["schemas"]["TokenUsage"];
         };
         Run: {
             id: string;
-            /** @description queued, running, succeeded, failed or cancelled */
+            /** @description queued, running, paused, succeeded, failed or cancelled */
             status: string;
             template?: string;
             version?: number;
@@ -857,6 +864,18 @@ export interface components {
             finishedAt?: string;
             parentRunId?: string;
             parentStepKey?: string;
+            usage?: components["schemas"]["TokenUsage"];
+            /** @description a fork's origin */
+            forkedFrom?: {
+                id: string;
+                /** @description the step it re-ran from */
+                step: string;
+                links: {
+                    self: string;
+                };
+            };
+            /** @description who paused a paused run: a principal's subject, or `template:<name>` */
+            pausedBy?: string;
             steps: components["schemas"]["Step"][];
         };
         RunDefinition: {
@@ -897,6 +916,7 @@ export interface components {
                 timeoutAt?: string;
             };
             childRunId?: string;
+            usage?: components["schemas"]["TokenUsage"];
             /** @description the evaluated input of its latest attempt (a secret as its `«secret:NAME»` marker); absent before it was queued */
             input?: unknown;
         };
@@ -921,6 +941,7 @@ export interface components {
         };
         RunChanged: {
             id: string;
+            /** @description the run's status after the change */
             status: string;
         };
         SignalSent: {
@@ -938,7 +959,11 @@ export interface components {
             status: "running" | "succeeded";
             /** @description the filter as given */
             filter: {
-                [key: string]: unknown;
+                status?: string[];
+                workflow?: string;
+                template?: string;
+                createdAfter?: string;
+                createdBefore?: string;
             };
             /** @description runs matched when created; done + failed once succeeded */
             matched: number;
@@ -961,6 +986,14 @@ export interface components {
                 workers: number;
                 /** Format: date-time */
                 lastSeenAt: string | null;
+                /** @description present while the agent is paused fleet-wide */
+                paused?: {
+                    /** @description a principal's subject, or `auto` (the failure-rate trip) */
+                    by: string;
+                    reason?: string;
+                    /** Format: date-time */
+                    at: string;
+                };
             }[];
         };
         Stats: {
@@ -1025,6 +1058,13 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             createdBy?: string;
+            /** @description present while the template is paused: its new runs are admitted paused */
+            paused?: {
+                /** @description a principal's subject */
+                by: string;
+                /** Format: date-time */
+                at: string;
+            };
         };
         TemplateDiff: {
             name: string;
@@ -1111,6 +1151,28 @@ export interface components {
             updatedBy?: string;
             /** Format: date-time */
             updatedAt?: string;
+        };
+        TemplatePaused: {
+            name: string;
+            /** @enum {boolean} */
+            paused: true;
+        };
+        TemplateResumed: {
+            name: string;
+            /** @enum {boolean} */
+            paused: false;
+            /** @description the runs its pause held, resumed now */
+            resumedRuns: number;
+        };
+        AgentPaused: {
+            name: string;
+            /** @enum {boolean} */
+            paused: true;
+        };
+        AgentResumed: {
+            name: string;
+            /** @enum {boolean} */
+            paused: false;
         };
     };
     responses: never;
@@ -4201,15 +4263,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description paused (pausing twice changes nothing) */
+            /** @description paused (pausing twice changes nothing); `status` is the run's now */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["RunChanged"];
                 };
             };
             /** @description no or bad credentials */
@@ -4280,15 +4340,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description resumed */
+            /** @description resumed; `status` is the run's now */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["RunChanged"];
                 };
             };
             /** @description no or bad credentials */
@@ -4372,9 +4430,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["RunChanged"];
                 };
             };
             /** @description invalid input: every problem in `details` */
@@ -4584,15 +4640,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description paused */
+            /** @description paused (pausing twice changes nothing) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["TemplatePaused"];
                 };
             };
             /** @description no or bad credentials */
@@ -4654,15 +4708,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description resumed */
+            /** @description resumed, with the runs its pause held */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["TemplateResumed"];
                 };
             };
             /** @description no or bad credentials */
@@ -4723,15 +4775,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description paused */
+            /** @description paused (pausing twice changes nothing) */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AgentPaused"];
                 };
             };
             /** @description no or bad credentials */
@@ -4798,9 +4848,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AgentResumed"];
                 };
             };
             /** @description no or bad credentials */
