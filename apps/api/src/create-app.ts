@@ -91,7 +91,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(secretRoutes(deps.secrets));
   app.use(settingsRoutes(deps.settings));
   app.use(apiKeyRoutes(deps.apiKeys));
-  app.use(templateRoutes(deps.templates && { ...deps.templates, agents: deps.agents, readDefinition: parseOffThread, limits: config.limits }));
+  app.use(templateRoutes(deps.templates && { ...deps.templates, agents: deps.agents, readDefinition: parseOffThread, limits: config.limits, templatePauses: deps.templatePauses }));
   app.use(templatePauseRoutes(cases));
   app.use(eventRoutes({ ...cases, templates: deps.templates?.templates }));
   app.use(scheduleRoutes(deps.templates?.cron && { templates: deps.templates.templates, cron: deps.templates.cron }));

@@ -15,3 +15,4 @@ export { formatTraceparent, parseTraceparent, runTraceId, runTraceparent, newSpa
 export { publishRunEvents, runEventsChannel, subscribeRunEvents, type RunEventMark, type RunEventsSubscription, type SubscribeRunEventsOptions } from './run-events-channel';
 export { BullmqCronSchedules, CRON_QUEUE, type BullmqCronSchedulesOptions, type CronFire } from './bullmq-cron-schedules';
 export { publishSettingsChanged, settingsChannel, subscribeSettingsChanges, type SettingsChanges } from './settings-channel';
+export { EagerLeases, type EagerLeaseOptions, type EagerJob } from './eager-leases';

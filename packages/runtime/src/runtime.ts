@@ -247,7 +247,7 @@ export class Runtime {
    */
   async requeue(targets: readonly AttemptRef[]): Promise<number> {
     const jobs = await this.jobsFor(targets);
-    if (jobs.length > 0) await this.options.dispatcher.enqueue(jobs);
+    if (jobs.length > 0) await this.options.dispatcher.enqueue(jobs, 'repair');
     return jobs.length;
   }
 
@@ -356,7 +356,7 @@ export class Runtime {
     const span = this.tracer.startSpan('baton.enqueue', { kind: 'producer', attributes: { 'baton.jobs': jobs.length, 'baton.cancels': cancels.length } });
     try {
       await this.tracer.withSpan(span, async () => {
-        if (jobs.length > 0) await this.options.dispatcher.enqueue(jobs);
+        if (jobs.length > 0) await this.options.dispatcher.enqueue(jobs, 'commit');
         if (cancels.length > 0) await this.options.dispatcher.cancel(cancels);
         if (withdrawals.length > 0) await this.options.dispatcher.withdraw(withdrawals);
       });

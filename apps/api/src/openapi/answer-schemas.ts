@@ -226,6 +226,8 @@ export const TemplateAnswer = z.object({
   definition: json('the workflow definition as it was put'),
   createdAt: DATE_TIME,
   createdBy: z.string().optional(),
+  paused: z.object({ by: z.string().describe("a principal's subject"), at: DATE_TIME })
+    .optional().describe('present while the template is paused: its new runs are admitted paused'),
 }).openapi('Template') satisfies z.ZodType<Omit<TemplateView, 'definition'>>;
 const JsonChangeAnswer = z.discriminatedUnion('op', [
   z.object({ op: z.literal('added'), path: z.string(), value: z.unknown() }),

@@ -1084,6 +1084,13 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             createdBy?: string;
+            /** @description present while the template is paused: its new runs are admitted paused */
+            paused?: {
+                /** @description a principal's subject */
+                by: string;
+                /** Format: date-time */
+                at: string;
+            };
         };
         TemplateDiff: {
             name: string;
