@@ -39,7 +39,7 @@ export interface SubmitRunInput {
 }
 
 /** What checking and recording a submission needs. */
-export type SubmitRunDeps = Pick<UseCaseDeps, 'runtime' | 'agents' | 'readDefinition' | 'limits' | 'templateCatalog' | 'templatePauses'>;
+export type SubmitRunDeps = SubmissionCheckDeps & { runtime: Pick<UseCaseDeps['runtime'], 'submit'> };
 
 /**
  * Submits a run: checks the submission (storable text, workflow or template, the definition against

@@ -63,7 +63,7 @@ test('a template named by many submissions is resolved, and its pause read, once
   const batchDeps = {
     ...deps,
     templateCatalog: { resolve: async () => (calls.resolve++, resolved) },
-    templatePauses: { pausedBy: async () => (calls.pausedBy++, 'op-key'), pause: async () => false, resume: async () => false, pausedRuns: async () => [] },
+    templatePauses: { pausedBy: async () => (calls.pausedBy++, 'op-key') },
   };
   const results = await submitRuns(batchDeps, callers.submitter, Array.from({ length: 50 }, () => ({ template: 'greet' })));
   expect(results.map((r) => created(r).status)).toEqual(Array(50).fill('paused'));

@@ -1,13 +1,14 @@
 import { authorize, type Principal } from '@baton/auth';
 import { BatonError, httpStatusOf, isErrorCode } from '@baton/core';
 import type { SubmitRequest, SubmitResult } from '../admission';
-import { checkSubmission, type SubmissionCheckDeps, type SubmitRunDeps, type SubmitRunInput } from './submit-run';
+import { checkSubmission, type SubmissionCheckDeps, type SubmitRunInput } from './submit-run';
+import type { UseCaseDeps } from './use-case-deps';
 
 /** Most runs one batch may submit (`POST /v1/runs/batch`). */
 export const MAX_BATCH_RUNS = 1000;
 
 /** What a batch needs: a single submission's, and a runtime that records many runs at once. */
-export type SubmitRunsDeps = Omit<SubmitRunDeps, 'runtime'> & { runtime: Pick<SubmitRunDeps['runtime'], 'submitMany'> };
+export type SubmitRunsDeps = SubmissionCheckDeps & { runtime: Pick<UseCaseDeps['runtime'], 'submitMany'> };
 
 /**
  * Submits many runs, each checked and recorded as `submitRun` does one, in one admission: answers
