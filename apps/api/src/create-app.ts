@@ -67,7 +67,7 @@ export function createApp(deps: AppDeps): express.Express {
   // After the address limit: unlike the health checks, /openapi.json is no load balancer's.
   app.use(docsRoutes());
   app.use(CONSOLE_PATH, mountedRoute(`${CONSOLE_PATH}/*`), consoleRoutes(deps.consoleDir ?? DEFAULT_CONSOLE_DIR, guard('USE /console')));
-  app.use(jsonBody(config.bodyLimit));
+  app.use(jsonBody(config.bodyLimit, config.batchBodyLimit));
   // The use cases' dependencies: the routes are adapters of those use cases.
   const cases: UseCaseDeps = {
     runtime: deps.runtime,
@@ -91,7 +91,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(secretRoutes(deps.secrets));
   app.use(settingsRoutes(deps.settings));
   app.use(apiKeyRoutes(deps.apiKeys));
-  app.use(templateRoutes(deps.templates && { ...deps.templates, agents: deps.agents, readDefinition: parseOffThread, limits: config.limits }));
+  app.use(templateRoutes(deps.templates && { ...deps.templates, agents: deps.agents, readDefinition: parseOffThread, limits: config.limits, templatePauses: deps.templatePauses }));
   app.use(templatePauseRoutes(cases));
   app.use(eventRoutes({ ...cases, templates: deps.templates?.templates }));
   app.use(scheduleRoutes(deps.templates?.cron && { templates: deps.templates.templates, cron: deps.templates.cron }));

@@ -1,6 +1,6 @@
 // A status is shown by an icon and a word as well as a colour (colour alone fails colour-blind users).
 const ICONS: Record<string, string> = {
-  pending: '○', online: '●', offline: '◌', more: '…', queued: '◔', running: '▶', waiting: '⏸', succeeded: '✓', failed: '✕', skipped: '↷', cancelled: '⊘',
+  pending: '○', online: '●', active: '●', offline: '◌', more: '…', queued: '◔', running: '▶', waiting: '⏸', paused: '❚❚', succeeded: '✓', failed: '✕', skipped: '↷', cancelled: '⊘',
 };
 
 export const statusIcon = (status: string): string => ICONS[status] ?? '?';

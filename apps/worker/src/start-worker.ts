@@ -3,7 +3,9 @@ import { AgentCatalog, builtinAgents, loadAgentModule, type Agent } from '@baton
 import { Resources, type Meter } from '@baton/core';
 import { KyselyAgentPauses, KyselyAgentRepository, KyselyRunLinks, KyselySettingsStore, KyselyTemplatePauses, deleteFinishedRuns, KyselyRunStore, KyselySecretStore, KyselyTemplateStore, createDb, type Db } from '@baton/db';
 import { CachedAgentDirectory, TemplateCatalog, fireSchedule, type ScheduleFire } from '@baton/runtime';
-import { AgentRegistry, BullmqCronSchedules, BullmqSchedule, BullmqStepConsumer, BullmqStepQueue, RedisFleetStore, agentRegistryChannel, createRedis, subscribeCancel, subscribeChannel, subscribeSettingsChanges } from '@baton/queue';
+import {
+  AgentRegistry, BullmqCronSchedules, BullmqSchedule, BullmqStepConsumer, BullmqStepQueue, EagerLeases, RedisFleetStore, agentRegistryChannel, createRedis, subscribeCancel, subscribeChannel, subscribeSettingsChanges,
+} from '@baton/queue';
 import { AgentPauses, LiveSettings, Reconciler, Runtime, configuredLimits, sweepFinishedRuns, createBullmqDispatcher, migrateWhenReachable, readinessCheck, storedChildWorkflows, whenReachable } from '@baton/runtime';
 import { createLogger, createMetrics, followLogLevel, processTracer, type Logger } from '@baton/telemetry';
 import type { WorkerConfig } from './config';
@@ -13,6 +15,7 @@ import { RunningAttempts } from './running-attempts';
 import { prometheusStepMetrics } from './step-metrics';
 import { withAutoPause } from './auto-pause-metrics';
 import { StepProcessor } from './step-processor';
+import { AgentSlots, EagerDispatch } from './eager-dispatch';
 
 const HEARTBEAT_MS = 5_000;
 
@@ -106,11 +109,26 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     const metrics = res.own(createMetrics({
       fleet: { store: new RedisFleetStore(redis, config.queuePrefix), serve: 'own', onError: (err) => logger.warn('metrics flush failed', { error: String(err) }) },
     }), (m) => m.close());
-    const runtime = res.own(new Runtime({ store: new KyselyRunStore(db.kysely), dispatcher, logger, tracer: processTracer(), payloadThresholdBytes: config.payloadThresholdBytes, limits: configuredLimits(config.limits), onRunFinished: (r) => metrics.runs.inc({ status: r.status }),
+    // Steps this worker's commits make ready run here at once when it has a slot for them (README, Performance).
+    const slots = new AgentSlots();
+    let steps: StepProcessor | undefined = undefined; // made below, before the first commit
+    const eager = config.eagerDispatch === false ? undefined : res.own(new EagerDispatch({
+      queue: dispatcher,
+      leases: new EagerLeases({ connection: redis, prefix: config.queuePrefix, leaseMs: config.lockMs }),
+      slots,
+      run: (job, delivery) => steps!.process(job, delivery),
+      workerId: id,
+      renewEveryMs: Math.max(100, Math.floor(config.lockMs / 4)),
+      maxChain: config.eagerMaxChain ?? 8,
+      traceparentFor: (job) => queue.traceparentFor(job),
+      dispatched: (agent) => metrics.eagerDispatches.inc({ agent }),
+      logger,
+    }), (e) => e.close());
+    const runtime = res.own(new Runtime({ store: new KyselyRunStore(db.kysely), dispatcher: eager ?? dispatcher, logger, tracer: processTracer(), payloadThresholdBytes: config.payloadThresholdBytes, limits: configuredLimits(config.limits), onRunFinished: (r) => metrics.runs.inc({ status: r.status }),
       subWorkflows: { workflows: storedChildWorkflows(new KyselyTemplateStore(db.kysely), { meter: metrics.meter }), links: new KyselyRunLinks(db.kysely), maxDepth: config.limits.maxSubworkflowDepth },
     }), (r) => r.drain());
     const agentPauses = new AgentPauses({ records: new KyselyAgentPauses(db.kysely), queue });
-    const steps = new StepProcessor({
+    steps = new StepProcessor({
       runtime,
       agents,
       logger,
@@ -160,14 +178,21 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     await live.refresh();
     res.own(subscribeSettingsChanges(redis, config.queuePrefix, () => void live.refresh(), (err) => logger.warn('settings channel error', { error: err.message })), (c) => c.close());
 
-    res.own(await subscribeCancel(redis, config.queuePrefix, (m) => steps.abort(m), { onError: (err) => logger.warn('cancel subscription error', { error: err.message }) }), (s) => s.close());
+    res.own(await subscribeCancel(redis, config.queuePrefix, (m) => steps!.abort(m), { onError: (err) => logger.warn('cancel subscription error', { error: err.message }) }), (s) => s.close());
 
     const reconciler = new Reconciler({ runtime, presence: dispatcher, logger, maxRequeues: config.maxRequeues, repairs: metrics.reconcilerRepairs });
     consumer = new BullmqStepConsumer({
       connection: redis,
       prefix: config.queuePrefix,
       agents: served.map((a) => a.name),
-      handler: (job, delivery) => steps.process(job, delivery),
+      handler: async (job, delivery) => {
+        const executed = slots.begin(job.agent);
+        try {
+          await steps!.process(job, { ...delivery, executed });
+        } finally {
+          executed();
+        }
+      },
       concurrency: config.concurrency,
       lockMs: config.lockMs,
       onError: (err, agent) => logger.warn('worker error', { agent, error: err.message }),
@@ -178,6 +203,7 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       },
     });
     consumer.setConcurrency(live.settings.workerConcurrency ?? {});
+    slots.attach(consumer);
     reconcile.run(() => reconciler.tick());
     retention.run(async () => {
       const days = live.settings.retentionDays ?? config.retentionDays;
@@ -196,11 +222,11 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       metricsPort: metricsServer?.port,
       close: () =>
         (closing ??= (async () => {
-          const graceful = Promise.all([consumer.close(), reconcile.close(), retention.close()]);
+          const graceful = Promise.all([consumer.close(), eager?.close(), reconcile.close(), retention.close()]);
           const expired = await Promise.race([graceful.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), config.shutdownGraceMs).unref())]);
           if (expired) {
             // Past the grace period: abort what still runs; BullMQ releases the jobs for another worker.
-            steps.abortAll();
+            steps!.abortAll();
             await Promise.all([consumer.forceClose(), reconcile.close(true), retention.close(true)]);
           }
           await res.closeAll();

@@ -28,6 +28,11 @@ export class KyselyTemplatePauses {
     return row?.paused_by;
   }
 
+  async pauseOf(tenant: string, name: string): Promise<{ by: string; at: Date } | undefined> {
+    const row = await this.db.selectFrom('template_pauses').select(['paused_by', 'paused_at']).where('tenant', '=', tenant).where('name', '=', name).executeTakeFirst();
+    return row && { by: row.paused_by, at: row.paused_at };
+  }
+
   async pausedRuns(tenant: string, name: string, pausedBy: string, limit: number): Promise<string[]> {
     const rows = await this.db.selectFrom('runs').select('id')
       .where('tenant', '=', tenant).where('template', '=', name).where('status', '=', 'paused').where('paused_by', '=', pausedBy)

@@ -16,3 +16,4 @@ export { publishRunEvents, runEventsChannel, subscribeRunEvents, type RunEventMa
 export { BullmqCronSchedules, CRON_QUEUE, type BullmqCronSchedulesOptions, type CronFire } from './bullmq-cron-schedules';
 export { publishSettingsChanged, settingsChannel, subscribeSettingsChanges, type SettingsChanges } from './settings-channel';
 export { subscribeChannel, type ChannelSubscription, type SubscribeChannelOptions } from './subscribe-channel';
+export { EagerLeases, type EagerLeaseOptions, type EagerJob } from './eager-leases';

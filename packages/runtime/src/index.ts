@@ -18,6 +18,7 @@ export { CachedAgentDirectory, type CachedAgentDirectoryOptions } from './cached
 export { checkInput, checkWorkflow, type CheckDeps, type CheckLimits, type CheckedWorkflow, type DefinitionReader } from './use-cases/check-workflow';
 export type { UseCaseDeps } from './use-cases/use-case-deps';
 export { submitRun, type SubmitRunInput } from './use-cases/submit-run';
+export { MAX_BATCH_RUNS, submitRuns } from './use-cases/submit-runs';
 export { getRun } from './use-cases/get-run';
 export { getRunDefinition, type RunDefinitionView } from './use-cases/get-run-definition';
 export { getRunStep, type StepDetailView } from './use-cases/get-run-step';

@@ -24,6 +24,13 @@ export const RunSubmitted = z.object({
   links: z.object({ self: z.string(), events: z.string() }),
 }).openapi('RunSubmitted');
 
+export const BatchSubmitted = z.object({
+  items: z.array(z.union([
+    z.object({ id: z.string(), status: z.string(), created: z.boolean().describe('false when its idempotency key answered an earlier run') }),
+    ErrorAnswer,
+  ])).describe('one per run, in the order sent: the run, or the error that refused it alone (paths under `runs[i]`)'),
+}).openapi('BatchSubmitted');
+
 const TokenUsageAnswer = z.object({
   promptTokens: z.number().int(),
   completionTokens: z.number().int(),
@@ -219,6 +226,8 @@ export const TemplateAnswer = z.object({
   definition: json('the workflow definition as it was put'),
   createdAt: DATE_TIME,
   createdBy: z.string().optional(),
+  paused: z.object({ by: z.string().describe("a principal's subject"), at: DATE_TIME })
+    .optional().describe('present while the template is paused: its new runs are admitted paused'),
 }).openapi('Template') satisfies z.ZodType<Omit<TemplateView, 'definition'>>;
 const JsonChangeAnswer = z.discriminatedUnion('op', [
   z.object({ op: z.literal('added'), path: z.string(), value: z.unknown() }),

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { BatonError } from '@baton/core';
-import { diffTemplate, getTemplate, listTemplates, pauseTemplate, putTemplate, resumeTemplate, type TemplateDeps, type TemplatePauseDeps } from '@baton/runtime';
+import { diffTemplate, getTemplate, listTemplates, pauseTemplate, putTemplate, resumeTemplate, type TemplateDeps, type TemplatePauseDeps, type UseCaseDeps } from '@baton/runtime';
 import { principalOf } from '../auth-middleware';
 import { parseRequest } from '../parse-request';
 import { allowQuery } from '../query-params';
@@ -24,9 +24,9 @@ function configured(deps: TemplateDeps | undefined): TemplateDeps {
 
 /**
  * `/v1/templates`: operators put versions (201 for a new one, 200 when the definition is the
- * latest version's), viewers read them, list them and diff two versions.
+ * latest version's), viewers read them (with the template's pause, if any), list them and diff two versions.
  */
-export function templateRoutes(deps: TemplateDeps | undefined): Router {
+export function templateRoutes(deps: (TemplateDeps & Pick<UseCaseDeps, 'templatePauses'>) | undefined): Router {
   const router = Router();
 
   router.put('/v1/templates/:name', guard('PUT /v1/templates/:name'), allowQuery(), async (req, res) => {

@@ -1,7 +1,11 @@
 import { useState } from 'react';
 import { formatDuration, formatTime } from '../format';
 import { StatusBadge } from '../status';
-import { useLoad } from '../use-api';
+import type { Agent } from '../api';
+import { OperatorButton } from '../operator-button';
+import { useAction } from '../use-action';
+import { useApi, useLoad } from '../use-api';
+import { Problems } from './problems';
 
 const WINDOWS = ['15m', '1h', '24h', '7d'];
 const p95 = (p: { p95?: number | null }) => formatDuration(p.p95);
@@ -24,7 +28,7 @@ export function AgentsPage() {
       {(agents.error ?? stats.error) && <p className="error" role="alert">{(agents.error ?? stats.error)!.message}</p>}
       <table className="table">
         <thead>
-          <tr><th>Agent</th><th>Status</th><th>Workers</th><th>Steps</th><th>Success</th><th>Throughput</th><th>p95 duration</th><th>p95 queue wait</th><th>Last seen</th></tr>
+          <tr><th>Agent</th><th>Status</th><th>Queue</th><th>Workers</th><th>Steps</th><th>Success</th><th>Throughput</th><th>p95 duration</th><th>p95 queue wait</th><th>Last seen</th></tr>
         </thead>
         <tbody>
           {agents.data?.map((a) => {
@@ -33,6 +37,7 @@ export function AgentsPage() {
               <tr key={a.name}>
                 <td><strong>{a.name}</strong><br /><small className="muted">{a.description}</small></td>
                 <td><StatusBadge status={a.workers > 0 ? 'online' : 'offline'} /></td>
+                <td><AgentPause agent={a} onChange={agents.reload} /></td>
                 <td>{a.workers}</td>
                 <td>{s?.count ?? 0}</td>
                 <td>{s ? percent(s.successRate) : '—'}</td>
@@ -59,5 +64,32 @@ export function AgentsPage() {
         </tbody>
       </table>
     </section>
+  );
+}
+
+/** An agent's queue, paused fleet-wide or not (who, why, when), and the admin's button that flips it. */
+function AgentPause({ agent, onChange }: { agent: Agent; onChange: () => void }) {
+  const api = useApi();
+  const action = useAction();
+  const { paused } = agent;
+  const toggle = async () => {
+    await action.run((): Promise<unknown> => (paused ? api.resumeAgent(agent.name) : api.pauseAgent(agent.name)));
+    onChange();
+  };
+  return (
+    <div className="queue-cell" data-testid={`agent-queue-${agent.name}`}>
+      <StatusBadge status={paused ? 'paused' : 'active'} />
+      {paused && (
+        <small>
+          by <strong>{paused.by === 'auto' ? 'auto-pause' : paused.by}</strong> {formatTime(paused.at)}
+          {paused.reason && <><br /><span className="muted">{paused.reason}</span></>}
+        </small>
+      )}
+      <OperatorButton needs="admin.manage" disabled={action.busy} onClick={toggle} aria-label={`${paused ? 'Resume' : 'Pause'} agent ${agent.name}`}
+        title={paused ? undefined : 'Admins only: no worker of any tenant starts its steps until it is resumed'}>
+        {paused ? 'Resume' : 'Pause'}
+      </OperatorButton>
+      {action.error && <Problems error={action.error} />}
+    </div>
   );
 }

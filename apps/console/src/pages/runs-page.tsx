@@ -4,6 +4,7 @@ import { elapsed, formatDuration, formatTime, shortId } from '../format';
 import { Link, navigate, useLocation } from '../router';
 import { StatusBadge } from '../status';
 import { useLoad } from '../use-api';
+import { BulkActions } from './bulk-actions';
 import { NewRunForm } from './new-run-form';
 
 const PAGE_SIZE = 25;
@@ -62,6 +63,7 @@ export function RunsPage() {
         </form>
         <span className="live muted" aria-live="off">{runs.loading ? 'updating…' : 'live'}</span>
       </div>
+      <BulkActions status={status} name={template} nameIsTemplate={!runs.data || runs.data.items.length === 0 || runs.data.items.some((r) => r.template === template)} />
       {runs.error && <p className="error" role="alert">{runs.error.message}</p>}
       <table className="table">
         <thead>

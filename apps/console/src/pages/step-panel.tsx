@@ -1,11 +1,15 @@
-import type { RunEvent, Step } from '../api';
+import type { Run, RunEvent, Step } from '../api';
 import { elapsed, formatDuration, formatTime, json } from '../format';
 import { Link } from '../router';
 import { StatusBadge } from '../status';
 import { useLoad } from '../use-api';
+import { FromThisStep } from './from-this-step';
 
 /** One entry of the run: what it was given, what it gave or why it failed, its attempts and events. */
-export function StepPanel({ runId, entry, events, onClose }: { runId: string; entry: Step; events: RunEvent[]; onClose: () => void }) {
+export function StepPanel({ run, entry, events, onClose, onRerun, onForked }: {
+  run: Run; entry: Step; events: RunEvent[]; onClose: () => void; onRerun: () => void; onForked: (id: string) => void;
+}) {
+  const runId = run.id;
   // The input is read alone (GET /v1/runs/:id/steps/:key), again when the entry changes status.
   const detail = useLoad((api) => api.getStep(runId, entry.key), [runId, entry.key, entry.status, entry.attempts]);
   return (
@@ -29,7 +33,8 @@ export function StepPanel({ runId, entry, events, onClose }: { runId: string; en
       {detail.error ? <p className="error">{detail.error.message}</p>
         : detail.data ? <pre className="code">{detail.data.input === undefined ? '(not evaluated yet)' : json(detail.data.input)}</pre>
           : <p className="muted">Loading…</p>}
-      {entry.output !== undefined && <><h3>Output</h3><pre className="code">{json(entry.output)}</pre></>}
+      {entry.output !== undefined && <><h3>Output</h3><pre className="code" data-testid="step-output">{json(entry.output)}</pre></>}
+      {detail.data && <FromThisStep key={`${runId}/${entry.key}`} run={run} entry={entry} input={detail.data.input} onRerun={onRerun} onForked={onForked} />}
       {entry.attemptLog && entry.attemptLog.length > 0 && (
         <>
           <h3>Attempts</h3>

@@ -1,5 +1,8 @@
 import { useState, type FormEvent } from 'react';
-import { json } from '../format';
+import { formatTime, json } from '../format';
+import { OperatorButton } from '../operator-button';
+import { StatusBadge } from '../status';
+import { useAction } from '../use-action';
 import { Link, navigate } from '../router';
 import { initialInput, SchemaForm } from '../schema-form';
 import { useApi, useLoad } from '../use-api';
@@ -28,6 +31,7 @@ export function TemplatePage({ name }: { name: string }) {
           </select>
         </label>
       </div>
+      <TemplatePause name={name} paused={latest.data.paused} onChange={latest.reload} />
       {current.data?.description && <p className="muted">{current.data.description}</p>}
       <div className="two-columns">
         <div className="card stack">
@@ -42,6 +46,36 @@ export function TemplatePage({ name }: { name: string }) {
       </div>
       {latest.data.version > 1 && <VersionDiff name={name} latest={latest.data.version} />}
     </section>
+  );
+}
+
+/** Whether new runs of the template start, and the button that pauses or resumes it. */
+function TemplatePause({ name, paused, onChange }: { name: string; paused?: { by: string; at: string }; onChange: () => void }) {
+  const api = useApi();
+  const action = useAction();
+  const [resumed, setResumed] = useState<number>();
+  const toggle = async () => {
+    setResumed(undefined);
+    if (paused) {
+      const answer = await action.run(() => api.resumeTemplate(name));
+      if (answer) setResumed(answer.resumedRuns);
+    } else {
+      await action.run(() => api.pauseTemplate(name));
+    }
+    onChange();
+  };
+  return (
+    <div className="template-pause">
+      <StatusBadge status={paused ? 'paused' : 'active'} />
+      {paused
+        ? <span data-testid="template-paused">New runs are admitted paused. Paused by <strong>{paused.by}</strong> since {formatTime(paused.at)}.</span>
+        : <span className="muted">New runs start at once.</span>}
+      <OperatorButton needs="template.write" className={paused ? 'primary' : undefined} disabled={action.busy} onClick={toggle}>
+        {paused ? 'Resume template' : 'Pause template'}
+      </OperatorButton>
+      {resumed !== undefined && <span className="muted" role="status">Resumed: {resumed} run{resumed === 1 ? '' : 's'} its pause held started again.</span>}
+      {action.error && <Problems error={action.error} />}
+    </div>
   );
 }
 

@@ -91,7 +91,14 @@ describe('operating runs', () => {
     expect((await call('PUT', '/v1/templates/two-steps', twoSteps)).status).toBe(201);
     const first = (await call('POST', '/v1/runs', { template: 'two-steps' })).body.id as string;
     await until(first, (v) => step(v, 'slow').status === 'running', 'first run in flight');
+    expect((await call('GET', '/v1/templates/two-steps')).body.paused).toBeUndefined();
     expect(await call('POST', '/v1/templates/two-steps/pause')).toEqual({ status: 202, body: { name: 'two-steps', paused: true } });
+    // Every version's answer says so: the pause is the template's, not a version's.
+    for (const path of ['/v1/templates/two-steps', '/v1/templates/two-steps/versions/1']) {
+      const { paused } = (await call('GET', path)).body;
+      expect(paused).toEqual({ by: 'admin-key', at: expect.any(String) });
+      expect(Date.now() - Date.parse(paused.at)).toBeLessThan(60_000);
+    }
     const queued = await call('POST', '/v1/runs', { template: 'two-steps' });
     expect(queued.status).toBe(202);
     const second = queued.body.id as string;
@@ -100,6 +107,7 @@ describe('operating runs', () => {
     expect(held).toMatchObject({ status: 'paused', pausedBy: 'template:two-steps' });
     expect(step(held, 'slow').status).toBe('queued');
     expect((await call('POST', '/v1/templates/two-steps/resume')).body).toEqual({ name: 'two-steps', paused: false, resumedRuns: 1 });
+    expect((await call('GET', '/v1/templates/two-steps')).body.paused).toBeUndefined();
     expect((await finished(second)).status).toBe('succeeded');
     expect((await call('POST', '/v1/templates/nope/pause')).body.error.code).toBe('TEMPLATE_NOT_FOUND');
   });

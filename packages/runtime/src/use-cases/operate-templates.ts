@@ -10,6 +10,8 @@ export interface TemplatePauseStore {
   resume(tenant: string, name: string): Promise<boolean | undefined>;
   /** Who paused it, undefined when it is not paused. */
   pausedBy(tenant: string, name: string): Promise<string | undefined>;
+  /** Who paused it and when, undefined when it is not paused. */
+  pauseOf(tenant: string, name: string): Promise<{ by: string; at: Date } | undefined>;
   /** Up to `limit` runs of the template still paused by `pausedBy`, oldest first. */
   pausedRuns(tenant: string, name: string, pausedBy: string, limit: number): Promise<string[]>;
 }

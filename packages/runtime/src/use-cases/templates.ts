@@ -6,6 +6,7 @@ import { refuseUnstorable } from './refuse-unstorable';
 import { bodyHash } from './canonical-json';
 import { checkWorkflow, type CheckDeps } from './check-workflow';
 import { diffJson, type JsonChange } from './diff-json';
+import type { TemplatePauseStore } from './operate-templates';
 import { refuseSelfInclusion, refuseUnknownTemplates } from './template-cycle';
 
 /** Stored templates, one row per version (`KyselyTemplateStore` of `@baton/db`). */
@@ -50,6 +51,8 @@ export interface TemplateView {
   definition: unknown;
   createdAt: string;
   createdBy?: string;
+  /** Present while the template is paused (its new runs are admitted paused): who paused it, and when. */
+  paused?: { by: string; at: string };
 }
 
 export interface TemplatePage {
@@ -146,12 +149,22 @@ function view(t: TemplateVersion): TemplateView {
   };
 }
 
-/** The caller's template at `version`, or its latest. @throws BatonError TEMPLATE_NOT_FOUND (another tenant's too) */
-export async function getTemplate(deps: Pick<TemplateDeps, 'templates'>, principal: Principal, input: { name: string; version?: number }): Promise<TemplateView> {
+/**
+ * The caller's template at `version`, or its latest, with its pause (a template-wide state) when
+ * `templatePauses` is given. @throws BatonError TEMPLATE_NOT_FOUND (another tenant's too)
+ */
+export async function getTemplate(
+  deps: Pick<TemplateDeps, 'templates'> & { templatePauses?: Pick<TemplatePauseStore, 'pauseOf'> },
+  principal: Principal,
+  input: { name: string; version?: number },
+): Promise<TemplateView> {
   authorize(principal, 'template.read');
-  const t = await deps.templates.get(principal.tenant, input.name, input.version);
+  const [t, pause] = await Promise.all([
+    deps.templates.get(principal.tenant, input.name, input.version),
+    deps.templatePauses?.pauseOf(principal.tenant, input.name),
+  ]);
   if (!t) throw notFound(input.name, input.version);
-  return view(t);
+  return { ...view(t), ...(pause ? { paused: { by: pause.by, at: pause.at.toISOString() } } : {}) };
 }
 
 /** The caller's templates by name, each with its latest version; `cursor` is the last name of the page before. */
