@@ -1,16 +1,16 @@
 #!/usr/bin/env node
 // Baton against raw BullMQ, in one run, on this machine's Redis and Postgres.
 //
-//   npm run bench                         (builds first; the whole run stays under 5 minutes)
+//   npm run bench                         (builds first; the whole run stays under 6 minutes)
 //   node scripts/bench/bench.mjs [options] (after `npm run build`)
 //
 // Options:
 //   --workers N          worker processes (default 1)
 //   --concurrency C      WORKER_CONCURRENCY of each Baton worker (default 100, the worker default)
 //   --raw-concurrency C  concurrency of the raw BullMQ baseline (default 50, as issue 4 defines it)
-//   --only a,b,…         scenarios to run: raw, burst, paced, fanout, wide, payload, scale (default
-//                        all; burst, paced and scale also run their raw baseline, for the ratios;
-//                        scale starts one more worker process and runs the burst again, last)
+//   --only a,b,…         scenarios to run: raw, burst, paced, fanout, wide, payload, bulk, scale
+//                        (default all; burst, paced and scale also run their raw baseline, for the
+//                        ratios; scale starts one more worker process and runs the burst again, last)
 //   --runs N             burst runs, and raw burst chains (default 2000)
 //   --rate R             paced runs (and raw chains) per second (default 100)
 //   --paced-seconds S    paced duration, Baton and raw (default 20)
@@ -21,7 +21,9 @@
 //   --payload-mb M       payload size in MB (default 10). The blob is made inside the workflow (a
 //                        `transform` step outputs it); --payload-input sends it as the run's input
 //                        instead (the api runs with BODY_LIMIT=20mb for that)
-//   --budget S           seconds the scenarios may take in all (default 270, +180 with --soak);
+//   --bulk-runs N        1-step runs bulk admits through POST /v1/runs/batch, 1,000 a request
+//                        (default 20000)
+//   --budget S           seconds the scenarios may take in all (default 330, +180 with --soak);
 //                        a scenario that would overrun it is skipped, timeouts shrink to fit
 //   --env K=V            extra environment for the api and the workers (repeatable), e.g.
 //                        --env DB_POOL_SIZE=20
@@ -73,6 +75,7 @@ import { log, REDIS_URL, ROOT } from './env.mjs';
 import { gitInfo, machineInfo } from './machine-info.mjs';
 import { buildReport, renderReport } from './report.mjs';
 import { runRaw } from './run-raw.mjs';
+import { bulk } from './scenarios/bulk.mjs';
 import { burst } from './scenarios/burst.mjs';
 import { fanout } from './scenarios/fanout.mjs';
 import { paced } from './scenarios/paced.mjs';
@@ -82,12 +85,12 @@ import { assertAlive, batonCpuMeter, startBaton } from './start-baton.mjs';
 import { round } from './stats.mjs';
 import { installCleanupHandlers, state, teardown } from './teardown.mjs';
 
-const SCENARIOS = ['raw', 'burst', 'paced', 'fanout', 'wide', 'payload', 'scale'];
+const SCENARIOS = ['raw', 'burst', 'paced', 'fanout', 'wide', 'payload', 'bulk', 'scale'];
 
 function parseArgs(argv) {
   const o = {
     workers: 1, concurrency: 100, rawConcurrency: 50, only: SCENARIOS, runs: 2000, rate: 100, pacedSeconds: 20, soak: false, items: 5000,
-    dagRuns: 200, dagWidth: 48, payloadMb: 10, payloadGenerated: true, budget: undefined, env: {}, save: false, out: undefined, cpuProf: undefined,
+    dagRuns: 200, dagWidth: 48, bulkRuns: 20000, payloadMb: 10, payloadGenerated: true, budget: undefined, env: {}, save: false, out: undefined, cpuProf: undefined,
     tracing: process.env.BENCH_TRACING === '1', auth: 'key',
   };
   const num = (name, v) => {
@@ -117,6 +120,7 @@ function parseArgs(argv) {
       case '--items': o.items = Math.round(num('items', val())); break;
       case '--dag-runs': o.dagRuns = Math.round(num('dag-runs', val())); break;
       case '--dag-width': o.dagWidth = Math.round(num('dag-width', val())); break;
+      case '--bulk-runs': o.bulkRuns = Math.round(num('bulk-runs', val())); break;
       case '--payload-mb': o.payloadMb = num('payload-mb', val()); break;
       case '--payload-generated': o.payloadGenerated = true; break;
       case '--payload-input': o.payloadGenerated = false; break;
@@ -138,14 +142,14 @@ function parseArgs(argv) {
       case '--out': o.out = val(); break;
       case '-h':
       case '--help':
-        process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(0, 36).map((l) => l.slice(3)).join('\n') + '\n');
+        process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(0, 38).map((l) => l.slice(3)).join('\n') + '\n');
         process.exit(0);
         break;
       default:
         throw new Error(`unknown option ${a} (see --help)`);
     }
   }
-  o.budget ??= 270 + (o.soak ? 180 : 0);
+  o.budget ??= 330 + (o.soak ? 180 : 0);
   o.soakSeconds = 180;
   return o;
 }
@@ -190,7 +194,7 @@ async function main() {
   }
 
   // 2. Baton
-  const batonScenarios = ['burst', 'paced', 'fanout', 'wide', 'payload', 'scale'].filter(selected);
+  const batonScenarios = ['burst', 'paced', 'fanout', 'wide', 'payload', 'bulk', 'scale'].filter(selected);
   let sink;
   if (batonScenarios.length) {
     if (opts.tracing) {
@@ -208,8 +212,8 @@ async function main() {
     if (baton) {
       const meter = await batonCpuMeter(baton, redis);
       const ctx = { opts, pool: baton.pool, redis, baton, timeoutMs: scenarioTimeout, mark: () => undefined };
-      const scenarios = { burst, paced, fanout, wide, payload, scale: (c) => burst(c, 'bench-burst-scale') };
-      const minSeconds = { burst: 20, paced: (opts.soak ? opts.soakSeconds : opts.pacedSeconds) + 15, fanout: 15, wide: 15, payload: 15, scale: 30 };
+      const scenarios = { burst, paced, fanout, wide, payload, bulk, scale: (c) => burst(c, 'bench-burst-scale') };
+      const minSeconds = { burst: 20, paced: (opts.soak ? opts.soakSeconds : opts.pacedSeconds) + 15, fanout: 15, wide: 15, payload: 15, bulk: 30, scale: 30 };
       for (const name of batonScenarios) {
         if (remainingMs() < minSeconds[name] * 1000) {
           results.baton[name] = { skipped: `time budget: ${Math.round(remainingMs() / 1000)} s left of --budget ${opts.budget}` };
@@ -257,7 +261,7 @@ async function main() {
     date: new Date().toISOString(),
     git,
     machine,
-    options: { workers: opts.workers, concurrency: opts.concurrency, only: opts.only, runs: opts.runs, rate: opts.rate, paced_seconds: opts.soak ? opts.soakSeconds : opts.pacedSeconds, raw_paced_seconds: opts.pacedSeconds, soak: opts.soak, items: opts.items, dag_runs: opts.dagRuns, dag_width: opts.dagWidth, payload_mb: opts.payloadMb, env: opts.env, tracing: opts.tracing, auth: opts.auth },
+    options: { workers: opts.workers, concurrency: opts.concurrency, only: opts.only, runs: opts.runs, rate: opts.rate, paced_seconds: opts.soak ? opts.soakSeconds : opts.pacedSeconds, raw_paced_seconds: opts.pacedSeconds, soak: opts.soak, items: opts.items, bulk_runs: opts.bulkRuns, dag_runs: opts.dagRuns, dag_width: opts.dagWidth, payload_mb: opts.payloadMb, env: opts.env, tracing: opts.tracing, auth: opts.auth },
     raw: results.raw,
     baton: results.baton,
     ratios,

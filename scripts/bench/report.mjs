@@ -136,6 +136,18 @@ export function buildReport(res, opts) {
     }
     cpuRow('payload', r);
   }
+  if (b.bulk) {
+    const r = b.bulk;
+    note('bulk', r);
+    if (r.admitted_runs_per_s !== undefined) {
+      rows.push(['bulk', `admitted runs/s (${r.runs} runs, batches of ${r.batch}, ${r.in_flight} in flight)`, `${r.admitted_runs_per_s} (${r.admitted} in ${round(r.admit_ms / 1000, 2)} s; batch HTTP p50 ${fmtMs(r.batch_http_ms.p50)}, p99 ${fmtMs(r.batch_http_ms.p99)})`, '', t('bulk_admission', r.admitted_runs_per_s, r.admitted_runs_per_s >= 10_000, '≥ 10,000 runs/s')]);
+      cpuPerRun.bulk_admission = perRun(r, r.admitted, BATON_GROUPS);
+      if (cpuPerRun.bulk_admission) rows.push(['bulk', 'CPU ms per admitted run (admission only)', fmtPerRun(cpuPerRun.bulk_admission), '', '']);
+      rows.push(['bulk', 'last admitted → all succeeded', `${fmtMs(r.drain_after_admit_ms)} (${r.runs_per_s} runs/s end to end)`, '', '']);
+    }
+    if (r.errors) rows.push(['bulk', 'refused', JSON.stringify(r.errors).slice(0, 160), '', '']);
+    cpuRow('bulk', r);
+  }
   if (b.scale) burstRows('scale', `burst, ${b.scale.workers ?? '+1'} workers`, b.scale);
   const noisy = cpuRows.length ? Object.entries({ ...res.raw, ...res.baton }).filter(([, r]) => r?.cpu?.groups?.other?.share_pct > 15).map(([k, r]) => `${k} ${Math.round(r.cpu.groups.other.share_pct)}%`) : [];
   return { rows, cpuRows, ratios, targets, noisy, cpuPerRun };

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { Meter } from '@baton/core';
 import {
   adminKeyAuthenticator, apiKeyAuthenticator, chainAuthenticators, jwtAuthenticator, openAuthenticator,
   type ApiKeyAuthenticator, type Authenticator,
@@ -24,13 +25,15 @@ export interface ApiAuthentication {
  * `BATON_KEY_PEPPER` is set; each api instance caches them, forgetting one as soon as any instance
  * deletes it (Redis pub/sub) and serving none from the cache while it cannot hear deletions.
  */
-export async function startAuthentication(config: Pick<Config, 'adminKey' | 'auth' | 'queuePrefix'>, db: Db, redis: Redis, logger: Logger, waitMs?: number): Promise<ApiAuthentication> {
+export async function startAuthentication(
+  config: Pick<Config, 'adminKey' | 'auth' | 'queuePrefix'>, db: Db, redis: Redis, logger: Logger, { waitMs, meter }: { waitMs?: number; meter?: Meter } = {},
+): Promise<ApiAuthentication> {
   const store = new KyselyApiKeyStore(db.kysely);
   let keys: ApiKeyAuthenticator | undefined;
   const channel = await openKeyRevocationChannel({ redis, prefix: config.queuePrefix, forget: (id) => keys?.forget(id), logger, ...(waitMs === undefined ? {} : { waitMs }) });
   const { keyPepper, jwt, open } = config.auth;
   if (keyPepper !== undefined) {
-    keys = apiKeyAuthenticator({ store, pepper: keyPepper, cache: { live: () => channel.live() } });
+    keys = apiKeyAuthenticator({ store, pepper: keyPepper, cache: { live: () => channel.live(), ...(meter ? { meter } : {}) } });
   } else {
     const stored = await store.countLive().catch(() => 0);
     if (stored > 0) logger.warn('API keys are stored but BATON_KEY_PEPPER is not set: they are refused until it is (the same pepper they were created with)', { keys: stored });

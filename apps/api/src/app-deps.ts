@@ -38,7 +38,7 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   /** `runViewBudgetBytes` defaults to {@link DEFAULT_RUN_VIEW_BUDGET}; `limits` to the language's defaults. */
-  config: Pick<Config, 'bodyLimit' | 'adminKey'> & Partial<Pick<Config, 'runViewBudgetBytes' | 'limits' | 'trustProxy' | 'sse'>>;
+  config: Pick<Config, 'bodyLimit' | 'adminKey'> & Partial<Pick<Config, 'batchBodyLimit' | 'runViewBudgetBytes' | 'limits' | 'trustProxy' | 'sse'>>;
   /**
    * Who the callers are.
    * @defaultValue `adminKeyAuthenticator(config.adminKey)` when an admin key is configured, else `openAuthenticator()`

@@ -7,6 +7,7 @@ const DEFAULTS: Config = {
   databaseUrl: 'postgres://postgres@127.0.0.1:5432/baton',
   queuePrefix: 'baton',
   bodyLimit: '1mb',
+  batchBodyLimit: '16mb',
   logLevel: 'info',
   dbPoolSize: 10,
   payloadThresholdBytes: 65536,
@@ -28,6 +29,7 @@ const EVERY_DEFAULT: Array<[string, (c: Config) => unknown, unknown]> = [
   ['DATABASE_URL', (c) => c.databaseUrl, 'postgres://postgres@127.0.0.1:5432/baton'],
   ['BATON_QUEUE_PREFIX', (c) => c.queuePrefix, 'baton'],
   ['BODY_LIMIT', (c) => c.bodyLimit, '1mb'],
+  ['BATCH_BODY_LIMIT', (c) => c.batchBodyLimit, '16mb'],
   ['LOG_LEVEL', (c) => c.logLevel, 'info'],
   ['DB_POOL_SIZE', (c) => c.dbPoolSize, 10],
   ['BATON_PAYLOAD_THRESHOLD', (c) => c.payloadThresholdBytes, 65536],
@@ -72,7 +74,7 @@ describe('loadConfig', () => {
   it('reads every variable', () => {
     const config = loadConfig({
       PORT: '8080', HOST: '127.0.0.1', REDIS_URL: 'rediss://cache:6380', DATABASE_URL: 'postgresql://u:p@db/baton',
-      BATON_QUEUE_PREFIX: 'staging', BATON_ADMIN_KEY: 'x'.repeat(16), BODY_LIMIT: '512kb', LOG_LEVEL: 'debug', DB_POOL_SIZE: '25',
+      BATON_QUEUE_PREFIX: 'staging', BATON_ADMIN_KEY: 'x'.repeat(16), BODY_LIMIT: '512kb', BATCH_BODY_LIMIT: '8mb', LOG_LEVEL: 'debug', DB_POOL_SIZE: '25',
       BATON_PAYLOAD_THRESHOLD: '2048', BATON_RUN_VIEW_BUDGET: '4096', HTTP_HEADERS_TIMEOUT_MS: '2000', HTTP_REQUEST_TIMEOUT_MS: '4000',
       HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000', HTTP_SOCKET_TIMEOUT_MS: '9000', HTTP_MAX_HEADER_BYTES: '8192',
       BATON_MAX_RUN_BYTES: '4096', BATON_MAX_EXPRESSION_BYTES: '1024', BATON_MAX_FOREACH_ITEMS: '5', BATON_MAX_RUN_STEPS: '1000', BATON_MAX_EXPRESSION_MS: '250', BATON_MAX_IDEMPOTENCY_KEY_LENGTH: '64',
@@ -83,7 +85,7 @@ describe('loadConfig', () => {
     });
     expect(config).toEqual({
       port: 8080, host: '127.0.0.1', redisUrl: 'rediss://cache:6380', databaseUrl: 'postgresql://u:p@db/baton',
-      queuePrefix: 'staging', adminKey: 'x'.repeat(16), bodyLimit: '512kb', logLevel: 'debug', dbPoolSize: 25, payloadThresholdBytes: 2048,
+      queuePrefix: 'staging', adminKey: 'x'.repeat(16), bodyLimit: '512kb', batchBodyLimit: '8mb', logLevel: 'debug', dbPoolSize: 25, payloadThresholdBytes: 2048,
       runViewBudgetBytes: 4096,
       http: { headersTimeoutMs: 2000, requestTimeoutMs: 4000, keepAliveTimeoutMs: 65000, socketTimeoutMs: 9000, maxHeaderBytes: 8192 },
       limits: { maxRunBytes: 4096, maxExpressionBytes: 1024, maxForEachItems: 5, maxRunSteps: 1000, maxExpressionMs: 250, maxSubworkflowDepth: 5, maxInputArrayItems: 7, maxYamlNodes: 100, maxIdempotencyKeyLength: 64 },

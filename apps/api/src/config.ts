@@ -11,6 +11,7 @@ const Schema = sharedEnvSchema.extend({
   // Not empty-as-unset: an empty admin key is a mistake, not a request to run without auth.
   BATON_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters (unset it to run without authentication)').optional(),
   BODY_LIMIT: envVar.matching(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, 'must be a size such as 1mb, 512kb or 1048576', '1mb'),
+  BATCH_BODY_LIMIT: envVar.matching(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, 'must be a size such as 16mb, 512kb or 16777216', '16mb'),
   BATON_RUN_VIEW_BUDGET: envVar.integer(1024, 1024 * 1024 * 1024, 1_048_576),
   HTTP_HEADERS_TIMEOUT_MS: envVar.integer(100, 3_600_000, 10_000),
   HTTP_REQUEST_TIMEOUT_MS: envVar.integer(100, 3_600_000, 30_000),
@@ -56,6 +57,8 @@ export interface Config extends SharedConfig {
   adminKey?: string;
   /** `BODY_LIMIT`, in the `bytes` notation express.json takes. @defaultValue '1mb' */
   bodyLimit: string;
+  /** `BATCH_BODY_LIMIT`: the body limit of `POST /v1/runs/batch` alone (up to 1,000 runs). @defaultValue '16mb' */
+  batchBodyLimit?: string;
   /**
    * `BATON_RUN_VIEW_BUDGET`: bytes of a `GET /v1/runs/:id` answer. Values stored by reference are
    * inlined while the answer stays within it; the rest are `{ "$ref": "/v1/payloads/<id>" }` links.
@@ -142,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: c.HOST,
     ...(c.BATON_ADMIN_KEY === undefined ? {} : { adminKey: c.BATON_ADMIN_KEY }),
     bodyLimit: c.BODY_LIMIT,
+    batchBodyLimit: c.BATCH_BODY_LIMIT,
     auth: authConfigOf(c),
     runViewBudgetBytes: c.BATON_RUN_VIEW_BUDGET,
     http: {

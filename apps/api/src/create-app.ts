@@ -67,7 +67,7 @@ export function createApp(deps: AppDeps): express.Express {
   // After the address limit: unlike the health checks, /openapi.json is no load balancer's.
   app.use(docsRoutes());
   app.use(CONSOLE_PATH, mountedRoute(`${CONSOLE_PATH}/*`), consoleRoutes(deps.consoleDir ?? DEFAULT_CONSOLE_DIR, guard('USE /console')));
-  app.use(jsonBody(config.bodyLimit));
+  app.use(jsonBody(config.bodyLimit, config.batchBodyLimit));
   // The use cases' dependencies: the routes are adapters of those use cases.
   const cases: UseCaseDeps = {
     runtime: deps.runtime,

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { duplicateRedis } from '@baton/queue';
+import { subscribeChannel } from '@baton/queue';
 import { within } from '@baton/runtime';
 import type { Logger } from '@baton/telemetry';
 
@@ -33,46 +33,24 @@ export interface InvalidationChannelOptions {
 }
 
 export async function openInvalidationChannel({ redis, channel, what, forget, logger, waitMs = 5000 }: InvalidationChannelOptions): Promise<InvalidationChannel> {
-  // Subscribing again after a reconnect is done here, so that `live` turns true only once it is.
-  const subscriber = duplicateRedis(redis, { connectionName: `baton-${what.replace(/\W+/g, '-')}`, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: false });
-  let live = false;
-  let closed = false;
-  const down = () => {
-    live = false;
-    forget();
-  };
-  subscriber.on('error', () => undefined); // the client connection's handler reports outages
-  subscriber.on('close', down);
-  subscriber.on('reconnecting', down);
-  subscriber.on('message', (from: string, message: string) => {
-    if (from === channel) forget(message);
+  const subscription = subscribeChannel(redis, {
+    channel,
+    connectionName: `baton-${what.replace(/\W+/g, '-')}`,
+    onMessage: (message) => forget(message),
+    // Whatever was cached before a subscription may have missed a message; so may all that is cached when it drops.
+    onSubscribed: () => forget(),
+    onDown: () => forget(),
+    onError: () => undefined, // the client connection's handler reports outages
   });
-  const subscribed = new Promise<void>((resolve) => {
-    const subscribe = () => {
-      subscriber.subscribe(channel).then(() => {
-        forget(); // whatever was cached before the subscription may have missed a message
-        live = true;
-        resolve();
-      }, (err: unknown) => logger.warn(`could not subscribe to ${what}`, { error: String(err) }));
-    };
-    subscriber.on('ready', subscribe);
-    if (subscriber.status === 'ready') subscribe();
-  });
-  await within(subscribed, waitMs, () => undefined);
-  if (!live) logger.warn(`not subscribed to ${what} yet: nothing is served from that cache until it is`);
+  await within(subscription.subscribed, waitMs, () => undefined).catch((err: unknown) => logger.warn(`could not subscribe to ${what}`, { error: String(err) }));
+  if (!subscription.live()) logger.warn(`not subscribed to ${what} yet: nothing is served from that cache until it is`);
 
   return {
-    live: () => live && !closed,
+    live: () => subscription.live(),
     async publish(message) {
       forget(message);
       await redis.publish(channel, message);
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      // QUIT on a connection that is not up waits in the offline queue for a Redis that may never come.
-      if (subscriber.status === 'ready') await subscriber.quit().catch(() => subscriber.disconnect());
-      else subscriber.disconnect();
-    },
+    close: () => subscription.close(),
   };
 }

@@ -7,6 +7,7 @@ const JSON_TYPES = ['application/json', 'application/*+json'];
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 
 const SIGNAL_PATH = /^\/v1\/runs\/[^/]+\/signals\/[^/]+\/?$/;
+const BATCH_PATH = /^\/v1\/runs\/batch\/?$/;
 
 /** A body is there when it has a length above zero or is chunked; `Content-Length: 0` is no body. */
 function hasBody(headers: { 'content-length'?: string; 'transfer-encoding'?: string }): boolean {
@@ -16,10 +17,11 @@ function hasBody(headers: { 'content-length'?: string; 'transfer-encoding'?: str
 }
 
 /**
- * Reads JSON bodies up to `limit`: any other content type with a body is a 415, a body over the
- * limit a 413 and malformed JSON a 400 (both mapped by the error middleware).
+ * Reads JSON bodies up to `limit` (`batchLimit` for `POST /v1/runs/batch`, which carries up to
+ * 1,000 runs): any other content type with a body is a 415, a body over the limit a 413 and
+ * malformed JSON a 400 (both mapped by the error middleware).
  */
-export function jsonBody(limit: string): RequestHandler[] {
+export function jsonBody(limit: string, batchLimit: string = limit): RequestHandler[] {
   const requireJson: RequestHandler = (req, _res, next) => {
     if (hasBody(req.headers) && !req.is([...JSON_TYPES, ...YAML_TYPES])) {
       const type = req.get('content-type')?.trim();
@@ -40,6 +42,10 @@ export function jsonBody(limit: string): RequestHandler[] {
   const objects = express.json({ limit, type: JSON_TYPES, strict: true });
   // A signal's payload is any JSON value, a bare scalar too; every other body is an object or an array.
   const anyValue = express.json({ limit, type: JSON_TYPES, strict: false });
-  const json: RequestHandler = (req, res, next) => (req.method === 'POST' && SIGNAL_PATH.test(req.path) ? anyValue : objects)(req, res, next);
+  const batch = express.json({ limit: batchLimit, type: JSON_TYPES, strict: true });
+  const json: RequestHandler = (req, res, next) => {
+    if (req.method !== 'POST') return objects(req, res, next);
+    return (SIGNAL_PATH.test(req.path) ? anyValue : BATCH_PATH.test(req.path) ? batch : objects)(req, res, next);
+  };
   return [requireJson, json, express.text({ limit, type: YAML_TYPES }), limitDepth];
 }

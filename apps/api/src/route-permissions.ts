@@ -24,6 +24,7 @@ export const ROUTE_PERMISSIONS = {
   'GET /docs': 'docs.read',
   'GET /docs/:file': 'docs.read',
   'POST /v1/runs': 'run.submit',
+  'POST /v1/runs/batch': 'run.submit',
   'GET /v1/runs': 'run.read',
   'GET /v1/runs/:id': 'run.read',
   'GET /v1/runs/:id/history': 'run.read',

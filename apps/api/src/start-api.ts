@@ -1,9 +1,11 @@
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import { KyselyAgentRepository, KyselyRunQueries, KyselyRunStore, KyselySettingsStore, KyselyStatsQueries, createDb, type Db } from '@baton/db';
-import { AgentRegistry, BullmqCronSchedules, BullmqStepQueue, RedisFleetStore, createRedis, publishSettingsChanged, redisReady, subscribeSettingsChanges } from '@baton/queue';
-import { BatonError, Resources } from '@baton/core';
-import { AgentPauses, BulkOperationRunner, LiveSettings, Runtime, applyBulkAction, configuredLimits, createBullmqDispatcher, migrateWhenReachable, toHistorySlice } from '@baton/runtime';
+import {
+  AgentRegistry, BullmqCronSchedules, BullmqStepQueue, RedisFleetStore, agentRegistryChannel, createRedis, publishSettingsChanged, redisReady, subscribeChannel, subscribeSettingsChanges,
+} from '@baton/queue';
+import { BatonError, Resources, type Meter } from '@baton/core';
+import { AgentPauses, BulkOperationRunner, CachedAgentDirectory, LiveSettings, Runtime, applyBulkAction, configuredLimits, createBullmqDispatcher, migrateWhenReachable, toHistorySlice } from '@baton/runtime';
 import { TemplateCatalog, syncAllSchedules, syncSchedule, type ScheduleFire } from '@baton/runtime';
 import { openTemplateChangeChannel } from './template-change-channel';
 import { loadTemplatesDir } from './templates-dir';
@@ -107,17 +109,17 @@ export async function startApi(
     const waitMs = options.redisWaitMs ?? 5000;
     await redisReady(redis, waitMs).catch(() =>
       logger.warn('redis is not reachable yet; starting anyway (requests that need it answer 503)', { waitedMs: waitMs }));
-    const auth = res.own(await startAuthentication(config, db, redis, logger, waitMs), (a) => a.close(), 'authentication');
+    // Run and step series are the fleet's: every process adds its counts to Redis once a second.
+    const metrics = res.own(createMetrics({
+      fleet: { store: new RedisFleetStore(redis, config.queuePrefix), serve: 'fleet', onError: (err) => redisError('metrics flush failed', { error: String(err) }) },
+    }), (m) => m.close(), 'metrics');
+    const auth = res.own(await startAuthentication(config, db, redis, logger, { waitMs, meter: metrics.meter }), (a) => a.close(), 'authentication');
     const queue = res.own(new BullmqStepQueue({
       connection: redis,
       prefix: config.queuePrefix,
       onError: (err) => redisError('queue error', { error: err.message }),
     }), (q) => q.close(), 'queue');
 
-    // Run and step series are the fleet's: every process adds its counts to Redis once a second.
-    const metrics = res.own(createMetrics({
-      fleet: { store: new RedisFleetStore(redis, config.queuePrefix), serve: 'fleet', onError: (err) => redisError('metrics flush failed', { error: String(err) }) },
-    }), (m) => m.close(), 'metrics');
     const runLinks = new KyselyRunLinks(db.kysely);
     const runtime = new Runtime({
       store: new KyselyRunStore(db.kysely),
@@ -128,9 +130,18 @@ export async function startApi(
       limits: configuredLimits(config.limits),
       onRunFinished: ({ status }) => metrics.runs.inc({ status }),
       // A run's first steps may start children: the api admits them as a worker does later ones.
-      subWorkflows: { workflows: storedChildWorkflows(new KyselyTemplateStore(db.kysely)), links: runLinks, maxDepth: config.limits.maxSubworkflowDepth },
+      subWorkflows: { workflows: storedChildWorkflows(new KyselyTemplateStore(db.kysely), { meter: metrics.meter }), links: runLinks, maxDepth: config.limits.maxSubworkflowDepth },
     });
-    const agents = knownAgents(new AgentRegistry({ connection: redis, prefix: config.queuePrefix }), db, redis);
+    const directory = new CachedAgentDirectory({
+      registry: new AgentRegistry({ connection: redis, prefix: config.queuePrefix }),
+      recorded: () => new KyselyAgentRepository().names(db.kysely),
+      meter: metrics.meter,
+    });
+    res.own(subscribeChannel(redis, {
+      channel: agentRegistryChannel(config.queuePrefix), connectionName: 'baton-registry-changes',
+      onMessage: () => directory.forget(), onSubscribed: () => directory.forget(), onError: (err) => redisError('registry channel error', { error: err.message }),
+    }), (s) => s.close(), 'registry changes');
+    const agents = knownAgents(directory, redis);
     collectFleetGauges(metrics, agents, (agent) => queue.queue(agent).getJobCounts(...QUEUE_STATES));
     const queries = new KyselyRunQueries(db.kysely);
     // ONE Redis subscriber for every live stream of this process.
@@ -149,7 +160,7 @@ export async function startApi(
       logger,
     }), (r) => r.close(), 'bulk operations');
     bulkRunner.start();
-    const templates = await startTemplates(config, db, redis, res, logger, waitMs);
+    const templates = await startTemplates(config, db, redis, res, logger, waitMs, metrics.meter);
     const rateLimits = new RedisRateLimits({
       connection: redis,
       prefix: config.queuePrefix,
@@ -225,10 +236,10 @@ export async function startApi(
  * Redis channel on every PUT of any instance), the cron schedules synced with the latest versions,
  * and the files of `BATON_TEMPLATES_DIR` stored (a bad one stops start-up).
  */
-async function startTemplates(config: Config, db: Db, redis: Redis, res: Resources, logger: Logger, waitMs: number): Promise<NonNullable<AppDeps['templates']>> {
+async function startTemplates(config: Config, db: Db, redis: Redis, res: Resources, logger: Logger, waitMs: number, meter: Meter): Promise<NonNullable<AppDeps['templates']>> {
   const templates = new KyselyTemplateStore(db.kysely);
   // The channel forgets the catalog's latest versions; the catalog asks the channel whether it hears changes.
-  const catalog = new TemplateCatalog({ store: templates, hearsChanges: () => channel.live() });
+  const catalog = new TemplateCatalog({ store: templates, hearsChanges: () => channel.live(), meter });
   const channel = res.own(await openTemplateChangeChannel({ redis, prefix: config.queuePrefix, forget: (t, n) => catalog.forget(t, n), logger, waitMs }), (c) => c.close(), 'template changes');
   const cron = res.own(new BullmqCronSchedules<ScheduleFire>({ connection: redis, prefix: config.queuePrefix, onError: (err) => logger.warn('schedule queue error', { error: err.message }) }), (c) => c.close(), 'cron schedules');
   const templateChanges = {
@@ -256,25 +267,17 @@ async function startTemplates(config: Config, db: Db, redis: Redis, res: Resourc
 }
 
 /**
- * Live workers come from the Redis registry; the agents ever registered come from Postgres too,
- * so a flushed Redis forgets none. Cached briefly: every submission asks. A submission while
- * Redis is down is a 503 (API.md), whatever the cache holds: its steps could not be enqueued.
+ * The agent directory (cached: every submission asks), but a submission while Redis is down is a
+ * 503 (API.md), whatever the cache holds: its steps could not be enqueued.
  */
-function knownAgents(registry: AgentRegistry, db: Db, redis: Redis): AppDeps['agents'] {
-  const repo = new KyselyAgentRepository();
-  let cached: { at: number; names: Promise<Set<string>> } | undefined;
+function knownAgents(directory: CachedAgentDirectory, redis: Redis): AppDeps['agents'] {
   return {
-    list: () => registry.list(),
+    list: () => directory.list(),
     known: () => {
       if (redis.status !== 'ready') {
         return Promise.reject(new BatonError('UNAVAILABLE', 'Redis is unavailable: no step can be enqueued', [{ path: 'redis', message: redis.status }]));
       }
-      if (!cached || Date.now() - cached.at > 2000) {
-        const names = Promise.all([repo.names(db.kysely), registry.known()]).then(([a, b]) => new Set([...a, ...b]));
-        names.catch(() => (cached = undefined));
-        cached = { at: Date.now(), names };
-      }
-      return cached.names;
+      return directory.known();
     },
   };
 }

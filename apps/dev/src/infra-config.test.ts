@@ -23,6 +23,7 @@ const PROMTOOL = '/usr/bin/promtool';
 /** Every series Baton exports (README, Operations), and Prometheus's own `up`. */
 const SERIES = ['baton_runs_total', 'baton_steps_total', 'baton_step_duration_seconds_bucket', 'baton_step_queue_wait_seconds_bucket', 'baton_queue_jobs',
   'baton_agent_workers', 'baton_reconciler_repairs_total', 'baton_http_requests_total', 'baton_http_request_duration_seconds_bucket',
+  'baton_cache_hits_total', 'baton_cache_misses_total', 'baton_cache_entries',
   'process_resident_memory_bytes', 'process_cpu_seconds_total', 'up'];
 
 function promtool(...args: string[]): string {

@@ -17,6 +17,8 @@ const DEFAULTS: WorkerConfig = {
   retentionDays: 0,
   retentionEveryMs: 600000,
   maxRequeues: 3,
+  eagerDispatch: true,
+  eagerMaxChain: 8,
   agentModules: [],
   agentConfig: {},
   agentConcurrency: {},
@@ -47,6 +49,8 @@ const EVERY_DEFAULT: Array<[string, (c: WorkerConfig) => unknown, unknown]> = [
   ['BATON_RETENTION_DAYS', (c) => c.retentionDays, 0],
   ['RETENTION_EVERY_MS', (c) => c.retentionEveryMs, 600000],
   ['BATON_MAX_REQUEUES', (c) => c.maxRequeues, 3],
+  ['BATON_EAGER_DISPATCH', (c) => c.eagerDispatch, true],
+  ['BATON_EAGER_MAX_CHAIN', (c) => c.eagerMaxChain, 8],
   ['BATON_AGENT_MODULES', (c) => c.agentModules, []],
   ['BATON_AGENT_CONFIG', (c) => c.agentConfig, {}],
   ['BATON_AGENT_CONCURRENCY', (c) => c.agentConcurrency, {}],
@@ -75,6 +79,7 @@ describe('loadWorkerConfig', () => {
       DB_POOL_SIZE: '25', BATON_PAYLOAD_THRESHOLD: '2048', BATON_MAX_RUN_BYTES: '4096', BATON_MAX_EXPRESSION_BYTES: '1024',
       BATON_MAX_FOREACH_ITEMS: '5', BATON_MAX_RUN_STEPS: '1000', BATON_MAX_EXPRESSION_MS: '250', WORKER_AGENTS: 'echo, delay', WORKER_CONCURRENCY: '7',
       WORKER_SYNC_COMMIT: 'on', WORKER_LOCK_MS: '600', SHUTDOWN_GRACE_MS: '0', RECONCILE_EVERY_MS: '250', BATON_MAX_REQUEUES: '0',
+      BATON_EAGER_DISPATCH: 'off', BATON_EAGER_MAX_CHAIN: '3',
       BATON_RETENTION_DAYS: '30', RETENTION_EVERY_MS: '60000',
       BATON_AGENT_MODULES: './a.js', BATON_AGENT_CONFIG: '{"echo":{"x":1}}', BATON_AGENT_CONCURRENCY: '{"llm":5}', BATON_AUTO_PAUSE: 'failureRate=0.5,window=60s,minSteps=20', METRICS_PORT: '9100', METRICS_HOST: '0.0.0.0', UNRELATED: 'ignored',
     })).toEqual({
@@ -82,7 +87,7 @@ describe('loadWorkerConfig', () => {
       dbPoolSize: 25, payloadThresholdBytes: 2048,
       limits: { maxRunBytes: 4096, maxExpressionBytes: 1024, maxForEachItems: 5, maxRunSteps: 1000, maxExpressionMs: 250, maxSubworkflowDepth: 5 },
       agents: ['echo', 'delay'], concurrency: 7, synchronousCommit: true, lockMs: 600, shutdownGraceMs: 0, reconcileEveryMs: 250,
-      retentionDays: 30, retentionEveryMs: 60000, maxRequeues: 0, agentModules: ['./a.js'], agentConfig: { echo: { x: 1 } }, agentConcurrency: { llm: 5 }, autoPause: { failureRate: 0.5, windowMs: 60_000, minSteps: 20 }, metricsPort: 9100, metricsHost: '0.0.0.0',
+      retentionDays: 30, retentionEveryMs: 60000, maxRequeues: 0, eagerDispatch: false, eagerMaxChain: 3, agentModules: ['./a.js'], agentConfig: { echo: { x: 1 } }, agentConcurrency: { llm: 5 }, autoPause: { failureRate: 0.5, windowMs: 60_000, minSteps: 20 }, metricsPort: 9100, metricsHost: '0.0.0.0',
     });
   });
 

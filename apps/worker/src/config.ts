@@ -20,6 +20,8 @@ const Schema = sharedEnvSchema.extend({
   BATON_RETENTION_DAYS: envVar.integer(0, 36_500, 0),
   RETENTION_EVERY_MS: envVar.integer(1000, MAX_TIMER_MS, 600_000),
   BATON_MAX_REQUEUES: envVar.integer(0, 100, 3),
+  BATON_EAGER_DISPATCH: envVar.oneOf(['on', 'off'], 'on'),
+  BATON_EAGER_MAX_CHAIN: envVar.integer(1, 1000, 8),
   BATON_AGENT_MODULES: envVar.list(),
   BATON_AGENT_CONFIG: envVar.json(
     z.record(z.string(), z.record(z.string(), z.unknown()), { message: 'must be a JSON object of objects: { "<agent>": { … } }' }),
@@ -71,6 +73,13 @@ export interface WorkerConfig extends SharedConfig {
   retentionEveryMs: number;
   /** `BATON_MAX_REQUEUES`: times the reconciler runs one attempt again after its job was lost; then it fails with WORKER_LOST. @defaultValue 3 */
   maxRequeues: number;
+  /**
+   * `BATON_EAGER_DISPATCH=on`: a step that this worker's commit makes ready runs here at once, without
+   * a BullMQ job, when this worker serves its agent and has a free slot (README, Performance). @defaultValue true
+   */
+  eagerDispatch: boolean;
+  /** `BATON_EAGER_MAX_CHAIN`: most steps of one run run eagerly in a row; the next one is queued behind the rest. @defaultValue 8 */
+  eagerMaxChain: number;
   /** `BATON_AGENT_MODULES`: agent modules to load, paths relative to the working directory (`./…`) or package names. @defaultValue [] */
   agentModules?: string[];
   /**
@@ -127,6 +136,8 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     retentionDays: c.BATON_RETENTION_DAYS,
     retentionEveryMs: c.RETENTION_EVERY_MS,
     maxRequeues: c.BATON_MAX_REQUEUES,
+    eagerDispatch: c.BATON_EAGER_DISPATCH === 'on',
+    eagerMaxChain: c.BATON_EAGER_MAX_CHAIN,
     agentModules: c.BATON_AGENT_MODULES ?? [],
     agentConfig,
     agentConcurrency: c.BATON_AGENT_CONCURRENCY ?? {},

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { AgentCatalog, builtinAgents, loadAgentModule, type Agent } from '@baton/agents';
-import { Resources } from '@baton/core';
+import { Resources, type Meter } from '@baton/core';
 import { KyselyAgentPauses, KyselyAgentRepository, KyselyRunLinks, KyselySettingsStore, KyselyTemplatePauses, deleteFinishedRuns, KyselyRunStore, KyselySecretStore, KyselyTemplateStore, createDb, type Db } from '@baton/db';
-import { TemplateCatalog, fireSchedule, type ScheduleFire } from '@baton/runtime';
-import { AgentRegistry, BullmqCronSchedules, BullmqSchedule, BullmqStepConsumer, BullmqStepQueue, RedisFleetStore, createRedis, subscribeCancel, subscribeSettingsChanges } from '@baton/queue';
+import { CachedAgentDirectory, TemplateCatalog, fireSchedule, type ScheduleFire } from '@baton/runtime';
+import {
+  AgentRegistry, BullmqCronSchedules, BullmqSchedule, BullmqStepConsumer, BullmqStepQueue, EagerLeases, RedisFleetStore, agentRegistryChannel, createRedis, subscribeCancel, subscribeChannel, subscribeSettingsChanges,
+} from '@baton/queue';
 import { AgentPauses, LiveSettings, Reconciler, Runtime, configuredLimits, sweepFinishedRuns, createBullmqDispatcher, migrateWhenReachable, readinessCheck, storedChildWorkflows, whenReachable } from '@baton/runtime';
 import { createLogger, createMetrics, followLogLevel, processTracer, type Logger } from '@baton/telemetry';
 import type { WorkerConfig } from './config';
@@ -13,6 +15,7 @@ import { RunningAttempts } from './running-attempts';
 import { prometheusStepMetrics } from './step-metrics';
 import { withAutoPause } from './auto-pause-metrics';
 import { StepProcessor } from './step-processor';
+import { AgentSlots, EagerDispatch } from './eager-dispatch';
 
 const HEARTBEAT_MS = 5_000;
 
@@ -29,13 +32,19 @@ export interface RunningWorker {
  * is one job of `system.cron`, and one worker of the fleet takes it and starts the tick's run
  * (its idempotency key is the template and the tick, so a tick taken twice makes one run).
  */
-function startScheduleFires(w: { runtime: Runtime; db: Db; redis: ReturnType<typeof createRedis>; registry: AgentRegistry; prefix: string; res: Resources; logger: Logger }): void {
-  const repo = new KyselyAgentRepository();
+function startScheduleFires(w: { runtime: Runtime; db: Db; redis: ReturnType<typeof createRedis>; registry: AgentRegistry; prefix: string; res: Resources; logger: Logger; meter: Meter }): void {
+  // The agents are read again whenever the registry says it changed (else after their ttl); no
+  // template's latest version is kept here (this process does not hear template changes).
+  const agents = new CachedAgentDirectory({ registry: w.registry, recorded: () => new KyselyAgentRepository().names(w.db.kysely), meter: w.meter });
+  w.res.own(subscribeChannel(w.redis, {
+    channel: agentRegistryChannel(w.prefix), connectionName: 'baton-registry-changes',
+    onMessage: () => agents.forget(), onSubscribed: () => agents.forget(), onError: (err) => w.logger.warn('registry channel error', { error: err.message }),
+  }), (s) => s.close());
   const deps = {
     runtime: w.runtime,
-    templateCatalog: new TemplateCatalog({ store: new KyselyTemplateStore(w.db.kysely) }),
+    templateCatalog: new TemplateCatalog({ store: new KyselyTemplateStore(w.db.kysely), meter: w.meter }),
     templatePauses: new KyselyTemplatePauses(w.db.kysely),
-    agents: { known: async () => new Set([...(await repo.names(w.db.kysely)), ...(await w.registry.known())]) },
+    agents,
   };
   const cron = w.res.own(new BullmqCronSchedules<ScheduleFire>({ connection: w.redis, prefix: w.prefix, onError: (err) => w.logger.warn('schedule fire failed', { error: err.message }) }), (c) => c.close());
   cron.consume(async ({ data, tick }) => {
@@ -101,11 +110,26 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     const metrics = res.own(createMetrics({
       fleet: { store: new RedisFleetStore(redis, config.queuePrefix), serve: 'own', onError: (err) => logger.warn('metrics flush failed', { error: String(err) }) },
     }), (m) => m.close());
-    const runtime = res.own(new Runtime({ store: new KyselyRunStore(db.kysely), dispatcher, logger, tracer: processTracer(), payloadThresholdBytes: config.payloadThresholdBytes, limits: configuredLimits(config.limits), onRunFinished: (r) => metrics.runs.inc({ status: r.status }),
-      subWorkflows: { workflows: storedChildWorkflows(new KyselyTemplateStore(db.kysely)), links: new KyselyRunLinks(db.kysely), maxDepth: config.limits.maxSubworkflowDepth },
+    // Steps this worker's commits make ready run here at once when it has a slot for them (README, Performance).
+    const slots = new AgentSlots();
+    let steps: StepProcessor | undefined = undefined; // made below, before the first commit
+    const eager = config.eagerDispatch === false ? undefined : res.own(new EagerDispatch({
+      queue: dispatcher,
+      leases: new EagerLeases({ connection: redis, prefix: config.queuePrefix, leaseMs: config.lockMs }),
+      slots,
+      run: (job, delivery) => steps!.process(job, delivery),
+      workerId: id,
+      renewEveryMs: Math.max(100, Math.floor(config.lockMs / 4)),
+      maxChain: config.eagerMaxChain ?? 8,
+      traceparentFor: (job) => queue.traceparentFor(job),
+      dispatched: (agent) => metrics.eagerDispatches.inc({ agent }),
+      logger,
+    }), (e) => e.close());
+    const runtime = res.own(new Runtime({ store: new KyselyRunStore(db.kysely), dispatcher: eager ?? dispatcher, logger, tracer: processTracer(), payloadThresholdBytes: config.payloadThresholdBytes, limits: configuredLimits(config.limits), onRunFinished: (r) => metrics.runs.inc({ status: r.status }),
+      subWorkflows: { workflows: storedChildWorkflows(new KyselyTemplateStore(db.kysely), { meter: metrics.meter }), links: new KyselyRunLinks(db.kysely), maxDepth: config.limits.maxSubworkflowDepth },
     }), (r) => r.drain());
     const agentPauses = new AgentPauses({ records: new KyselyAgentPauses(db.kysely), queue });
-    const steps = new StepProcessor({
+    steps = new StepProcessor({
       runtime,
       agents,
       logger,
@@ -155,14 +179,21 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
     await live.refresh();
     res.own(subscribeSettingsChanges(redis, config.queuePrefix, () => void live.refresh(), (err) => logger.warn('settings channel error', { error: err.message })), (c) => c.close());
 
-    res.own(await subscribeCancel(redis, config.queuePrefix, (m) => steps.abort(m), { onError: (err) => logger.warn('cancel subscription error', { error: err.message }) }), (s) => s.close());
+    res.own(await subscribeCancel(redis, config.queuePrefix, (m) => steps!.abort(m), { onError: (err) => logger.warn('cancel subscription error', { error: err.message }) }), (s) => s.close());
 
     const reconciler = new Reconciler({ runtime, presence: dispatcher, logger, maxRequeues: config.maxRequeues, repairs: metrics.reconcilerRepairs });
     consumer = new BullmqStepConsumer({
       connection: redis,
       prefix: config.queuePrefix,
       agents: served.map((a) => a.name),
-      handler: (job, delivery) => steps.process(job, delivery),
+      handler: async (job, delivery) => {
+        const executed = slots.begin(job.agent);
+        try {
+          await steps!.process(job, { ...delivery, executed });
+        } finally {
+          executed();
+        }
+      },
       concurrency: config.concurrency,
       lockMs: config.lockMs,
       onError: (err, agent) => logger.warn('worker error', { agent, error: err.message }),
@@ -173,12 +204,13 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       },
     });
     consumer.setConcurrency(live.settings.workerConcurrency ?? {});
+    slots.attach(consumer);
     reconcile.run(() => reconciler.tick());
     retention.run(async () => {
       const days = live.settings.retentionDays ?? config.retentionDays;
       if (days > 0) await sweepFinishedRuns({ deleteFinishedRuns: (before, limit) => deleteFinishedRuns(db.kysely, before, limit), logger }, { days });
     });
-    startScheduleFires({ runtime, db, redis, registry, prefix: config.queuePrefix, res, logger });
+    startScheduleFires({ runtime, db, redis, registry, prefix: config.queuePrefix, res, logger, meter: metrics.meter });
     const metricsServer = config.metricsPort === undefined
       ? undefined
       : await serveMetrics({ port: config.metricsPort, host: config.metricsHost, source: metrics.registry, readiness: readinessCheck(redis, db), logger });
@@ -191,11 +223,11 @@ export async function startWorker(config: WorkerConfig, options: StartWorkerOpti
       metricsPort: metricsServer?.port,
       close: () =>
         (closing ??= (async () => {
-          const graceful = Promise.all([consumer.close(), reconcile.close(), retention.close()]);
+          const graceful = Promise.all([consumer.close(), eager?.close(), reconcile.close(), retention.close()]);
           const expired = await Promise.race([graceful.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), config.shutdownGraceMs).unref())]);
           if (expired) {
             // Past the grace period: abort what still runs; BullMQ releases the jobs for another worker.
-            steps.abortAll();
+            steps!.abortAll();
             await Promise.all([consumer.forceClose(), reconcile.close(true), retention.close(true)]);
           }
           await res.closeAll();

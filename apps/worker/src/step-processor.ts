@@ -44,6 +44,9 @@ export interface StepProcessorOptions {
   progressIntervalMs?: number;
 }
 
+/** What one delivery of a job tells the processor: see `StepDelivery`; `executed` is told once the agent has finished (its slot is free). */
+export type ProcessDelivery = Partial<Pick<StepDelivery, 'readyAt' | 'owned'>> & { executed?: () => void };
+
 /**
  * Runs one step job: records the start, runs the agent under an AbortSignal (timeout and
  * cancellation), then records the result. The result's transaction enqueues what became ready.
@@ -71,7 +74,7 @@ export class StepProcessor {
    * @param delivery - when the job became ready, for `baton_step_queue_wait_seconds`; and whether
    * this delivery still owns the job, asked before the result is recorded (see `StepDelivery.owned`).
    */
-  async process(job: StepJob, delivery?: Partial<Pick<StepDelivery, 'readyAt' | 'owned'>>): Promise<void> {
+  async process(job: StepJob, delivery?: ProcessDelivery): Promise<void> {
     // The agent runs inside the span: its outgoing HTTP calls, and the result's transaction, are its children.
     const span = this.tracer.startSpan('baton.step', {
       kind: 'consumer',
@@ -88,7 +91,7 @@ export class StepProcessor {
     }
   }
 
-  private async execute(job: StepJob, span: Span, delivery?: Partial<Pick<StepDelivery, 'readyAt' | 'owned'>>): Promise<void> {
+  private async execute(job: StepJob, span: Span, delivery?: ProcessDelivery): Promise<void> {
     const { runtime, metrics } = this.deps;
     const { runId, key, attempt } = job;
     const startedAt = new Date();
@@ -107,6 +110,7 @@ export class StepProcessor {
     const served = this.deps.agents.get(job.agent);
     if (!served) {
       timers.finish();
+      delivery?.executed?.();
       await runtime.apply(runId, unknownAgentEvent(job, job.agent));
       return;
     }
@@ -140,6 +144,7 @@ export class StepProcessor {
       throw err;
     } finally {
       timers.finish();
+      delivery?.executed?.();
       // Still listed while the result is recorded: the jobs it enqueues continue this attempt's trace.
       if (!event) this.running.delete(running);
     }

@@ -1,11 +1,11 @@
-import { BatonError } from '@baton/core';
+import { BatonError, ReadThroughCache, type Meter } from '@baton/core';
 import { apiKeyMatches, looksLikeApiKey, parseApiKey } from './api-key';
 import type { ApiKeyStore, StoredApiKey } from './api-key-store';
 import type { Authenticator } from './authenticator';
 import type { Principal } from './principal';
 import { isRole } from './role';
 
-/** An in-process cache of key rows, so a known key costs one HMAC and no query. */
+/** An in-process cache of key rows (the `api_keys` {@link ReadThroughCache}), so a known key costs one HMAC and no query. */
 export interface ApiKeyCacheOptions {
   /**
    * Whether cached rows may be served now: true only while deletions made on other instances are
@@ -16,6 +16,8 @@ export interface ApiKeyCacheOptions {
   maxEntries?: number;
   /** How long a row is served before it is read again, a bound on any invalidation missed. @defaultValue 30000 */
   ttlMs?: number;
+  /** Where its `baton_cache_*{cache="api_keys"}` series go. @defaultValue none */
+  meter?: Meter;
 }
 
 export interface ApiKeyAuthenticatorOptions {
@@ -39,61 +41,22 @@ export interface ApiKeyAuthenticator extends Authenticator {
  * @throws BatonError UNAUTHENTICATED for an expired key (only its holder learns that it expired)
  */
 export function apiKeyAuthenticator({ store, pepper, cache, now = Date.now }: ApiKeyAuthenticatorOptions): ApiKeyAuthenticator {
-  const maxEntries = cache?.maxEntries ?? 10_000;
-  const ttlMs = cache?.ttlMs ?? 30_000;
-  const rows = new Map<string, { row: StoredApiKey; at: number }>();
-  // Bumped by every forget: a row read before an invalidation is not cached after it.
-  let generation = 0;
-
-  const cached = (id: string): StoredApiKey | undefined => {
-    if (!cache?.live()) return undefined;
-    const entry = rows.get(id);
-    if (!entry) return undefined;
-    rows.delete(id);
-    if (now() - entry.at > ttlMs) return undefined;
-    rows.set(id, entry); // most recently used last
-    return entry.row;
-  };
-
-  const read = async (id: string): Promise<StoredApiKey | undefined> => {
-    const before = generation;
-    const row = await store.findLive(id);
-    if (row && cache?.live() && before === generation) {
-      rows.set(id, { row, at: now() });
-      if (rows.size > maxEntries) rows.delete(rows.keys().next().value as string);
-    }
-    return row;
-  };
-  // A burst of requests with a key not cached yet shares one lookup.
-  const reading = new Map<string, Promise<StoredApiKey | undefined>>();
-  const load = (id: string): Promise<StoredApiKey | undefined> => {
-    let pending = reading.get(id);
-    if (!pending) {
-      pending = read(id).finally(() => {
-        if (reading.get(id) === pending) reading.delete(id);
-      });
-      reading.set(id, pending);
-    }
-    return pending;
-  };
+  // By key id: the row holds the secret's hash, checked on every request, hit or miss.
+  const rows = cache && new ReadThroughCache<StoredApiKey>({
+    name: 'api_keys', maxEntries: cache.maxEntries ?? 10_000, ttlMs: cache.ttlMs ?? 30_000, enabled: () => cache.live(), now, ...(cache.meter ? { meter: cache.meter } : {}),
+  });
+  const lookup = (id: string): Promise<StoredApiKey | undefined> => (rows ? rows.get(id, () => store.findLive(id)) : store.findLive(id));
 
   return {
     forget(id) {
-      generation += 1;
-      // A lookup in flight may predate the deletion: later requests must not share its answer.
-      if (id === undefined) {
-        rows.clear();
-        reading.clear();
-      } else {
-        rows.delete(id);
-        reading.delete(id);
-      }
+      if (id === undefined) rows?.clear();
+      else rows?.delete(id);
     },
     async authenticate(credential) {
       if (credential === undefined || !looksLikeApiKey(credential)) return undefined;
       const parts = parseApiKey(credential);
       if (!parts) return undefined;
-      const row = cached(parts.id) ?? (await load(parts.id));
+      const row = await lookup(parts.id);
       if (!row || !apiKeyMatches(pepper, parts, row.secretHash) || !isRole(row.role)) return undefined;
       if (row.expiresAt !== null && row.expiresAt.getTime() <= now()) {
         throw new BatonError('UNAUTHENTICATED', 'this API key has expired');

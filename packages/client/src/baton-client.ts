@@ -3,7 +3,7 @@ import { runEvents, type RunEventsOptions } from './run-events';
 import type {
   Agent, AgentPaused, AgentResumed, ApiKey, ApiKeyCreated, BulkOperation, BulkOperationStarted, CreateApiKeyRequest, EventPosted, ForkRequest, ListRunsFilter,
   RerunRequest, Run, RunChanged, RunEvent, RunHistory, RunPage, RunSubmitted, RunSummary, Schedule, Secret, SignalSent, StartBulkOperationRequest, Stats,
-  Template, TemplateDiff, TemplatePage, TemplatePaused, TemplateResumed, TemplateSummary, SubmitRunRequest,
+  Template, TemplateDiff, TemplatePage, TemplatePaused, TemplateResumed, TemplateSummary, SubmitRunRequest, BatchRunRequest, BatchSubmitted,
 } from './types';
 
 /** Options of {@link BatonClient}. */
@@ -101,6 +101,15 @@ export class BatonClient {
     const { idempotencyKey, ...body } = request;
     const headers = idempotencyKey === undefined ? undefined : { 'idempotency-key': idempotencyKey };
     return (await this.request<RunSubmitted>('POST', '/v1/runs', { ...options, body, headers })).body;
+  }
+
+  /**
+   * `POST /v1/runs/batch`: up to 1,000 runs in one request, admitted together. Each is answered in
+   * order, `{ id, status, created }` or `{ error }` (its own, paths under `runs[i]`); a malformed
+   * batch or more than 1,000 runs is a 400 that admits none.
+   */
+  async submitBatch(runs: readonly BatchRunRequest[], options?: CallOptions): Promise<BatchSubmitted['items']> {
+    return (await this.request<BatchSubmitted>('POST', '/v1/runs/batch', { ...options, body: { runs } })).body.items;
   }
 
   /** `GET /v1/runs/:id`. @throws BatonApiError RUN_NOT_FOUND (also another tenant's run) */

@@ -12,6 +12,8 @@ export type RunPage = Schemas['RunPage'];
 export type RunEvent = Schemas['RunEvent'];
 export type RunHistory = Schemas['RunHistory'];
 export type RunSubmitted = Schemas['RunSubmitted'];
+/** The answer of `POST /v1/runs/batch`: one item per run, in the order sent. */
+export type BatchSubmitted = Schemas['BatchSubmitted'];
 export type RunChanged = Schemas['RunChanged'];
 export type TokenUsage = Schemas['TokenUsage'];
 export type TemplatePaused = Schemas['TemplatePaused'];
@@ -38,6 +40,8 @@ export type ErrorBody = Schemas['Error'];
 export type SubmitRunBody = JsonBody<operations['submitRun']>;
 /** What {@link BatonClient.submit} takes: the body, and the `Idempotency-Key` to send. */
 export type SubmitRunRequest = SubmitRunBody & { idempotencyKey?: string };
+/** One run of {@link BatonClient.submitBatch}: a single submission's body and its own `idempotencyKey`. */
+export type BatchRunRequest = JsonBody<operations['submitRunBatch']>['runs'][number];
 /** Filters and page of `GET /v1/runs` (`limit` up to 200). */
 export type ListRunsFilter = Omit<Query<operations['listRuns']>, 'limit'> & { limit?: number };
 /** The body of `POST /v1/api-keys`. */

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
-import { AgentRegistry } from './agent-registry';
+import { AgentRegistry, agentRegistryChannel } from './agent-registry';
+import { subscribeChannel } from './subscribe-channel';
 import { createRedis, redisReady } from './create-redis';
-import { deleteKeys, REDIS_URL, testPrefix } from './test-redis';
+import { deleteKeys, eventually, REDIS_URL, testPrefix } from './test-redis';
 
 const echo = { name: 'echo', description: 'returns its input' };
 const delay = { name: 'delay', description: 'waits' };
@@ -23,6 +24,24 @@ describe('AgentRegistry', () => {
       await deleteKeys(redis, prefix);
     } finally {
       redis.disconnect();
+    }
+  });
+
+  it('says on its channel when a worker or an agent comes or goes, and not on a mere heartbeat', async () => {
+    const heard: string[] = [];
+    const sub = subscribeChannel(redis, { channel: agentRegistryChannel(prefix), onMessage: (m) => void heard.push(m) });
+    await sub.subscribed;
+    try {
+      await registry.register('w1', [echo], 10_000);
+      await registry.register('w1', [echo], 10_000); // heartbeat
+      await registry.register('w2', [echo], 10_000); // a new worker
+      await registry.register('w2', [echo, delay], 10_000); // a new agent
+      await registry.unregister('w1');
+      await eventually(() => heard.length === 4);
+      await sleep(50);
+      expect(heard).toEqual(['registered', 'registered', 'registered', 'unregistered']);
+    } finally {
+      await sub.close();
     }
   });
 

@@ -29,18 +29,21 @@ export interface AgentRegistryOptions {
 const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 // KEYS: known agents hash, last-seen hash, the worker's agent set, one worker zset per agent.
-// ARGV: worker id, ttl ms, then name and description pairs in KEYS order.
+// ARGV: worker id, ttl ms, then name and description pairs in KEYS order, then the changes channel.
+// A new agent or a worker newly serving one is published; a heartbeat that changes neither is not.
 const REGISTER = `${NOW}
 local ttl = tonumber(ARGV[2])
+local changed = false
 for i = 4, #KEYS do
   local name = ARGV[2 * (i - 3) + 1]
-  redis.call('HSET', KEYS[1], name, ARGV[2 * (i - 3) + 2])
+  if redis.call('HSET', KEYS[1], name, ARGV[2 * (i - 3) + 2]) == 1 then changed = true end
   redis.call('HSET', KEYS[2], name, now)
-  redis.call('ZADD', KEYS[i], now + ttl, ARGV[1])
+  if redis.call('ZADD', KEYS[i], now + ttl, ARGV[1]) == 1 then changed = true end
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
   redis.call('SADD', KEYS[3], name)
 end
 if #KEYS > 3 then redis.call('PEXPIRE', KEYS[3], ttl) end
+if changed then redis.call('PUBLISH', ARGV[#ARGV], 'registered') end
 return now`;
 
 // KEYS: one worker zset per agent. Drops the expired entries and counts the rest.
@@ -53,6 +56,14 @@ end
 return counts`;
 
 /**
+ * The pub/sub channel on which the registry says it changed: an agent or a worker came (a worker's
+ * first heartbeat) or left (`unregister`). A worker that dies unannounced is seen only when its ttl passes.
+ */
+export function agentRegistryChannel(prefix: string = DEFAULT_PREFIX): string {
+  return `${prefix}:registry:changed`;
+}
+
+/**
  * Which agents exist and how many workers serve each, in Redis. Workers call `register` as a
  * heartbeat (more often than `ttlMs`); a worker that stops is no longer counted once its ttl has
  * passed. Every agent ever registered stays known, so a workflow naming it is valid.
@@ -60,20 +71,23 @@ return counts`;
 export class AgentRegistry {
   private readonly redis: Redis;
   private readonly prefix: string;
+  private readonly channel: string;
 
   constructor(options: AgentRegistryOptions) {
     this.redis = options.connection;
     this.prefix = `${options.prefix ?? DEFAULT_PREFIX}:registry`;
+    this.channel = agentRegistryChannel(options.prefix);
   }
 
   /**
-   * Records (or refreshes) that `workerId` serves `agents` for the next `ttlMs`.
+   * Records (or refreshes) that `workerId` serves `agents` for the next `ttlMs`; a change is
+   * published on {@link agentRegistryChannel}.
    * @throws RangeError when ttlMs is not a positive integer.
    */
   async register(workerId: string, agents: readonly AgentDescriptor[], ttlMs: number): Promise<void> {
     if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) throw new RangeError(`ttlMs must be a positive integer, got ${ttlMs}`);
     const keys = [this.knownKey(), this.lastSeenKey(), this.workerKey(workerId), ...agents.map((a) => this.workersKey(a.name))];
-    const args = [workerId, String(ttlMs), ...agents.flatMap((a) => [a.name, a.description])];
+    const args = [workerId, String(ttlMs), ...agents.flatMap((a) => [a.name, a.description]), this.channel];
     await this.redis.eval(REGISTER, keys.length, ...keys, ...args);
   }
 
@@ -97,12 +111,13 @@ export class AgentRegistry {
     return new Set(await this.redis.hkeys(this.knownKey()));
   }
 
-  /** A worker shutting down: stop counting it at once instead of after its ttl. */
+  /** A worker shutting down: stop counting it at once instead of after its ttl (published on {@link agentRegistryChannel}). */
   async unregister(workerId: string): Promise<void> {
     const names = await this.redis.smembers(this.workerKey(workerId));
     const tx = this.redis.multi();
     for (const name of names) tx.zrem(this.workersKey(name), workerId);
     tx.del(this.workerKey(workerId));
+    tx.publish(this.channel, 'unregistered');
     await tx.exec();
   }
 

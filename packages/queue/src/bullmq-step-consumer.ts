@@ -24,6 +24,9 @@ export class BullmqStepConsumer {
   private readonly workers: Array<Worker<StepJob>>;
   private readonly byAgent = new Map<string, Worker<StepJob>>();
   private readonly concurrency: number;
+  /** Each agent's configured slots (`setConcurrency`), and those lent to eager runs, which BullMQ does not fill. */
+  private readonly limits = new Map<string, number>();
+  private readonly lent = new Map<string, number>();
 
   constructor(options: BullmqStepConsumerOptions) {
     const { connection, handler } = options;
@@ -63,7 +66,29 @@ export class BullmqStepConsumer {
    * the active ones finish before taking more); an agent not named goes back to the configured number.
    */
   setConcurrency(byAgent: Readonly<Record<string, number>>): void {
-    for (const [agent, worker] of this.byAgent) worker.concurrency = byAgent[agent] ?? this.concurrency;
+    for (const agent of this.byAgent.keys()) {
+      this.limits.set(agent, byAgent[agent] ?? this.concurrency);
+      this.fit(agent);
+    }
+  }
+
+  /** How many jobs of the agent run at once here, eager runs included (0 for an agent it does not consume). */
+  limit(agent: string): number {
+    return this.byAgent.has(agent) ? this.limits.get(agent) ?? this.concurrency : 0;
+  }
+
+  /**
+   * Tells how many eager runs of the agent execute now: BullMQ takes that many fewer jobs (it
+   * keeps one slot at least, which is why eager runs never take the last one).
+   */
+  lend(agent: string, slots: number): void {
+    this.lent.set(agent, slots);
+    this.fit(agent);
+  }
+
+  private fit(agent: string): void {
+    const worker = this.byAgent.get(agent);
+    if (worker) worker.concurrency = Math.max(1, this.limit(agent) - (this.lent.get(agent) ?? 0));
   }
 
   /** Takes no new job, and resolves once the active ones have finished. */

@@ -156,7 +156,8 @@ export class BullmqStepQueue {
     await Promise.all(queues.map((queue) => queue.close()));
   }
 
-  private traceparentFor(job: StepJob): string {
+  /** The `traceparent` a job leaves with (see {@link enqueue}); an eager run takes the same. */
+  traceparentFor(job: StepJob): string {
     const parent = this.traceparentOf(job);
     if (parent !== undefined && parseTraceparent(parent)) return parent;
     return parseTraceparent(job.traceparent) ? job.traceparent! : runTraceparent(job.runId);

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { duplicateRedis } from './create-redis';
+import { subscribeChannel } from './subscribe-channel';
 
 /** Which attempt to abort. */
 export interface CancelMessage {
@@ -47,9 +47,9 @@ function parseCancel(raw: string): CancelMessage | undefined {
 }
 
 /**
- * Calls `handler` for every cancellation published under `prefix`. A subscribed connection can do
- * nothing else, so this opens its own with `redis.duplicate()` (waiting and reconnecting forever,
- * re-subscribing after a reconnect) and closes it on `close()`. Resolves once subscribed.
+ * Calls `handler` for every cancellation published under `prefix`, on a connection of its own
+ * ({@link subscribeChannel}: reconnecting forever, subscribing again after a reconnect) that
+ * `close()` closes. Resolves once subscribed.
  */
 export async function subscribeCancel(
   redis: Redis,
@@ -58,29 +58,22 @@ export async function subscribeCancel(
   options: SubscribeCancelOptions = {},
 ): Promise<CancelSubscription> {
   const onError = options.onError ?? (() => undefined);
-  const channel = cancelChannel(prefix);
-  const subscriber = duplicateRedis(redis, { enableOfflineQueue: true, maxRetriesPerRequest: null });
-  subscriber.on('error', onError);
-  subscriber.on('message', (from: string, raw: string) => {
-    if (from !== channel) return;
-    const message = parseCancel(raw);
-    if (!message) return onError(new Error(`malformed cancel message: ${raw.slice(0, 200)}`));
-    Promise.resolve()
-      .then(() => handler(message))
-      .catch((error: unknown) => onError(error instanceof Error ? error : new Error(String(error))));
+  const subscription = subscribeChannel(redis, {
+    channel: cancelChannel(prefix),
+    onError,
+    onMessage: (raw) => {
+      const message = parseCancel(raw);
+      if (!message) return onError(new Error(`malformed cancel message: ${raw.slice(0, 200)}`));
+      Promise.resolve()
+        .then(() => handler(message))
+        .catch((error: unknown) => onError(error instanceof Error ? error : new Error(String(error))));
+    },
   });
   try {
-    await subscriber.subscribe(channel);
+    await subscription.subscribed;
   } catch (error) {
-    subscriber.disconnect();
+    await subscription.close();
     throw error;
   }
-  let closing: Promise<void> | undefined;
-  return {
-    close: () =>
-      (closing ??= subscriber.quit().then(
-        () => undefined,
-        () => subscriber.disconnect(),
-      )),
-  };
+  return { close: () => subscription.close() };
 }

@@ -7,7 +7,7 @@ export type { BullmqStepQueueOptions, KeepFinished } from './bullmq-step-queue-o
 export { cancelChannel, publishCancel, subscribeCancel, type CancelMessage, type CancelSubscription, type SubscribeCancelOptions } from './cancel';
 export { RedisFleetStore } from './redis-fleet-store';
 export { redisEvictionPolicy } from './redis-eviction-policy';
-export { AgentRegistry, type AgentDescriptor, type AgentSummary, type AgentRegistryOptions } from './agent-registry';
+export { AgentRegistry, agentRegistryChannel, type AgentDescriptor, type AgentSummary, type AgentRegistryOptions } from './agent-registry';
 export { BullmqStepConsumer } from './bullmq-step-consumer';
 export type { BullmqStepConsumerOptions, StepDelivery, StepHandler } from './bullmq-step-consumer-options';
 export { BullmqSchedule, type BullmqScheduleOptions } from './bullmq-schedule';
@@ -15,3 +15,5 @@ export { formatTraceparent, parseTraceparent, runTraceId, runTraceparent, newSpa
 export { publishRunEvents, runEventsChannel, subscribeRunEvents, type RunEventMark, type RunEventsSubscription, type SubscribeRunEventsOptions } from './run-events-channel';
 export { BullmqCronSchedules, CRON_QUEUE, type BullmqCronSchedulesOptions, type CronFire } from './bullmq-cron-schedules';
 export { publishSettingsChanged, settingsChannel, subscribeSettingsChanges, type SettingsChanges } from './settings-channel';
+export { subscribeChannel, type ChannelSubscription, type SubscribeChannelOptions } from './subscribe-channel';
+export { EagerLeases, type EagerLeaseOptions, type EagerJob } from './eager-leases';

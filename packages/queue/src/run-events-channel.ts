@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { duplicateRedis } from './create-redis';
+import { subscribeChannel } from './subscribe-channel';
 
 /** A run whose events are committed up to `seq`. */
 export interface RunEventMark {
@@ -56,8 +56,8 @@ function parseMarks(raw: string): RunEventMark[] | undefined {
 
 /**
  * Calls `handler` with the marks of every batch published under `prefix`, on ONE connection of its
- * own (`redis.duplicate()`, reconnecting forever and subscribing again after a reconnect; a process
- * opens one and fans out in memory). Answers at once: a Redis that is down delays `subscribed`, never the caller.
+ * own ({@link subscribeChannel}: reconnecting forever and subscribing again after a reconnect; a
+ * process opens one and fans out in memory). Answers at once: a Redis that is down delays `subscribed`, never the caller.
  */
 export function subscribeRunEvents(
   redis: Redis,
@@ -66,37 +66,17 @@ export function subscribeRunEvents(
   options: SubscribeRunEventsOptions = {},
 ): RunEventsSubscription {
   const onError = options.onError ?? (() => undefined);
-  const channel = runEventsChannel(prefix);
-  const subscriber = duplicateRedis(redis, {
-    connectionName: options.connectionName ?? 'baton-run-events', enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: false,
-  });
-  subscriber.on('error', onError);
-  subscriber.on('message', (from: string, raw: string) => {
-    if (from !== channel) return;
-    const marks = parseMarks(raw);
-    if (!marks) return onError(new Error(`malformed run-events message: ${raw.slice(0, 200)}`));
-    try {
+  const subscription = subscribeChannel(redis, {
+    channel: runEventsChannel(prefix),
+    connectionName: options.connectionName ?? 'baton-run-events',
+    onError,
+    ...(options.onSubscribed ? { onSubscribed: options.onSubscribed } : {}),
+    onMessage: (raw) => {
+      const marks = parseMarks(raw);
+      if (!marks) return onError(new Error(`malformed run-events message: ${raw.slice(0, 200)}`));
       handler(marks);
-    } catch (error) {
-      onError(error instanceof Error ? error : new Error(String(error)));
-    }
+    },
   });
-  let first = true;
-  // Subscribing again after a reconnect is done here, so that `onSubscribed` follows it.
-  subscriber.on('ready', () => {
-    if (first) return;
-    subscriber.subscribe(channel).then(() => options.onSubscribed?.(), (err: unknown) => onError(err instanceof Error ? err : new Error(String(err))));
-  });
-  const subscribed = subscriber.subscribe(channel).then(() => {
-    first = false;
-    options.onSubscribed?.();
-  });
-  subscribed.catch(() => subscriber.disconnect());
-  let closing: Promise<void> | undefined;
-  return {
-    subscribed,
-    close: () => (closing ??= subscriber.status === 'ready'
-      ? subscriber.quit().then(() => undefined, () => subscriber.disconnect())
-      : Promise.resolve(subscriber.disconnect())),
-  };
+  subscription.subscribed.catch(() => subscription.close());
+  return { subscribed: subscription.subscribed, close: () => subscription.close() };
 }

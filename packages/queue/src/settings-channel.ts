@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { duplicateRedis } from './create-redis';
+import { subscribeChannel } from './subscribe-channel';
 
 /** The pub/sub channel that tells every process the runtime settings changed. */
 export const settingsChannel = (prefix: string): string => `${prefix}:settings`;
@@ -16,20 +16,10 @@ export interface SettingsChanges {
 
 /**
  * Calls `changed` whenever the settings may have changed: on every message, and on every
- * (re)subscription, since messages published while the connection was down are lost. Its own
- * connection reconnects forever; answers at once.
+ * (re)subscription, since messages published while the connection was down are lost
+ * ({@link subscribeChannel}: its own connection reconnects forever). Answers at once.
  */
 export function subscribeSettingsChanges(redis: Redis, prefix: string, changed: () => void, onError: (error: Error) => void = () => undefined): SettingsChanges {
-  const channel = settingsChannel(prefix);
-  const subscriber = duplicateRedis(redis, { connectionName: 'baton-settings', enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: false });
-  subscriber.on('error', onError);
-  subscriber.on('message', (from: string) => {
-    if (from === channel) changed();
-  });
-  const subscribe = () => subscriber.subscribe(channel).then(changed, (err: unknown) => onError(err instanceof Error ? err : new Error(String(err))));
-  subscriber.on('ready', () => void subscribe());
-  let closing: Promise<void> | undefined;
-  return {
-    close: () => (closing ??= subscriber.quit().then(() => undefined, () => subscriber.disconnect())),
-  };
+  const subscription = subscribeChannel(redis, { channel: settingsChannel(prefix), connectionName: 'baton-settings', onMessage: () => changed(), onSubscribed: changed, onError });
+  return { close: () => subscription.close() };
 }

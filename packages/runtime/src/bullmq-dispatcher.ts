@@ -1,12 +1,16 @@
 import type { Redis } from 'ioredis';
-import { publishCancel, publishRunEvents, stepJobId, type BullmqStepQueue } from '@baton/queue';
+import { EagerLeases, publishCancel, publishRunEvents, stepJobId, type BullmqStepQueue } from '@baton/queue';
 import type { JobPresence } from './reconciler';
 import type { StepDispatcher } from './step-dispatcher';
 
 const HELD = new Set(['waiting', 'delayed', 'prioritized', 'active', 'waiting-children']);
 
-/** The runtime's ports over BullMQ and Redis pub/sub. */
+/**
+ * The runtime's ports over BullMQ and Redis pub/sub. A step a worker runs eagerly (without a BullMQ
+ * job, see `EagerLeases`) counts as held while its lease lives, and is told to abort as a running job is.
+ */
 export function createBullmqDispatcher(queue: BullmqStepQueue, redis: Redis, prefix: string): StepDispatcher & JobPresence {
+  const leases = new EagerLeases({ connection: redis, prefix });
   return {
     enqueue: (jobs) => queue.enqueue(jobs),
     announce: (marks) => publishRunEvents(redis, prefix, marks),
@@ -14,8 +18,11 @@ export function createBullmqDispatcher(queue: BullmqStepQueue, redis: Redis, pre
       // A waiting job is removed; a running one is told to abort (pub/sub reaches its worker).
       await Promise.all(
         targets.map(async (t) => {
-          const removed = t.agent ? await queue.removeJob(t.agent, stepJobId(t.runId, t.key, t.attempt)).catch(() => false) : false;
-          if (!removed) await publishCancel(redis, prefix, t);
+          const jobId = t.agent ? stepJobId(t.runId, t.key, t.attempt) : '';
+          const removed = t.agent ? await queue.removeJob(t.agent, jobId).catch(() => false) : false;
+          // No BullMQ job may still mean a worker runs it eagerly.
+          const eager = removed && t.agent ? (await leases.held([{ agent: t.agent, jobId }]).catch(() => [true]))[0] : false;
+          if (!removed || eager) await publishCancel(redis, prefix, t);
         }),
       );
     },
@@ -31,7 +38,11 @@ export function createBullmqDispatcher(queue: BullmqStepQueue, redis: Redis, pre
         byAgent.set(s.agent, ids);
       }
       const states = await queue.jobStates(byAgent);
-      return steps.map((s) => HELD.has(states.get(stepJobId(s.runId, s.key, s.attempt)) ?? 'missing'));
+      const inQueue = steps.map((s) => HELD.has(states.get(stepJobId(s.runId, s.key, s.attempt)) ?? 'missing'));
+      const others = steps.filter((_, i) => !inQueue[i]);
+      const leased = await leases.held(others.map((s) => ({ agent: s.agent, jobId: stepJobId(s.runId, s.key, s.attempt) })));
+      let next = 0;
+      return inQueue.map((held) => held || leased[next++]!);
     },
     async release(step) {
       await queue.removeJob(step.agent, stepJobId(step.runId, step.key, step.attempt));

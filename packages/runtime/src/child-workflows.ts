@@ -1,4 +1,5 @@
-import { BoundedCache, ENGINE_AGENTS, validate, type CompiledWorkflow, type Problem, type WorkflowDefinition } from '@baton/workflow';
+import { ReadThroughCache, type Meter } from '@baton/core';
+import { ENGINE_AGENTS, validate, type CompiledWorkflow, type Problem, type WorkflowDefinition } from '@baton/workflow';
 import { definitionHash } from './workflow-cache';
 
 /** A template as a sub-workflow step starts it: validated, compiled, with the agents it names. */
@@ -28,30 +29,43 @@ export interface StoredTemplates {
 export const agentsOf = (workflow: WorkflowDefinition): string[] =>
   [...new Set(workflow.steps.flatMap((s) => [...(s.agent ? [s.agent] : []), ...(s.handoffs ?? [])]))].filter((a) => !ENGINE_AGENTS.has(a));
 
+export interface StoredChildWorkflowsOptions {
+  /** How many versions are kept. @defaultValue 500 */
+  size?: number;
+  /** Where its `baton_cache_*{cache="child_workflows"}` series go. @defaultValue none */
+  meter?: Meter;
+}
+
 /**
- * Sub-workflows from stored templates. A version never changes, so each is validated and compiled
- * once per process; "latest" is read each time (a new version may have been put since).
+ * Sub-workflows from stored templates. A version never changes, so each is read, validated and
+ * compiled once per process (a {@link ReadThroughCache}, without invalidation); "latest" is read
+ * each time (a new version may have been put since), its compilation kept like any version's.
  */
-export function storedChildWorkflows(store: StoredTemplates, size = 500): ChildWorkflows {
-  const compiled = new BoundedCache<ChildWorkflow>(size);
+export function storedChildWorkflows(store: StoredTemplates, options: StoredChildWorkflowsOptions = {}): ChildWorkflows {
+  const versions = new ReadThroughCache<ChildWorkflow | { problems: Problem[] }>({
+    name: 'child_workflows', maxEntries: options.size ?? 500, ...(options.meter ? { meter: options.meter } : {}),
+  });
+  const build = (stored: { name: string; version: number; definition: unknown }): ChildWorkflow | { problems: Problem[] } => {
+    const result = validate(stored.definition);
+    if (!result.ok) return { problems: result.problems };
+    return {
+      workflow: result.workflow,
+      compiled: result.compiled,
+      hash: definitionHash(result.workflow),
+      template: { name: stored.name, version: stored.version },
+      agents: agentsOf(result.workflow),
+    };
+  };
   return {
     async resolve(tenant, name, version) {
-      const stored = await store.get(tenant, name, version);
-      if (!stored) return undefined;
-      const key = `${tenant}/${stored.name}@${stored.version}`;
-      const hit = compiled.get(key);
-      if (hit) return hit;
-      const result = validate(stored.definition);
-      if (!result.ok) return { problems: result.problems };
-      const child: ChildWorkflow = {
-        workflow: result.workflow,
-        compiled: result.compiled,
-        hash: definitionHash(result.workflow),
-        template: { name: stored.name, version: stored.version },
-        agents: agentsOf(result.workflow),
-      };
-      compiled.set(key, child);
-      return child;
+      if (version !== undefined) {
+        return versions.get(`${tenant}/${name}@${version}`, async () => {
+          const stored = await store.get(tenant, name, version);
+          return stored && build(stored);
+        });
+      }
+      const stored = await store.get(tenant, name);
+      return stored && versions.get(`${tenant}/${stored.name}@${stored.version}`, async () => build(stored));
     },
   };
 }

@@ -25,6 +25,7 @@ export interface RuntimeOptions {
   tracer?: Tracer;
   /** Notified of every finished run (metrics, live streams). */
   onRunFinished?: (run: { runId: string; tenant: string; status: string }) => void;
+  /** Most events in one group commit, and most submissions in one admission. @defaultValue 500 events, 1000 submissions */
   maxBatch?: number;
   /** Outputs larger than this (JSON bytes) are stored once and passed by reference. @defaultValue 65536 */
   payloadThresholdBytes?: number;
@@ -73,7 +74,8 @@ export class Runtime {
     }
     // A batch that fails is retried in parts, so that one submission's fault is its answer alone.
     const isolate = (err: unknown) => unavailableDependency(err) === undefined;
-    this.intake = new BatchQueue((batch) => this.admit(batch), { maxBatch: options.maxBatch, isolate });
+    // A batch of submissions (`submitMany`, up to 1,000) fits one admission.
+    this.intake = new BatchQueue((batch) => this.admit(batch), { maxBatch: options.maxBatch ?? 1000, isolate });
     this.commit = new GroupCommit({
       store: options.store,
       payloads: this.payloads,
@@ -102,6 +104,29 @@ export class Runtime {
    * limit its first decision would pass.
    */
   async submit(request: SubmitRequest): Promise<SubmitResult> {
+    const admission = await this.decideAdmission(request);
+    return this.intake.push(admission).catch((err: unknown) => {
+      throw unstorableSubmission(err, request);
+    });
+  }
+
+  /**
+   * Records many runs at once, as `submit` does each: they join one admission batch (up to
+   * `maxBatch`), so a thousand runs take a handful of statements and one enqueue. Answers each in
+   * order: its result, or the Error that refused it alone (those of `submit`).
+   */
+  async submitMany(requests: readonly SubmitRequest[]): Promise<Array<SubmitResult | Error>> {
+    const asError = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
+    // One after another: interleaved, a thousand decisions would each see the others' time count
+    // against its expressions' time limit.
+    const decided: Array<Admission | Error> = [];
+    for (const request of requests) decided.push(await this.decideAdmission(request).catch(asError));
+    // Pushed together, after every decision: they are queued at once, so one flush takes them all.
+    return Promise.all(decided.map((a, i) => (a instanceof Error ? a : this.intake.push(a).catch((err: unknown) => asError(unstorableSubmission(err, requests[i]!))))));
+  }
+
+  /** The engine's first decision on a new run: its state and commands, to be admitted. */
+  private async decideAdmission(request: SubmitRequest): Promise<Admission> {
     const hash = request.definitionHash ?? definitionHash(request.workflow);
     const compiled = this.workflows.get(hash) ?? this.workflows.add(hash, request.workflow, request.compiled);
     const id = randomUUID();
@@ -133,9 +158,7 @@ export class Runtime {
         commands.push(...next.commands);
       }
     }
-    return this.intake.push({ request, hash, state, commands, now }).catch((err: unknown) => {
-      throw unstorableSubmission(err, request);
-    });
+    return { request, hash, state, commands, now };
   }
 
   /** Cancels a run of `tenant` (one of another tenant is left alone); resolves once that is durable. */
@@ -224,7 +247,7 @@ export class Runtime {
    */
   async requeue(targets: readonly AttemptRef[]): Promise<number> {
     const jobs = await this.jobsFor(targets);
-    if (jobs.length > 0) await this.options.dispatcher.enqueue(jobs);
+    if (jobs.length > 0) await this.options.dispatcher.enqueue(jobs, 'repair');
     return jobs.length;
   }
 
@@ -333,7 +356,7 @@ export class Runtime {
     const span = this.tracer.startSpan('baton.enqueue', { kind: 'producer', attributes: { 'baton.jobs': jobs.length, 'baton.cancels': cancels.length } });
     try {
       await this.tracer.withSpan(span, async () => {
-        if (jobs.length > 0) await this.options.dispatcher.enqueue(jobs);
+        if (jobs.length > 0) await this.options.dispatcher.enqueue(jobs, 'commit');
         if (cancels.length > 0) await this.options.dispatcher.cancel(cancels);
         if (withdrawals.length > 0) await this.options.dispatcher.withdraw(withdrawals);
       });

@@ -3,7 +3,11 @@ import type { RunEventMark, StepJob } from '@baton/queue';
 
 /** Where enqueue and cancel commands go once their transaction has committed. `BullmqStepQueue` is the adapter. */
 export interface StepDispatcher {
-  enqueue(jobs: Array<{ job: StepJob; priority: number; delayMs: number }>): Promise<void>;
+  /**
+   * @param origin - `commit`: jobs a commit made ready (a worker may run them itself, see eager
+   * dispatch); `repair`: lost jobs the reconciler enqueues again, which go to the queue for the fleet.
+   */
+  enqueue(jobs: Array<{ job: StepJob; priority: number; delayMs: number }>, origin?: 'commit' | 'repair'): Promise<void>;
   cancel(targets: Array<{ runId: string; key: string; attempt: number; agent: string | null }>): Promise<void>;
   /** Removes the jobs no worker has taken yet (a paused run's); a job already running is left to finish. */
   withdraw(targets: Array<{ runId: string; key: string; attempt: number; agent: string }>): Promise<void>;

@@ -63,6 +63,7 @@ export function createMetrics(options: MetricsOptions = {}) {
       help: 'Steps the reconciler repaired, by kind: requeued (job lost), timedOut (deadline passed, worker gone), lost (failed WORKER_LOST)',
       labelNames: ['kind'],
     }),
+    eagerDispatches: fleet.counter('baton_eager_dispatches_total', { help: 'Steps a worker ran at once after the commit that made them ready, without a BullMQ job (BATON_EAGER_DISPATCH)', labelNames: ['agent'] }),
     agentAutoPauses: fleet.counter('baton_agent_auto_pauses_total', { help: 'Agents paused fleet-wide because their failure rate passed BATON_AUTO_PAUSE', labelNames: ['agent'] }),
     httpRequests: meter.counter('baton_http_requests_total', { help: 'HTTP requests', labelNames: ['method', 'route', 'status'] }),
     httpDuration: meter.histogram('baton_http_request_duration_seconds', { help: 'HTTP request duration', labelNames: ['method', 'route'], buckets: SECONDS }),

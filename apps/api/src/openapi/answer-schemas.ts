@@ -24,6 +24,13 @@ export const RunSubmitted = z.object({
   links: z.object({ self: z.string(), events: z.string() }),
 }).openapi('RunSubmitted');
 
+export const BatchSubmitted = z.object({
+  items: z.array(z.union([
+    z.object({ id: z.string(), status: z.string(), created: z.boolean().describe('false when its idempotency key answered an earlier run') }),
+    ErrorAnswer,
+  ])).describe('one per run, in the order sent: the run, or the error that refused it alone (paths under `runs[i]`)'),
+}).openapi('BatchSubmitted');
+
 const TokenUsageAnswer = z.object({
   promptTokens: z.number().int(),
   completionTokens: z.number().int(),

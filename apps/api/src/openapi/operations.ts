@@ -4,7 +4,7 @@ import type { RouteKey } from '../route-permissions';
 import { CreateApiKeyBody, TenantQuery } from '../routes/api-keys';
 import { EventBody } from '../routes/events';
 import { EventsQuery, HistoryQuery } from '../routes/run-events';
-import { ForkBody, ListRunsQuery, RerunBody, SubmitBody } from '../routes/runs';
+import { ForkBody, ListRunsQuery, RerunBody, SubmitBatchBody, SubmitBody } from '../routes/runs';
 import { StartBulkOperationBody } from '../routes/bulk-operations';
 import { PutSecretBody } from '../routes/secrets';
 import { StatsQuery } from '../routes/stats';
@@ -103,6 +103,11 @@ export const OPERATIONS = {
     operationId: 'submitRun', tags: ['runs'], summary: 'Submit a run of a workflow or a template',
     request: { headers: IdempotencyKey, body: jsonOrYamlBody(SubmitBody, 'a `workflow` definition or a `template` name (with `version`), the `input`, a `priority` 1..10') },
     responses: answers({ 202: jsonAnswer('queued', A.RunSubmitted), 200: jsonAnswer('the run this idempotency key made before', A.RunSubmitted) }, 400, 404, 409, 413, 415),
+  },
+  'POST /v1/runs/batch': {
+    operationId: 'submitRunBatch', tags: ['runs'], summary: 'Submit up to 1,000 runs at once, each answered in order',
+    request: { body: jsonBody(SubmitBatchBody, 'up to 1,000 runs, each as a single submission\'s body with its own `idempotencyKey`; up to `BATCH_BODY_LIMIT` (16 MiB)') },
+    responses: answers({ 202: jsonAnswer('each run admitted or refused on its own', A.BatchSubmitted) }, 400, 413, 415),
   },
   'GET /v1/runs': {
     operationId: 'listRuns', tags: ['runs'], summary: 'Runs of the tenant, newest first, a page at a time',

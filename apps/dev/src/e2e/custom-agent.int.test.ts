@@ -47,6 +47,8 @@ test('a worker loads the example through BATON_AGENT_MODULES, with its config, a
     // Without it "dog" would come first (the default stop words are articles and the like).
     BATON_AGENT_CONFIG: JSON.stringify({ 'word-count': { stopWords: ['the', 'dog'] } }),
     METRICS_PORT: String(metricsPort),
+    // The trace is read back from the jobs in BullMQ: the second step must have one, not run eagerly.
+    BATON_EAGER_DISPATCH: 'off',
   });
   const queue = new BullmqStepQueue({ connection: baton.redis, prefix: baton.prefix });
   try {

@@ -1,7 +1,9 @@
 // Several api instances behave as one: every request of this test goes to the next of two
 // instances in turn, and what one instance did is what the other sees: runs, idempotency keys,
-// templates and their cache, API keys and their revocation, rate limits, and live events.
+// templates and their cache, API keys and their revocation, rate limits, and live events; and each
+// instance's caches (templates, API keys, agents) forget at once what another instance changed.
 import { loadConfig, startApi, type RunningApi } from '@baton/app-api';
+import { AgentRegistry } from '@baton/queue';
 import { createLogger } from '@baton/telemetry';
 import { BatonHarness } from '../testing/baton-harness';
 
@@ -97,5 +99,63 @@ describe('two api instances, requests alternating between them', () => {
     const after = await call('GET', '/v1/runs?limit=1', probeKey);
     expect(after.base).toBe(bases()[(deletedOn + 1) % 2]);
     expect(after.status).toBe(401);
+  });
+
+  describe('caches, instance by instance', () => {
+    /** Sends to one instance (0: the harness's, 1: the second). */
+    const on = async (instance: number, method: string, path: string, key: string, body?: unknown) => {
+      const res = await fetch(`${bases()[instance]}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text && res.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : text };
+    };
+    /** `baton_cache_hits_total` and `baton_cache_misses_total` of one cache, from an instance's /metrics. */
+    const counts = async (instance: number, cache: string) => {
+      const text = (await on(instance, 'GET', '/metrics', ADMIN)).body as string;
+      const value = (series: string) => Number(new RegExp(`^${series}\\{cache="${cache}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      return { hits: value('baton_cache_hits_total'), misses: value('baton_cache_misses_total') };
+    };
+
+    test('a template version put on one is what the other starts at once; its caches count hits and misses', async () => {
+      const tpl = (v: number) => ({ name: 'cached', steps: [{ id: 'hi', agent: 'echo', input: { v } }] });
+      expect((await on(0, 'PUT', '/v1/templates/cached', ADMIN, tpl(1))).status).toBe(201);
+      const before = await counts(1, 'template_latest');
+      const versionsBefore = await counts(1, 'templates');
+      for (let i = 0; i < 3; i++) expect((await on(1, 'POST', '/v1/runs', ADMIN, { template: 'cached' })).status).toBe(202);
+      // The first start reads the latest version and the version itself; the next two read neither.
+      expect(await counts(1, 'template_latest')).toEqual({ hits: before.hits + 2, misses: before.misses + 1 });
+      expect(await counts(1, 'templates')).toEqual({ hits: versionsBefore.hits + 2, misses: versionsBefore.misses + 1 });
+
+      expect((await on(0, 'PUT', '/v1/templates/cached', ADMIN, tpl(2))).body.version).toBe(2);
+      const run = await on(1, 'POST', '/v1/runs', ADMIN, { template: 'cached' });
+      expect((await finished(run.body.id)).steps[0]!.output).toEqual({ v: 2 });
+      expect((await counts(1, 'template_latest')).misses).toBe(before.misses + 2);
+    });
+
+    test('a key deleted on one is refused by the other at once; its cache counts hits and misses', async () => {
+      const created = await on(0, 'POST', '/v1/api-keys', ADMIN, { name: 'cached-key', role: 'viewer' });
+      const key = created.body.key as string;
+      const before = await counts(1, 'api_keys');
+      for (let i = 0; i < 3; i++) expect((await on(1, 'GET', '/v1/runs?limit=1', key)).status).toBe(200);
+      expect(await counts(1, 'api_keys')).toEqual({ hits: before.hits + 2, misses: before.misses + 1 });
+      expect((await on(0, 'DELETE', `/v1/api-keys/${created.body.id}`, ADMIN)).status).toBe(204);
+      expect((await on(1, 'GET', '/v1/runs?limit=1', key)).status).toBe(401);
+      expect((await counts(1, 'api_keys')).misses).toBe(before.misses + 2);
+    });
+
+    test('an agent a new worker registers is known to every instance at once', async () => {
+      const workflow = { name: 'shouting', steps: [{ id: 's', agent: 'shout' }] };
+      // Instance 1 reads (and keeps) the known agents: shout is not among them yet.
+      expect((await on(1, 'POST', '/v1/runs', ADMIN, { workflow })).body.error.code).toBe('VALIDATION_FAILED');
+      const before = await counts(1, 'agents');
+      await new AgentRegistry({ connection: baton.redis, prefix: baton.prefix }).register('shouting-worker', [{ name: 'shout', description: 'shouts' }], 60_000);
+      expect((await on(1, 'POST', '/v1/runs', ADMIN, { workflow })).status).toBe(202);
+      expect((await counts(1, 'agents')).misses).toBe(before.misses + 1);
+      const listed = (await on(1, 'GET', '/v1/agents', ADMIN)).body.items as Array<{ name: string; workers: number }>;
+      expect(listed.find((a) => a.name === 'shout')).toMatchObject({ workers: 1 });
+    });
   });
 });

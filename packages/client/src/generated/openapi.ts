@@ -155,6 +155,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/runs/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Submit up to 1,000 runs at once, each answered in order */
+        post: operations["submitRunBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/runs/{id}": {
         parameters: {
             query?: never;
@@ -778,6 +795,15 @@ export interface components {
                 self: string;
                 events: string;
             };
+        };
+        BatchSubmitted: {
+            /** @description one per run, in the order sent: the run, or the error that refused it alone (paths under `runs[i]`) */
+            items: ({
+                id: string;
+                status: string;
+                /** @description false when its idempotency key answered an earlier run */
+                created: boolean;
+            } | components["schemas"]["Error"])[];
         };
         RunSummary: {
             id: string;
@@ -1710,6 +1736,108 @@ export interface operations {
             };
             /** @description conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate limited: see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency (Redis, Postgres) is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    submitRunBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description up to 1,000 runs, each as a single submission's body with its own `idempotencyKey`; up to `BATCH_BODY_LIMIT` (16 MiB) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    runs: {
+                        /** @description a workflow definition (docs/workflows.md); or give `template` */
+                        workflow?: unknown;
+                        /** @description a stored template's name */
+                        template?: string;
+                        /** @description the template's version (default: the latest) */
+                        version?: number;
+                        /** @description the run's input, `$input` in expressions */
+                        input?: unknown;
+                        priority?: number;
+                        /** @description as the `Idempotency-Key` header of a single submission; the same key twice in one batch makes one run */
+                        idempotencyKey?: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description each run admitted or refused on its own */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchSubmitted"];
+                };
+            };
+            /** @description invalid input: every problem in `details` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no or bad credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the role may not do this (or an agent outside the caller's allow-list) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,19 +1,22 @@
 import { authorize, type Principal } from '@baton/auth';
 import { BatonError } from '@baton/core';
 import { refuseUnstorable } from './refuse-unstorable';
-import type { SubmitResult } from '../admission';
+import type { SubmitRequest, SubmitResult } from '../admission';
 import { bodyHash } from './canonical-json';
 import { checkInput, checkWorkflow } from './check-workflow';
 import { catalogTemplates, checkSubWorkflows } from './sub-workflow-refs';
-import { templateSubmission, type TemplateSubmission } from './template-runs';
+import { templateSubmission, type TemplateRunDeps, type TemplateSubmission } from './template-runs';
 import type { UseCaseDeps } from './use-case-deps';
+
+/** What checking a submission needs: the registered agents, the templates and their pauses, the limits. */
+export type SubmissionCheckDeps = Omit<TemplateRunDeps, 'runtime'>;
 
 /**
  * An inline workflow checked as a run's: its agents registered, the templates of its `workflow:`
  * steps existing, its agents and those of every sub-workflow it would start within the caller's
  * allow-list, the input against its schema.
  */
-async function inlineSubmission(deps: Pick<UseCaseDeps, 'agents' | 'readDefinition' | 'limits' | 'templateCatalog'>, principal: Principal, definition: unknown, input: unknown): Promise<TemplateSubmission> {
+async function inlineSubmission(deps: SubmissionCheckDeps, principal: Principal, definition: unknown, input: unknown): Promise<TemplateSubmission> {
   const { workflow, compiled, hash, agents } = await checkWorkflow(definition, deps);
   const inside = await checkSubWorkflows(catalogTemplates(deps.templateCatalog, principal.tenant, deps), workflow, 'workflow.');
   authorize(principal, 'run.submit', { tenant: principal.tenant, agents: [...new Set([...agents, ...inside])] });
@@ -35,6 +38,9 @@ export interface SubmitRunInput {
   traceparent?: string;
 }
 
+/** What checking and recording a submission needs. */
+export type SubmitRunDeps = SubmissionCheckDeps & { runtime: Pick<UseCaseDeps['runtime'], 'submit'> };
+
 /**
  * Submits a run: checks the submission (storable text, workflow or template, the definition against
  * the language and the registered agents, the caller's agent allow-list, the input against the
@@ -43,12 +49,17 @@ export interface SubmitRunInput {
  * @throws BatonError FORBIDDEN, VALIDATION_FAILED (every problem, with its path), TEMPLATE_NOT_FOUND,
  * IDEMPOTENCY_CONFLICT (the key was used with another submission), UNAVAILABLE
  */
-export async function submitRun(
-  deps: Pick<UseCaseDeps, 'runtime' | 'agents' | 'readDefinition' | 'limits' | 'templateCatalog' | 'templatePauses'>,
-  principal: Principal,
-  submission: SubmitRunInput,
-): Promise<SubmitResult> {
+export async function submitRun(deps: SubmitRunDeps, principal: Principal, submission: SubmitRunInput): Promise<SubmitResult> {
   authorize(principal, 'run.submit');
+  return deps.runtime.submit(await checkSubmission(deps, principal, submission));
+}
+
+/**
+ * A submission checked (see `submitRun`) into what the runtime records, the caller's allow-list and
+ * idempotency included; `run.submit` itself is the caller's to authorize first.
+ * @throws BatonError as `submitRun` does, but IDEMPOTENCY_CONFLICT (the runtime's, when recording)
+ */
+export async function checkSubmission(deps: SubmissionCheckDeps, principal: Principal, submission: SubmitRunInput): Promise<SubmitRequest> {
   const { idempotencyKey, requestId, traceparent, ...fields } = submission;
   // Postgres stores no NUL and no lone surrogate: refused before anything else, where they are.
   refuseUnstorable(fields, 'the request');
@@ -68,7 +79,7 @@ export async function submitRun(
   const checked = fields.template !== undefined
     ? await templateSubmission(deps, principal, { template: fields.template, version: fields.version, input: fields.input })
     : await inlineSubmission(deps, principal, fields.workflow, fields.input);
-  return deps.runtime.submit({
+  return {
     tenant: principal.tenant,
     ...checked,
     priority: fields.priority,
@@ -77,5 +88,5 @@ export async function submitRun(
     traceparent,
     requestId,
     allowedAgents: principal.agents,
-  });
+  };
 }

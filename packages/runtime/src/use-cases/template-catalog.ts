@@ -1,6 +1,5 @@
-import { BatonError } from '@baton/core';
+import { BatonError, ReadThroughCache, type Meter } from '@baton/core';
 import type { TemplateVersion } from '@baton/db';
-import { BoundedCache } from '@baton/workflow';
 import { checkWorkflow, type CheckDeps, type CheckedWorkflow } from './check-workflow';
 import type { TemplateStore } from './templates';
 
@@ -12,8 +11,10 @@ export interface TemplateCatalogOptions {
    * @defaultValue never kept
    */
   hearsChanges?: () => boolean;
-  /** @defaultValue 1000 */
+  /** How many versions, and how many latest version numbers, are kept. @defaultValue 1000 */
   size?: number;
+  /** Where its `baton_cache_*{cache="templates"|"template_latest"}` series go. @defaultValue none */
+  meter?: Meter;
 }
 
 /** A stored version and what checking it made (the compiled definition). */
@@ -26,19 +27,20 @@ const notFound = (name: string, version?: number) =>
   new BatonError('TEMPLATE_NOT_FOUND', version === undefined ? `template ${name} not found` : `template ${name} has no version ${version}`);
 
 /**
- * Templates as runs start them, cached in this process. A version never changes, so a checked and
- * compiled version is kept without invalidation (keyed by tenant, name and version); only which
- * version is the latest changes, and that is forgotten whenever any instance puts one
- * ({@link forget}, called by the api's Redis channel).
+ * Templates as runs start them, cached in this process (two {@link ReadThroughCache}s). A version
+ * never changes, so a checked and compiled version is kept without invalidation (`templates`, by
+ * tenant, name and version); only which version is the latest changes (`template_latest`), and that
+ * is forgotten whenever any instance puts one ({@link forget}, called by the api's Redis channel).
  */
 export class TemplateCatalog {
-  private readonly versions: BoundedCache<ResolvedTemplate>;
-  private readonly latest = new Map<string, number>();
-  // Bumped by every forget: a lookup begun before it must not put back what it read.
-  private generation = 0;
+  private readonly versions: ReadThroughCache<ResolvedTemplate>;
+  private readonly latest: ReadThroughCache<number>;
 
   constructor(private readonly options: TemplateCatalogOptions) {
-    this.versions = new BoundedCache(options.size ?? 1000);
+    const shared = { maxEntries: options.size ?? 1000, ...(options.meter ? { meter: options.meter } : {}) };
+    this.versions = new ReadThroughCache({ name: 'templates', ...shared });
+    // Kept only while every change is heard; the hour bounds a change missed all the same.
+    this.latest = new ReadThroughCache({ name: 'template_latest', ...shared, ttlMs: 3_600_000, enabled: () => options.hearsChanges?.() ?? false });
   }
 
   /**
@@ -48,36 +50,29 @@ export class TemplateCatalog {
    */
   async resolve(tenant: string, name: string, version: number | undefined, deps: CheckDeps): Promise<ResolvedTemplate> {
     const v = version ?? (await this.latestVersion(tenant, name));
-    const key = `${tenant}/${name}@${v}`;
-    const hit = this.versions.get(key);
-    if (hit) {
-      const known = await deps.agents.known();
-      if (hit.checked.agents.every((a) => known.has(a))) return hit;
-      return { template: hit.template, checked: await checkWorkflow(hit.template.definition, deps) };
-    }
-    const template = await this.options.store.get(tenant, name, v);
-    if (!template) throw notFound(name, version);
-    const resolved = { template, checked: await checkWorkflow(template.definition, deps) };
-    this.versions.set(key, resolved);
-    return resolved;
+    let loaded = false;
+    const resolved = await this.versions.get(`${tenant}/${name}@${v}`, async () => {
+      loaded = true;
+      const template = await this.options.store.get(tenant, name, v);
+      return template && { template, checked: await checkWorkflow(template.definition, deps) };
+    });
+    if (!resolved) throw notFound(name, version);
+    if (loaded) return resolved;
+    // Kept from before: an agent it names may be gone since.
+    const known = await deps.agents.known();
+    if (resolved.checked.agents.every((a) => known.has(a))) return resolved;
+    return { template: resolved.template, checked: await checkWorkflow(resolved.template.definition, deps) };
   }
 
   /** Forgets the latest version of one template, or of all (a change may have gone unheard). */
   forget(tenant?: string, name?: string): void {
-    this.generation++;
     if (tenant === undefined || name === undefined) this.latest.clear();
     else this.latest.delete(`${tenant}/${name}`);
   }
 
   private async latestVersion(tenant: string, name: string): Promise<number> {
-    const key = `${tenant}/${name}`;
-    const cache = this.options.hearsChanges?.() ?? false;
-    const cached = cache ? this.latest.get(key) : undefined;
-    if (cached !== undefined) return cached;
-    const generation = this.generation;
-    const version = await this.options.store.latestVersion(tenant, name);
+    const version = await this.latest.get(`${tenant}/${name}`, () => this.options.store.latestVersion(tenant, name));
     if (version === undefined) throw notFound(name);
-    if (cache && generation === this.generation) this.latest.set(key, version);
     return version;
   }
 }

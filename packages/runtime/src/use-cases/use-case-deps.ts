@@ -13,7 +13,7 @@ import type { AgentPauses } from './operate-agents';
  */
 export interface UseCaseDeps extends CheckDeps {
   /** Writes: submissions, cancellations, retries, signals. */
-  runtime: Pick<Runtime, 'submit' | 'cancel' | 'retry' | 'signal' | 'pause' | 'resume' | 'rerun'>;
+  runtime: Pick<Runtime, 'submit' | 'submitMany' | 'cancel' | 'retry' | 'signal' | 'pause' | 'resume' | 'rerun'>;
   /** Reads, within the caller's tenant. */
   queries: RunQueries;
   /** The agents workers registered; `list` says which have no live worker (a queued step's `waitingFor`). */
